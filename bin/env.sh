@@ -1,0 +1,14 @@
+# Sourced by the launchers and build scripts: pick JDK 25 or fail with a clear message.
+if [ -z "${BANGER_JAVA_HOME:-}" ]; then
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64; do
+    if [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && "$candidate/bin/java" -version 2>&1 | grep -q 'version "25'; then
+      BANGER_JAVA_HOME=$candidate; break
+    fi
+  done
+fi
+if [ -z "${BANGER_JAVA_HOME:-}" ]; then
+  echo "banger: JDK 25 not found (looked at \$JAVA_HOME and /usr/lib/jvm/temurin-25-jdk-amd64)" >&2
+  exit 1
+fi
+export JAVA_HOME=$BANGER_JAVA_HOME
+BANGER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
