@@ -1,0 +1,37 @@
+package dev.banger.daemon.vmm;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** Everything a driver needs to boot one VM. Paths are absolute and already created. */
+public record LaunchSpec(
+        String vmId,
+        Path kernel,
+        Path initrd,
+        Path rootDisk,
+        String rootFormat,
+        Path workDisk,
+        Sockets sockets,
+        Path consoleLog,
+        Path pidFile,
+        int vcpu,
+        int memoryMib,
+        Network network,
+        Accel accel) {
+
+    public LaunchSpec {
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(initrd, "initrd");
+        Objects.requireNonNull(rootDisk, "rootDisk");
+        Objects.requireNonNull(sockets, "sockets");
+    }
+
+    /** Control channels; their paths also identify the VMM process (they appear in its argv). */
+    public record Sockets(Path qmp, Path agent) { }
+
+    /**
+     * Rootless user networking: the guest gets {@code guestIp} inside a private /24 whose
+     * host side is {@code gateway}; SSH is forwarded from 127.0.0.1:{@code sshPort}.
+     */
+    public record Network(String subnet, String gateway, String dns, String guestIp, int prefixLength, int sshPort) { }
+}

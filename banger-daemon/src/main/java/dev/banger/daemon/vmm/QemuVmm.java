@@ -1,0 +1,139 @@
+package dev.banger.daemon.vmm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * QEMU driver: {@code -M microvm} with an uncompressed kernel, the banger initramfs, a qcow2
+ * root overlay, the work disk, virtio-serial for the agent, user networking, and QMP.
+ * QEMU daemonizes itself so it outlives bangerd; its PID comes from the pidfile.
+ */
+public final class QemuVmm implements Vmm {
+    private final String qemuBinary;
+    private final long tscKhz;
+
+    public QemuVmm(String qemuBinary, long tscKhz) {
+        this.qemuBinary = qemuBinary;
+        this.tscKhz = tscKhz;
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    List<String> commandLine(LaunchSpec s) {
+        List<String> cmd = new ArrayList<>(List.of(qemuBinary,
+                "-M", "microvm",
+                "-accel", s.accel().wire()));
+        if (s.accel() == Accel.KVM) cmd.addAll(List.of("-cpu", "host"));
+        cmd.addAll(List.of(
+                "-smp", Integer.toString(s.vcpu()),
+                "-m", s.memoryMib() + "M",
+                "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+                "-name", "banger-" + s.vmId(),
+                "-kernel", s.kernel().toString(),
+                "-initrd", s.initrd().toString(),
+                // tsc_early_khz: without it microvm (no HPET/PM timer) hangs calibrating the TSC on a loaded host.
+                "-append", "console=ttyS0 panic=-1 quiet reboot=t tsc_early_khz=" + tscKhz,
+                "-chardev", "file,id=console,path=" + s.consoleLog(),
+                "-serial", "chardev:console",
+                "-drive", "id=root,file=" + s.rootDisk() + ",format=" + s.rootFormat() + ",if=none,discard=unmap",
+                "-device", "virtio-blk-device,drive=root,serial=banger-root"));
+        if (s.workDisk() != null) {
+            cmd.addAll(List.of(
+                    "-drive", "id=work,file=" + s.workDisk() + ",format=raw,if=none,discard=unmap",
+                    "-device", "virtio-blk-device,drive=work,serial=banger-work"));
+        }
+        LaunchSpec.Network n = s.network();
+        if (n != null) {
+            String netdev = "user,id=net0,net=" + n.subnet() + ",host=" + n.gateway() + ",dns=" + n.dns()
+                    + (n.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + n.sshPort() + "-" + n.guestIp() + ":22" : "");
+            cmd.addAll(List.of("-netdev", netdev, "-device", "virtio-net-device,netdev=net0"));
+        }
+        cmd.addAll(List.of(
+                "-device", "virtio-serial-device",
+                "-chardev", "socket,id=agent,path=" + s.sockets().agent() + ",server=on,wait=off",
+                "-device", "virtserialport,chardev=agent,name=org.banger.agent",
+                "-qmp", "unix:" + s.sockets().qmp() + ",server=on,wait=off",
+                "-pidfile", s.pidFile().toString(),
+                "-daemonize"));
+        return cmd;
+    }
+
+    @Override
+    public long launch(LaunchSpec spec) throws IOException {
+        Files.deleteIfExists(spec.pidFile());
+        Path errLog = spec.pidFile().resolveSibling("qemu-launch.err");
+        ProcessBuilder pb = new ProcessBuilder(commandLine(spec))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(errLog.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        try {
+            // With -daemonize the foreground process exits once the VM is set up (or failed to be).
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("qemu did not daemonize within 60s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            // The grandchild may already exist; the caller's undo reads the pidfile to find it.
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting qemu", e);
+        }
+        String err = Files.exists(errLog) ? Files.readString(errLog, StandardCharsets.UTF_8).strip() : "";
+        if (p.exitValue() != 0) {
+            throw new IOException("qemu failed to start (exit " + p.exitValue() + ")" + (err.isEmpty() ? "" : ": " + err.lines().reduce((a, b) -> b).orElse("")));
+        }
+        Files.deleteIfExists(errLog);
+        long pid = readPid(spec.pidFile());
+        if (pid <= 0) throw new IOException("qemu started but wrote no pidfile at " + spec.pidFile());
+        return pid;
+    }
+
+    /** PID from a pidfile QEMU wrote, or 0 when there is none (used by undo after an interrupted launch). */
+    public static long readPid(Path pidFile) {
+        try {
+            return Long.parseLong(Files.readString(pidFile).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public boolean requestPowerdown(LaunchSpec.Sockets sockets) {
+        try (Qmp qmp = Qmp.connect(sockets.qmp())) {
+            qmp.execute("system_powerdown", Map.of());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean isOurs(long pid, LaunchSpec.Sockets sockets) {
+        return ProcessIdentity.matches(pid, sockets.qmp().toString());
+    }
+
+    /** Host TSC frequency in kHz for tsc_early_khz; /proc/cpuinfo's "cpu MHz" is what the guest would calibrate to. */
+    public static long hostTscKhz() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) {
+                    double mhz = Double.parseDouble(line.substring(line.indexOf(':') + 1).strip());
+                    return Math.round(mhz * 1000);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through to a common value; the guest still boots, only TSC calibration is skipped less precisely
+        }
+        return 2_000_000;
+    }
+}
