@@ -1,10 +1,99 @@
 package dev.banger.daemon;
 
+import dev.banger.core.BangerPaths;
+import dev.banger.daemon.api.DaemonMethods;
+import dev.banger.daemon.api.ImageMethods;
+import dev.banger.daemon.api.VmMethods;
+import dev.banger.daemon.boot.VmInitrd;
+import dev.banger.daemon.image.ImageService;
+import dev.banger.daemon.image.build.DebianRootfsBuilder;
+import dev.banger.daemon.image.build.TarToExt4;
+import dev.banger.daemon.kernel.DebKernelImporter;
+import dev.banger.daemon.kernel.KernelCatalog;
+import dev.banger.daemon.rpc.RpcMethod;
+import dev.banger.daemon.rpc.RpcServer;
+import dev.banger.daemon.store.Store;
+import dev.banger.daemon.vm.GuestAgents;
+import dev.banger.daemon.vm.VmExec;
+import dev.banger.daemon.vm.VmService;
+import dev.banger.daemon.vmm.AccelSelector;
+import dev.banger.daemon.vmm.QemuVmm;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * bangerd: the owner-user daemon. One per banger home, enforced by a lock file. On start it
+ * reconciles VMs left running by a previous daemon; on SIGTERM it stops serving and exits,
+ * leaving VMs running (the next start reconciles them).
+ */
 public final class Bangerd {
     private Bangerd() { }
 
-    public static void main(String[] args) {
-        System.err.println("bangerd: not wired yet");
-        System.exit(2);
+    public static void main(String[] args) throws Exception {
+        BangerPaths paths = BangerPaths.fromEnvironment();
+        Files.createDirectories(paths.stateDir());
+        Files.createDirectories(paths.runtimeDir());
+        Files.setPosixFilePermissions(paths.runtimeDir(), PosixFilePermissions.fromString("rwx------"));
+        System.setProperty("BANGER_LOG_FILE", paths.daemonLog().toString());
+        Logger log = LoggerFactory.getLogger(Bangerd.class);
+
+        FileChannel lockChannel = FileChannel.open(paths.daemonLock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockChannel.tryLock();
+        if (lock == null) {
+            System.err.println("bangerd: another bangerd already serves " + paths.daemonSocket());
+            System.exit(3);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        try {
+            run(paths, log, stopped);
+        } catch (Exception e) {
+            log.error("bangerd failed to start", e);
+            System.err.println("bangerd: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void run(BangerPaths paths, Logger log, CountDownLatch stopped) throws Exception {
+        DaemonConfig config = DaemonConfig.load(paths.configFile(), System.getenv());
+        for (Path dir : new Path[] {paths.vmsDir(), paths.imagesDir(), paths.kernelsDir(), paths.cacheDir()}) {
+            Files.createDirectories(dir);
+        }
+        Store store = new Store(paths.database());
+        KernelCatalog kernels = new KernelCatalog(paths.kernelsDir());
+        DebKernelImporter importer = new DebKernelImporter(kernels, paths.kernelsDir(), config.busybox());
+        DebianRootfsBuilder debian = new DebianRootfsBuilder(new TarToExt4(paths.cacheDir()), paths.cacheDir());
+        ImageService images = new ImageService(paths.imagesDir(), config, store, kernels, importer, debian);
+        long tsc = QemuVmm.hostTscKhz();
+        VmInitrd initrds = new VmInitrd(config.agentBinary());
+        AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
+        GuestAgents agents = new GuestAgents();
+        VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
+                new QemuVmm(config.qemuBinary(), tsc), accel, initrds, agents, System.getenv("BANGER_FAULT_AFTER_STEP"));
+
+        for (String line : vms.reconcile()) log.info("reconcile: {}", line);
+
+        Map<String, RpcMethod> methods = new HashMap<>();
+        new VmMethods(vms, new VmExec(vms, agents), config.stopTimeoutSeconds()).register(methods);
+        new ImageMethods(images, config.debianSuite()).register(methods);
+        new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
+        RpcServer serving = new RpcServer(paths.daemonSocket(), methods);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            serving.close();
+            store.close();
+            log.info("bangerd stopped; running VMs keep running");
+        }, "bangerd-shutdown"));
+        serving.start();
+        log.info("bangerd {} serving {} (pid {})", DaemonMethods.VERSION, paths.daemonSocket(), ProcessHandle.current().pid());
+        stopped.await();
     }
 }

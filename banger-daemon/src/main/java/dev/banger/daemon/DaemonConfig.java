@@ -1,0 +1,103 @@
+package dev.banger.daemon;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * bangerd settings: {@code config.toml} (snake_case keys, all optional) with a few
+ * environment overrides for tests and one-off runs. Documented in docs/configuration.md.
+ */
+public record DaemonConfig(
+        String defaultImage,
+        String defaultKernel,
+        String kernelPackage,
+        String debianSuite,
+        String debianMirror,
+        String qemuBinary,
+        String accel,
+        int defaultVcpu,
+        int defaultMemoryMib,
+        int stopTimeoutSeconds,
+        int agentReadyTimeoutSeconds,
+        String subnet,
+        Path agentBinary,
+        Path busybox) {
+
+    public DaemonConfig {
+        if (!subnet.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24")) {
+            throw new IllegalArgumentException("subnet must be an IPv4 /24 like 172.30.0.0/24, got " + subnet);
+        }
+        if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
+            throw new IllegalArgumentException("accel must be auto, kvm or tcg, got " + accel);
+        }
+    }
+
+    /** The file's shape; absent keys fall back to defaults. */
+    record FileSettings(String defaultImage, String defaultKernel, String kernelPackage, String debianSuite,
+                        String debianMirror, String qemuBinary, String accel, Integer defaultVcpu,
+                        Integer defaultMemoryMib, Integer stopTimeoutSeconds, Integer agentReadyTimeoutSeconds,
+                        String subnet, String agentBinary) { }
+
+    public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
+        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        if (Files.exists(file)) {
+            TomlMapper mapper = TomlMapper.builder()
+                    .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .build();
+            try {
+                f = mapper.readValue(file.toFile(), FileSettings.class);
+            } catch (IOException e) {
+                throw new IOException("bad config " + file + ": " + e.getOriginalMessage(), e);
+            }
+        }
+        String agent = firstNonBlank(env.get("BANGER_AGENT_BIN"), f.agentBinary(), System.getProperty("banger.agentBinary"),
+                "/usr/lib/banger/banger-agent");
+        return new DaemonConfig(
+                or(f.defaultImage(), "debian"),
+                or(f.defaultKernel(), "debian-cloud"),
+                or(f.kernelPackage(), "linux-image-cloud-amd64"),
+                or(f.debianSuite(), "bookworm"),
+                or(f.debianMirror(), "http://deb.debian.org/debian"),
+                firstNonBlank(env.get("BANGER_QEMU"), f.qemuBinary(), "qemu-system-x86_64"),
+                firstNonBlank(env.get("BANGER_ACCEL"), f.accel(), "auto"),
+                or(f.defaultVcpu(), 1),
+                or(f.defaultMemoryMib(), 512),
+                or(f.stopTimeoutSeconds(), 10),
+                or(f.agentReadyTimeoutSeconds(), 120),
+                or(f.subnet(), "172.30.0.0/24"),
+                Path.of(agent),
+                Path.of("/bin/busybox"));
+    }
+
+    public String subnetPrefix() {
+        return subnet.substring(0, subnet.lastIndexOf('.'));
+    }
+
+    public String gateway() {
+        return subnetPrefix() + ".1";
+    }
+
+    /** QEMU user networking answers DNS on .3 of its network. */
+    public String dns() {
+        return subnetPrefix() + ".3";
+    }
+
+    public int subnetPrefixLength() {
+        return 24;
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) if (v != null && !v.isBlank()) return v;
+        return null;
+    }
+}

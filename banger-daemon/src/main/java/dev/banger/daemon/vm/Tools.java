@@ -1,0 +1,31 @@
+package dev.banger.daemon.vm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a host tool (qemu-img, mkfs.ext4) from an argument list; a failure carries its stderr. */
+final class Tools {
+    private Tools() { }
+
+    static String run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        try {
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException(argv.getFirst() + " timed out after " + timeout.toSeconds() + "s");
+            }
+            String text = new String(out, StandardCharsets.UTF_8).strip();
+            if (p.exitValue() != 0) {
+                throw new IOException(argv.getFirst() + " failed (exit " + p.exitValue() + "): "
+                        + text.lines().reduce((a, b) -> b).orElse(""));
+            }
+            return text;
+        } finally {
+            if (p.isAlive()) p.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.banger.daemon.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.Json;
+import dev.banger.core.model.VmRecord;
+import dev.banger.core.rpc.RpcErrors;
+import dev.banger.core.rpc.RpcException;
+import dev.banger.daemon.agent.AgentException;
+import dev.banger.daemon.agent.ExecListener;
+import dev.banger.daemon.agent.ExecRequest;
+import dev.banger.daemon.agent.ExecSession;
+import dev.banger.daemon.rpc.CallContext;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code vm.exec}: runs a command over the guest agent. Output streams back as
+ * {@code exec.output} notifications; the caller streams stdin with {@code exec.stdin},
+ * {@code exec.stdin_close} and {@code exec.resize}. The result carries the remote exit code.
+ * If the caller disconnects, the remote process is killed.
+ */
+public final class VmExec {
+    private static final int SIGHUP = 1;
+    private static final int SIGKILL = 9;
+
+    record ExecParams(String vm, List<String> argv, Map<String, String> env, String cwd, Boolean tty, Integer rows, Integer cols) { }
+
+    private final VmService vms;
+    private final GuestAgents agents;
+
+    public VmExec(VmService vms, GuestAgents agents) {
+        this.vms = vms;
+        this.agents = agents;
+    }
+
+    public Object call(JsonNode params, CallContext ctx) throws Exception {
+        ExecParams p;
+        try {
+            p = Json.MAPPER.treeToValue(params, ExecParams.class);
+        } catch (Exception e) {
+            throw new RpcException(RpcErrors.INVALID_PARAMS, "invalid params: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (p.argv() == null || p.argv().isEmpty() || p.argv().getFirst().isEmpty()) {
+            throw RpcException.invalid("a command is required");
+        }
+        VmRecord vm = vms.requireRunning(p.vm());
+        boolean tty = Boolean.TRUE.equals(p.tty());
+        ExecRequest request = new ExecRequest(p.argv(), p.env() == null ? Map.of() : p.env(),
+                p.cwd() == null ? "" : p.cwd(), tty, p.rows() == null ? 24 : p.rows(), p.cols() == null ? 80 : p.cols());
+        CompletableFuture<ExecSession> session = new CompletableFuture<>();
+        Base64.Decoder b64 = Base64.getDecoder();
+        ctx.onInbound("exec.stdin", n -> withSession(session, s -> s.writeStdin(b64.decode(n.path("data").asText()))));
+        ctx.onInbound("exec.stdin_close", n -> withSession(session, ExecSession::closeStdin));
+        ctx.onInbound("exec.resize", n -> withSession(session, s -> s.resize(n.path("rows").asInt(24), n.path("cols").asInt(80))));
+        ctx.onCancel(() -> {
+            ExecSession s = session.getNow(null);
+            if (s != null) {
+                try {
+                    s.signal(tty ? SIGHUP : SIGKILL);
+                } catch (Exception ignored) {
+                    // the agent is gone too; nothing left to kill
+                }
+            }
+        });
+        Base64.Encoder enc = Base64.getEncoder();
+        ExecListener listener = new ExecListener() {
+            @Override
+            public void onStdout(byte[] data) {
+                ctx.notify("exec.output", Map.of("stream", "stdout", "data", enc.encodeToString(data)));
+            }
+
+            @Override
+            public void onStderr(byte[] data) {
+                ctx.notify("exec.output", Map.of("stream", "stderr", "data", enc.encodeToString(data)));
+            }
+
+            @Override
+            public void onExit(int code) { }
+
+            @Override
+            public void onError(String message) { }
+        };
+        ExecSession s = agents.exec(vm.id(), Path.of(vm.runtime().agentSocket()), request, listener);
+        session.complete(s);
+        try {
+            return Map.of("exit_code", s.awaitExit());
+        } catch (AgentException e) {
+            throw new RpcException(RpcErrors.FAILED, "exec in " + vm.name() + ": " + e.getMessage());
+        }
+    }
+
+    @FunctionalInterface
+    private interface SessionAction {
+        void apply(ExecSession s) throws Exception;
+    }
+
+    private static void withSession(CompletableFuture<ExecSession> session, SessionAction action) {
+        try {
+            action.apply(session.join());
+        } catch (Exception ignored) {
+            // stdin for a session that already ended: the process is gone, the bytes have nowhere to go
+        }
+    }
+}

@@ -1,0 +1,613 @@
+package dev.banger.daemon.vm;
+
+import dev.banger.core.ProgressSink;
+import dev.banger.core.model.ImageRecord;
+import dev.banger.core.model.Names;
+import dev.banger.core.model.VmRecord;
+import dev.banger.core.model.VmRuntime;
+import dev.banger.core.model.VmSpec;
+import dev.banger.core.model.VmState;
+import dev.banger.core.rpc.RpcErrors;
+import dev.banger.core.rpc.RpcException;
+import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.boot.GuestBootConfig;
+import dev.banger.daemon.boot.VmInitrd;
+import dev.banger.daemon.image.Images;
+import dev.banger.daemon.kernel.KernelEntry;
+import dev.banger.daemon.store.Store;
+import dev.banger.daemon.vmm.Accel;
+import dev.banger.daemon.vmm.AccelSelector;
+import dev.banger.daemon.vmm.LaunchSpec;
+import dev.banger.daemon.vmm.ProcessIdentity;
+import dev.banger.daemon.vmm.Vmm;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** VM lifecycle: every {@code banger vm} verb ends up in one public method here. */
+public final class VmService {
+    private static final Logger LOG = LoggerFactory.getLogger(VmService.class);
+
+    private final Path vmsDir;
+    private final Path runtimeDir;
+    private final DaemonConfig config;
+    private final Store store;
+    private final Images images;
+    private final Vmm vmm;
+    private final AccelSelector accelSelector;
+    private final VmInitrd initrdBuilder;
+    private final GuestAgents agents;
+    private final StartPipeline pipeline;
+    private final VmLocks locks = new VmLocks();
+    private final HandleStore handles = new HandleStore();
+
+    public VmService(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm,
+                     AccelSelector accelSelector, VmInitrd initrdBuilder, GuestAgents agents, String faultAfterStep) {
+        this.vmsDir = vmsDir;
+        this.runtimeDir = runtimeDir;
+        this.config = config;
+        this.store = store;
+        this.images = images;
+        this.vmm = vmm;
+        this.accelSelector = accelSelector;
+        this.initrdBuilder = initrdBuilder;
+        this.agents = agents;
+        this.pipeline = new StartPipeline(faultAfterStep);
+    }
+
+    public record CreateRequest(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart) { }
+
+    // ---------------------------------------------------------------- create
+
+    /**
+     * Three phases (seed 000): validate and resolve the image with no lock held; reserve name,
+     * IP and row under the narrow reservation lock; boot under the VM's own lock only.
+     */
+    public VmRecord create(CreateRequest req, ProgressSink progress) throws Exception {
+        if (req.vcpu() != null && req.vcpu() <= 0) throw RpcException.invalid("vcpu must be a positive integer");
+        if (req.memoryMib() != null && req.memoryMib() <= 0) throw RpcException.invalid("memory must be a positive integer");
+        long diskBytes = req.diskSize() == null || req.diskSize().isBlank()
+                ? VmSpec.DEFAULT_WORK_DISK_BYTES : parseSize(req.diskSize());
+        String requestedName = req.name() == null ? "" : req.name().strip();
+        if (!requestedName.isEmpty()) {
+            try {
+                Names.validateVmName(requestedName);
+            } catch (IllegalArgumentException e) {
+                throw RpcException.invalid(e.getMessage());
+            }
+        }
+        VmSpec spec = new VmSpec(req.vcpu() == null ? config.defaultVcpu() : req.vcpu(),
+                req.memoryMib() == null ? config.defaultMemoryMib() : req.memoryMib(), diskBytes);
+
+        String imageName = req.image() == null || req.image().isBlank() ? config.defaultImage() : req.image();
+        progress.report("resolve_image", "resolving image " + imageName);
+        ImageRecord image = images.resolve(imageName, progress);
+        progress.report("resolve_image", "using image " + image.name());
+
+        VmRecord vm = reserve(requestedName, image, spec);
+        progress.report("reserve_vm", "allocated " + vm.name() + " (" + vm.runtime().guestIp() + ")");
+
+        try (AutoCloseable ignored = locks.lockVm(vm.id())) {
+            if (req.noStart()) {
+                vm = vm.withState(VmState.STOPPED);
+                store.upsertVm(vm);
+                return vm;
+            }
+            return startLocked(vm, image, progress);
+        }
+    }
+
+    private static long parseSize(String text) {
+        try {
+            return dev.banger.core.model.Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalid(e.getMessage());
+        }
+    }
+
+    private VmRecord reserve(String requestedName, ImageRecord image, VmSpec spec) throws IOException {
+        locks.reservation.lock();
+        try {
+            String name = requestedName.isEmpty() ? uniqueGeneratedName() : requestedName;
+            // Exact match: a new name that merely prefixes another VM's id or name is fine.
+            if (store.vmByName(name).isPresent()) throw RpcException.conflict("vm name already exists: " + name);
+            String id = Names.newId();
+            String ip = nextGuestIp();
+            Path vmDir = vmsDir.resolve(id);
+            Files.createDirectories(vmDir);
+            Instant now = Instant.now();
+            VmRuntime runtime = new VmRuntime(ip, name + ".vm", vmDir.toString(),
+                    vmDir.resolve("root.qcow2").toString(), vmDir.resolve("work.ext4").toString(),
+                    vmDir.resolve("vm-initrd.img").toString(), vmDir.resolve("console.log").toString(),
+                    runtimeDir.resolve(id + ".qmp").toString(), runtimeDir.resolve(id + ".agent").toString(),
+                    null, null, null, null, null, null);
+            VmRecord vm = new VmRecord(id, name, image.id(), VmState.CREATED, now, now, spec, runtime);
+            store.upsertVm(vm);
+            return vm;
+        } finally {
+            locks.reservation.unlock();
+        }
+    }
+
+    private String uniqueGeneratedName() {
+        for (int i = 0; i < 50; i++) {
+            String candidate = Names.generateVmName();
+            if (store.vmByName(candidate).isEmpty()) return candidate;
+        }
+        return "vm-" + Names.newId().substring(0, 8);
+    }
+
+    private String nextGuestIp() {
+        Set<String> used = store.usedGuestIps();
+        String prefix = config.subnetPrefix();
+        for (int host = 10; host < 255; host++) {
+            String ip = prefix + "." + host;
+            if (!used.contains(ip)) return ip;
+        }
+        throw RpcException.conflict("no free guest address left in " + config.subnet());
+    }
+
+    // ---------------------------------------------------------------- start
+
+    public VmRecord start(String ref, ProgressSink progress) throws Exception {
+        VmRecord found = find(ref);
+        try (AutoCloseable ignored = locks.lockVm(found.id())) {
+            VmRecord vm = reload(found.id());
+            if (vm.state() == VmState.RUNNING && isAlive(vm)) return vm;
+            ImageRecord image = store.imageById(vm.imageId())
+                    .orElseThrow(() -> RpcException.notFound("image of vm " + vm.name() + " no longer exists"));
+            return startLocked(vm, image, progress);
+        }
+    }
+
+    private VmRecord startLocked(VmRecord vm, ImageRecord image, ProgressSink progress) throws Exception {
+        KernelEntry kernel = images.kernelFor(image, progress);
+        StartContext ctx = new StartContext(vm, image, kernel);
+        try {
+            pipeline.run(startSteps(), ctx, progress);
+        } catch (Exception e) {
+            String message = describe(e);
+            VmRecord failed = reload(vm.id());
+            store.upsertVm(new VmRecord(failed.id(), failed.name(), failed.imageId(), VmState.ERROR,
+                    failed.createdAt(), Instant.now(), failed.spec(), failed.runtime().stopped().withLastError(message)));
+            if (e instanceof InterruptedException) throw e;
+            throw new RpcException(RpcErrors.FAILED, "start " + vm.name() + ": " + message, e);
+        }
+        watchForExit(ctx.vm());
+        return ctx.vm();
+    }
+
+    private static String describe(Exception e) {
+        StringBuilder sb = new StringBuilder(e.getMessage() == null ? e.toString() : e.getMessage());
+        for (Throwable s : e.getSuppressed()) sb.append("; ").append(s.getMessage());
+        return sb.toString();
+    }
+
+    private List<StartStep> startSteps() {
+        return List.of(
+                StartStep.of("preflight", "preflight", "checking host prerequisites", this::preflight),
+                StartStep.of("cleanup_runtime", null, null, c -> {
+                    cleanupRuntime(c.vm(), true, false);
+                    c.vm(reload(c.vm().id()));
+                }),
+                StartStep.of("prepare_sockets", null, null, c -> {
+                    Files.deleteIfExists(c.qmpSocket());
+                    Files.deleteIfExists(c.agentSocket());
+                }),
+                StartStep.of("system_overlay", "prepare_rootfs", "creating copy-on-write root overlay", this::createOverlay)
+                        .withUndo(c -> {
+                            if (c.overlayCreated) Files.deleteIfExists(c.overlay());
+                        }),
+                StartStep.of("work_disk", "prepare_rootfs", "preparing work disk", this::createWorkDisk)
+                        .withUndo(c -> {
+                            if (c.workDiskCreated) Files.deleteIfExists(c.workDisk());
+                        }),
+                StartStep.of("guest_config", "prepare_rootfs", "writing guest configuration", this::writeInitrd)
+                        .withUndo(c -> {
+                            if (c.initrdWritten) Files.deleteIfExists(c.initrd());
+                        }),
+                StartStep.of("host_features", "prepare_host_features", "forwarding ssh to 127.0.0.1",
+                        c -> c.sshPort = freeLoopbackPort()),
+                StartStep.of("vmm_launch", "boot_firecracker", "starting " + vmm.name(), this::launch)
+                        .withUndo(this::undoLaunch),
+                StartStep.of("wait_agent", "wait_vsock_agent", "waiting for the guest agent", this::waitForAgent)
+                        .withUndo(c -> agents.disconnect(c.vm().id())),
+                StartStep.of("persist", "finalize", "saving vm state", c -> {
+                    VmRecord running = c.vm().withState(VmState.RUNNING);
+                    store.upsertVm(running);
+                    c.vm(running);
+                }));
+    }
+
+    private void preflight(StartContext c) throws IOException {
+        List<String> missing = new ArrayList<>();
+        if (!Files.isReadable(c.kernel.vmlinux())) missing.add("kernel " + c.kernel.vmlinux());
+        if (!Files.isReadable(c.kernel.initrd())) missing.add("initramfs " + c.kernel.initrd());
+        if (!Files.isReadable(Path.of(c.image.rootfsPath()))) missing.add("root image " + c.image.rootfsPath());
+        if (!Files.isExecutable(config.agentBinary())) missing.add("guest agent " + config.agentBinary());
+        if (!missing.isEmpty()) throw new IOException("missing " + String.join(", ", missing));
+        Files.createDirectories(c.vmDir);
+        Files.createDirectories(runtimeDir);
+        c.accel = accelSelector.select(c.kernel);
+    }
+
+    private void createOverlay(StartContext c) throws IOException, InterruptedException {
+        if (Files.exists(c.overlay())) return;
+        c.overlayCreated = true;
+        Tools.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", c.image.rootfsPath(), "-F", "raw",
+                c.overlay().toString()), Duration.ofSeconds(30));
+    }
+
+    private void createWorkDisk(StartContext c) throws IOException, InterruptedException {
+        if (Files.exists(c.workDisk())) return;
+        c.workDiskCreated = true;
+        try (var raf = new java.io.RandomAccessFile(c.workDisk().toFile(), "rw")) {
+            raf.setLength(c.vm().spec().workDiskBytes());
+        }
+        Tools.run(List.of("mkfs.ext4", "-q", "-F", "-b", "4096", "-L", "banger-work", "-E", "root_owner=0:0",
+                c.workDisk().toString()), Duration.ofSeconds(60));
+    }
+
+    private void writeInitrd(StartContext c) throws IOException {
+        VmRecord vm = c.vm();
+        GuestBootConfig boot = new GuestBootConfig(vm.name(), vm.runtime().guestIp(), config.subnetPrefixLength(),
+                config.gateway(), config.dns(), "/root", true);
+        c.initrdWritten = true;
+        initrdBuilder.build(c.kernel.initrd(), boot, c.initrd());
+    }
+
+    private void launch(StartContext c) throws Exception {
+        VmRecord vm = c.vm();
+        LaunchSpec.Sockets sockets = new LaunchSpec.Sockets(c.qmpSocket(), c.agentSocket());
+        LaunchSpec spec = new LaunchSpec(vm.id(), c.kernel.vmlinux(), c.initrd(), c.overlay(), "qcow2", c.workDisk(),
+                sockets, Path.of(vm.runtime().consoleLog()), c.pidFile(), vm.spec().vcpu(), vm.spec().memoryMib(),
+                new LaunchSpec.Network(config.subnet(), config.gateway(), config.dns(), vm.runtime().guestIp(),
+                        config.subnetPrefixLength(), c.sshPort),
+                c.accel);
+        Files.deleteIfExists(spec.consoleLog());
+        try {
+            c.pid = vmm.launch(spec);
+        } finally {
+            // Even when launch failed half-way a pidfile may name a VMM; record it so undo can kill it.
+            if (c.pid <= 0) c.pid = dev.banger.daemon.vmm.QemuVmm.readPid(c.pidFile());
+        }
+        VmHandles h = new VmHandles(c.pid, vmm.name(), c.qmpSocket().toString(), c.agentSocket().toString());
+        handles.set(vm.id(), c.vmDir, h);  // disk (handles.json) first, then the cache
+        VmRecord withProcess = vm.withRuntime(vm.runtime().withLastError(null)
+                .withProcess(c.pid, vmm.name(), c.accel.wire(), c.sshPort, Instant.now().toString()));
+        store.upsertVm(withProcess);       // teardown identity mirrored on the durable row
+        c.vm(withProcess);
+    }
+
+    private void undoLaunch(StartContext c) throws Exception {
+        List<Exception> errors = new ArrayList<>();
+        long pid = c.pid > 0 ? c.pid : dev.banger.daemon.vmm.QemuVmm.readPid(c.pidFile());
+        if (pid > 0 && !ProcessIdentity.kill(pid, c.qmpSocket().toString())) {
+            errors.add(new IOException("vmm pid " + pid + " did not exit"));
+        }
+        for (Path p : List.of(c.qmpSocket(), c.agentSocket(), c.pidFile())) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                errors.add(e);
+            }
+        }
+        try {
+            handles.clear(c.vm().id(), c.vmDir);
+        } catch (IOException e) {
+            errors.add(e);
+        }
+        throwJoined(errors);
+    }
+
+    private void waitForAgent(StartContext c) throws Exception {
+        Duration timeout = Duration.ofSeconds(config.agentReadyTimeoutSeconds());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        LaunchSpec.Sockets sockets = new LaunchSpec.Sockets(c.qmpSocket(), c.agentSocket());
+        agents.awaitReady(c.vm().id(), c.agentSocket(), deadline, () -> {
+            if (!vmm.isOurs(c.pid, sockets)) {
+                throw new IOException("vm exited during boot: " + consoleTail(c.vm()));
+            }
+        });
+    }
+
+    static String consoleTail(VmRecord vm) {
+        try {
+            List<String> lines = Files.readAllLines(Path.of(vm.runtime().consoleLog()));
+            return lines.stream().filter(l -> l.contains("BANGER-BOOT-ERROR") || l.contains("Kernel panic"))
+                    .findFirst().orElse(lines.isEmpty() ? "(console empty)" : lines.getLast().strip());
+        } catch (IOException e) {
+            return "(no console log)";
+        }
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return s.getLocalPort();
+        }
+    }
+
+    // ---------------------------------------------------------------- stop / kill / restart
+
+    /** Guest shutdown via the agent, then ACPI via QMP, then kill once the timeout is spent (seed 001: 10 s). */
+    public VmRecord stop(String ref, Duration timeout) throws Exception {
+        VmRecord found = find(ref);
+        try (AutoCloseable ignored = locks.lockVm(found.id())) {
+            VmRecord vm = reload(found.id());
+            if (vm.state() != VmState.RUNNING) return vm;
+            Optional<VmHandles> h = currentHandles(vm);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            if (h.isPresent() && isAlive(vm)) {
+                boolean asked = agents.requestShutdown(vm.id(), Path.of(vm.runtime().agentSocket()));
+                long pid = h.get().pid();
+                String marker = h.get().qmpSocket();
+                long half = System.nanoTime() + timeout.toNanos() / 2;
+                if (!asked || !ProcessIdentity.waitGone(pid, marker, remaining(asked ? half : System.nanoTime()))) {
+                    vmm.requestPowerdown(new LaunchSpec.Sockets(Path.of(marker), Path.of(h.get().agentSocket())));
+                    ProcessIdentity.waitGone(pid, marker, remaining(deadline));
+                }
+            }
+            Exception cleanup = cleanupRuntimeCollect(vm, true, true);
+            VmRecord stopped = markStopped(vm, cleanup == null ? null : cleanup.getMessage());
+            if (cleanup != null) throw cleanup;
+            return stopped;
+        }
+    }
+
+    private static Duration remaining(long deadlineNanos) {
+        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    }
+
+    public VmRecord kill(String ref) throws Exception {
+        VmRecord found = find(ref);
+        try (AutoCloseable ignored = locks.lockVm(found.id())) {
+            VmRecord vm = reload(found.id());
+            Exception cleanup = cleanupRuntimeCollect(vm, true, true);
+            VmRecord stopped = markStopped(vm, cleanup == null ? null : cleanup.getMessage());
+            if (cleanup != null) throw cleanup;
+            return stopped;
+        }
+    }
+
+    public VmRecord restart(String ref, Duration timeout, ProgressSink progress) throws Exception {
+        stop(ref, timeout);
+        return start(ref, progress);
+    }
+
+    private VmRecord markStopped(VmRecord vm, String error) {
+        VmRecord current = reload(vm.id());
+        VmRecord stopped = new VmRecord(current.id(), current.name(), current.imageId(), VmState.STOPPED, current.createdAt(),
+                Instant.now(), current.spec(), current.runtime().stopped().withLastError(error));
+        store.upsertVm(stopped);
+        return stopped;
+    }
+
+    // ---------------------------------------------------------------- rm / prune
+
+    public VmRecord remove(String ref, boolean force) throws Exception {
+        VmRecord found = find(ref);
+        try (AutoCloseable ignored = locks.lockVm(found.id())) {
+            VmRecord vm = reload(found.id());
+            if (vm.state() == VmState.RUNNING && isAlive(vm) && !force) {
+                throw RpcException.conflict("vm " + vm.name() + " is running; stop it first or use --force");
+            }
+            Exception cleanup = cleanupRuntimeCollect(vm, false, true);
+            if (cleanup != null) {
+                store.upsertVm(vm.withState(VmState.ERROR).withRuntime(vm.runtime().withLastError(cleanup.getMessage())));
+                throw cleanup;
+            }
+            store.deleteVm(vm.id());
+            return vm;
+        } finally {
+            locks.forget(found.id());
+        }
+    }
+
+    /** Removes every VM that is not running. Returns what was removed. */
+    public List<VmRecord> prune() throws Exception {
+        List<VmRecord> removed = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (VmRecord vm : store.listVms()) {
+            if (vm.state() == VmState.RUNNING) continue;
+            try {
+                removed.add(remove(vm.id(), false));
+            } catch (RpcException e) {
+                if (e.code() != RpcErrors.CONFLICT) failures.add(vm.name() + ": " + e.getMessage());
+            } catch (Exception e) {
+                failures.add(vm.name() + ": " + e.getMessage());
+            }
+        }
+        if (!failures.isEmpty()) throw new IOException("prune: " + String.join("; ", failures));
+        return removed;
+    }
+
+    // ---------------------------------------------------------------- teardown
+
+    /**
+     * Tears down a VM's host state: VMM process, agent connection, sockets, handles and, unless
+     * disks are preserved, the VM directory. Never returns early: every step runs and every
+     * error is joined (seed 000). The PID comes from the cache, else handles.json, else the
+     * runtime row (seeds 001, 004).
+     */
+    void cleanupRuntime(VmRecord vm, boolean preserveDisks, boolean immediateKill) throws Exception {
+        Exception e = cleanupRuntimeCollect(vm, preserveDisks, immediateKill);
+        if (e != null) throw e;
+    }
+
+    private Exception cleanupRuntimeCollect(VmRecord vm, boolean preserveDisks, boolean immediateKill) {
+        List<Exception> errors = new ArrayList<>();
+        VmRuntime rt = vm.runtime();
+        Path vmDir = Path.of(rt.vmDir());
+        agents.disconnect(vm.id());
+        Optional<VmHandles> h = currentHandles(vm);
+        if (h.isPresent() && h.get().pid() > 0) {
+            try {
+                boolean gone = immediateKill
+                        ? ProcessIdentity.kill(h.get().pid(), h.get().qmpSocket())
+                        : ProcessIdentity.terminate(h.get().pid(), h.get().qmpSocket(), Duration.ofSeconds(5));
+                if (!gone) errors.add(new IOException("vmm pid " + h.get().pid() + " is still running"));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                errors.add(ie);
+            }
+        }
+        for (String p : new String[] {rt.qmpSocket(), rt.agentSocket(), vmDir.resolve("qemu.pid").toString()}) {
+            if (p == null) continue;
+            try {
+                Files.deleteIfExists(Path.of(p));
+            } catch (IOException e) {
+                errors.add(e);
+            }
+        }
+        try {
+            handles.clear(vm.id(), Files.isDirectory(vmDir) ? vmDir : null);
+        } catch (IOException e) {
+            errors.add(e);
+        }
+        if (!preserveDisks) {
+            try {
+                deleteTree(vmDir);
+            } catch (IOException e) {
+                errors.add(e);
+            }
+        }
+        return joined(errors);
+    }
+
+    private Optional<VmHandles> currentHandles(VmRecord vm) {
+        Optional<VmHandles> cached = handles.cached(vm.id());
+        if (cached.isPresent()) return cached;
+        Optional<VmHandles> file = HandleStore.readFile(Path.of(vm.runtime().vmDir()));
+        if (file.isPresent()) return file;
+        VmRuntime rt = vm.runtime();
+        if (rt.pid() != null && rt.pid() > 0) {
+            return Optional.of(new VmHandles(rt.pid(), rt.vmm(), rt.qmpSocket(), rt.agentSocket()));
+        }
+        return Optional.empty();
+    }
+
+    boolean isAlive(VmRecord vm) {
+        return currentHandles(vm).map(h -> ProcessIdentity.matches(h.pid(), h.qmpSocket())).orElse(false);
+    }
+
+    // ---------------------------------------------------------------- reconcile / watch
+
+    /**
+     * After a bangerd restart: every VM the store says is running is checked against reality.
+     * Alive ones get their handles and watcher back; dead ones are cleaned with the persisted
+     * identity and marked stopped. Nothing is deleted.
+     */
+    public List<String> reconcile() {
+        List<String> report = new ArrayList<>();
+        for (VmRecord vm : store.listVms()) {
+            if (vm.state() != VmState.RUNNING && vm.state() != VmState.CREATED) continue;
+            Optional<VmHandles> h = currentHandles(vm);
+            if (vm.state() == VmState.RUNNING && h.isPresent() && ProcessIdentity.matches(h.get().pid(), h.get().qmpSocket())) {
+                handles.seed(vm.id(), h.get());
+                watchForExit(vm);
+                report.add(vm.name() + ": running");
+                continue;
+            }
+            Exception e = cleanupRuntimeCollect(vm, true, true);
+            markStopped(vm, e == null ? (vm.state() == VmState.RUNNING ? "vm exited while bangerd was down" : null) : e.getMessage());
+            report.add(vm.name() + ": cleaned, now stopped");
+        }
+        return report;
+    }
+
+    /** When the guest powers itself off (or QEMU dies), clean up and mark the VM stopped. */
+    private void watchForExit(VmRecord vm) {
+        Optional<VmHandles> h = currentHandles(vm);
+        if (h.isEmpty()) return;
+        long pid = h.get().pid();
+        Thread.ofVirtual().name("watch-" + vm.name()).start(() -> {
+            try {
+                while (ProcessIdentity.matches(pid, h.get().qmpSocket())) {
+                    Thread.sleep(250);
+                }
+                try (AutoCloseable ignored = locks.lockVm(vm.id())) {
+                    Optional<VmRecord> current = store.vmById(vm.id());
+                    if (current.isEmpty() || current.get().state() != VmState.RUNNING) return;
+                    Long recordedPid = current.get().runtime().pid();
+                    if (recordedPid == null || recordedPid != pid) return;
+                    Exception e = cleanupRuntimeCollect(current.get(), true, true);
+                    markStopped(current.get(), e == null ? null : e.getMessage());
+                    LOG.info("vm {} exited on its own; marked stopped", vm.name());
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("watcher for {} failed: {}", vm.name(), e.toString());
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- read side
+
+    public List<VmRecord> list() {
+        return store.listVms();
+    }
+
+    /** By exact name, then exact id, then unique id prefix. */
+    public VmRecord find(String ref) {
+        if (ref == null || ref.isBlank()) throw RpcException.invalid("vm name or id is required");
+        Optional<VmRecord> byName = store.vmByName(ref);
+        if (byName.isPresent()) return byName.get();
+        Optional<VmRecord> byId = store.vmById(ref);
+        if (byId.isPresent()) return byId.get();
+        if (ref.matches("[0-9a-f]{1,16}")) {
+            List<VmRecord> prefixed = store.vmsByIdPrefix(ref);
+            if (prefixed.size() == 1) return prefixed.getFirst();
+            if (prefixed.size() > 1) throw RpcException.invalid("vm id prefix " + ref + " is ambiguous");
+        }
+        throw RpcException.notFound("no such vm: " + ref);
+    }
+
+    public VmRecord requireRunning(String ref) {
+        VmRecord vm = find(ref);
+        if (vm.state() != VmState.RUNNING || !isAlive(vm)) {
+            throw RpcException.conflict("vm " + vm.name() + " is not running (state " + vm.state().wire() + ")");
+        }
+        return vm;
+    }
+
+    private VmRecord reload(String id) {
+        return store.vmById(id).orElseThrow(() -> RpcException.notFound("vm " + id + " was removed"));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    private static Exception joined(List<Exception> errors) {
+        if (errors.isEmpty()) return null;
+        IOException first = new IOException(String.join("; ", errors.stream()
+                .map(e -> e.getMessage() == null ? e.toString() : e.getMessage()).toList()));
+        errors.forEach(first::addSuppressed);
+        return first;
+    }
+
+    private static void throwJoined(List<Exception> errors) throws Exception {
+        Exception e = joined(errors);
+        if (e != null) throw e;
+    }
+}
