@@ -1,10 +1,41 @@
 package dev.banger.cli;
 
+import dev.banger.core.BangerPaths;
+import dev.banger.core.rpc.RpcErrors;
+import dev.banger.core.rpc.RpcException;
+import java.io.IOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code banger}. Each verb group lives in its own file: VmCommand, ImageCommand, KernelCommand, DaemonCommand. */
+@Command(name = "banger", mixinStandardHelpOptions = true, version = "banger 0.1.0",
+        description = "Disposable Linux microVMs on your own machine.",
+        subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, DaemonCommand.class})
 public final class Main {
-    private Main() { }
+    static final BangerPaths PATHS = BangerPaths.fromEnvironment();
 
     public static void main(String[] args) {
-        System.err.println("banger: not wired yet");
-        System.exit(2);
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("banger: " + oneLine(e));
+            return exitCodeFor(e);
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("banger: " + e.getMessage());
+            return 2;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+
+    /** 1 for refused requests and failures; distinct codes would collide with remote exit codes of vm exec. */
+    static int exitCodeFor(Throwable e) {
+        if (e instanceof RpcException re && re.code() == RpcErrors.CANCELLED) return 130;
+        if (e instanceof IOException || e instanceof RpcException) return 1;
+        return 1;
     }
 }

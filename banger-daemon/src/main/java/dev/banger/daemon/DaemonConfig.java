@@ -53,7 +53,7 @@ public record DaemonConfig(
             try {
                 f = mapper.readValue(file.toFile(), FileSettings.class);
             } catch (IOException e) {
-                throw new IOException("bad config " + file + ": " + e.getOriginalMessage(), e);
+                throw new IOException("bad config " + file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
             }
         }
         String agent = firstNonBlank(env.get("BANGER_AGENT_BIN"), f.agentBinary(), System.getProperty("banger.agentBinary"),

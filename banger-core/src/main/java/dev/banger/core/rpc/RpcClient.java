@@ -61,12 +61,8 @@ public final class RpcClient implements AutoCloseable {
         return call(method, params, (m, p) -> { });
     }
 
-    public long nextCallId() {
-        return nextId.get();
-    }
-
     public JsonNode call(String method, Object params, NotificationListener listener) throws IOException {
-        CompletableFuture<JsonNode> future = start(method, params, listener);
+        CompletableFuture<JsonNode> future = start(method, params, listener).result();
         try {
             return future.get();
         } catch (InterruptedException e) {
@@ -79,8 +75,11 @@ public final class RpcClient implements AutoCloseable {
         }
     }
 
-    /** Sends a request and returns its future without waiting. */
-    public CompletableFuture<JsonNode> start(String method, Object params, NotificationListener listener) throws IOException {
+    /** A request in flight: its id (to address client notifications to it) and its eventual result. */
+    public record Call(long id, CompletableFuture<JsonNode> result) { }
+
+    /** Sends a request and returns without waiting for the result. */
+    public Call start(String method, Object params, NotificationListener listener) throws IOException {
         long id = nextId.getAndIncrement();
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         pending.put(id, new Pending(future, listener));
@@ -95,7 +94,7 @@ public final class RpcClient implements AutoCloseable {
             pending.remove(id);
             throw e;
         }
-        return future;
+        return new Call(id, future);
     }
 
     /** Client-to-server notification, e.g. exec stdin for a pending call. */

@@ -96,7 +96,7 @@ public final class RpcServer implements AutoCloseable {
             JsonNode msg;
             try {
                 msg = Json.MAPPER.readTree(line);
-            } catch (IOException e) {
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
                 sendError(null, RpcErrors.PARSE_ERROR, "parse error: " + e.getOriginalMessage());
                 return;
             }

@@ -232,7 +232,7 @@ public final class VmService {
                 }));
     }
 
-    private void preflight(StartContext c) throws IOException {
+    private void preflight(StartContext c) throws IOException, InterruptedException {
         List<String> missing = new ArrayList<>();
         if (!Files.isReadable(c.kernel.vmlinux())) missing.add("kernel " + c.kernel.vmlinux());
         if (!Files.isReadable(c.kernel.initrd())) missing.add("initramfs " + c.kernel.initrd());

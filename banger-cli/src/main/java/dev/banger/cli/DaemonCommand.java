@@ -1,0 +1,60 @@
+package dev.banger.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.rpc.RpcClient;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code banger daemon …}: the bangerd of the current banger home. */
+@Command(name = "daemon", description = "Inspect or stop bangerd.", mixinStandardHelpOptions = true,
+        subcommands = {DaemonCommand.Status.class, DaemonCommand.Stop.class})
+final class DaemonCommand {
+
+    @Command(name = "status", description = "Is bangerd running? (does not start it)", mixinStandardHelpOptions = true)
+    static final class Status implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode s;
+            try (RpcClient c = DaemonClient.connect(Main.PATHS, false)) {
+                s = c.call("daemon.status", Map.of());
+            } catch (IOException e) {
+                if (json) System.out.println("{\"running\": false}");
+                else System.out.println("bangerd is not running");
+                return 3;
+            }
+            if (json) {
+                Output.json(System.out, s);
+            } else {
+                System.out.printf("bangerd %s running, pid %s, %s VMs (%s running)%nsocket %s%nstate  %s%n",
+                        s.path("version").asText(), s.path("pid").asText(), s.path("vms").asText(),
+                        s.path("running").asText(), s.path("socket").asText(), s.path("state_dir").asText());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop bangerd. Running VMs keep running and are reconciled on the next start.", mixinStandardHelpOptions = true)
+    static final class Stop implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            long pid;
+            try (RpcClient c = DaemonClient.connect(Main.PATHS, false)) {
+                pid = c.call("daemon.stop", Map.of()).path("pid").asLong();
+            } catch (IOException e) {
+                System.out.println("bangerd is not running");
+                return 0;
+            }
+            var handle = ProcessHandle.of(pid);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (handle.isPresent() && handle.get().isAlive() && System.currentTimeMillis() < deadline) DaemonClient.sleep(20);
+            System.out.println("bangerd stopped");
+            return 0;
+        }
+    }
+}

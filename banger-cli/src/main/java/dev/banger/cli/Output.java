@@ -1,0 +1,42 @@
+package dev.banger.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Tables for people, JSON for scripts (the JSON is exactly the RPC result: a public interface). */
+final class Output {
+    private Output() { }
+
+    static void json(PrintStream out, JsonNode node) throws IOException {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+    }
+
+    static void table(PrintStream out, List<String> headers, List<List<String>> rows) {
+        int[] widths = new int[headers.size()];
+        for (int i = 0; i < headers.size(); i++) widths[i] = headers.get(i).length();
+        for (List<String> row : rows) {
+            for (int i = 0; i < row.size(); i++) widths[i] = Math.max(widths[i], row.get(i).length());
+        }
+        List<List<String>> all = new ArrayList<>();
+        all.add(headers);
+        all.addAll(rows);
+        StringBuilder sb = new StringBuilder();
+        for (List<String> row : all) {
+            for (int i = 0; i < row.size(); i++) {
+                sb.append(row.get(i));
+                if (i < row.size() - 1) sb.append(" ".repeat(widths[i] - row.get(i).length() + 2));
+            }
+            sb.append('\n');
+        }
+        out.print(sb);
+    }
+
+    static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? "-" : v.asText();
+    }
+}

@@ -1,0 +1,292 @@
+package dev.banger.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code banger vm …}: each nested class is one verb and maps to one vm.* RPC method. */
+@Command(name = "vm", description = "Create, run and manage microVMs.", mixinStandardHelpOptions = true,
+        subcommands = {VmCommand.Create.class, VmCommand.Run.class, VmCommand.Start.class, VmCommand.Stop.class,
+                VmCommand.Kill.class, VmCommand.Restart.class, VmCommand.Rm.class, VmCommand.Prune.class,
+                VmCommand.Ls.class, VmCommand.Show.class, VmCommand.Exec.class, VmCommand.Logs.class})
+final class VmCommand {
+
+    static final class CreateOptions {
+        @Option(names = "--name", description = "VM name (a DNS label); generated when absent.")
+        String name;
+        @Option(names = "--image", description = "Image name or id (default: the configured default image, \"debian\").")
+        String image;
+        @Option(names = "--vcpu", description = "Virtual CPUs (default 1).")
+        Integer vcpu;
+        @Option(names = "--memory", description = "Memory: MiB, or a size such as 1G (default 512).")
+        String memory;
+        @Option(names = "--disk-size", description = "Work disk size, e.g. 4G (default 2G).")
+        String diskSize;
+
+        Map<String, Object> params(boolean noStart) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            if (name != null) p.put("name", name);
+            if (image != null) p.put("image", image);
+            if (vcpu != null) p.put("vcpu", vcpu);
+            if (memory != null) p.put("memory_mib", memoryMib(memory));
+            if (diskSize != null) p.put("disk_size", diskSize);
+            p.put("no_start", noStart);
+            return p;
+        }
+
+        static long memoryMib(String text) {
+            if (text.strip().matches("-?\\d+")) return Long.parseLong(text.strip());
+            return Sizes.parse(text) >> 20;
+        }
+    }
+
+    static JsonNode create(Map<String, Object> params) throws Exception {
+        try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
+            return c.call("vm.create", params, Progress.forTerminal());
+        }
+    }
+
+    @Command(name = "create", description = "Create a VM and start it (unless --no-start).", mixinStandardHelpOptions = true)
+    static final class Create implements Callable<Integer> {
+        @Mixin
+        CreateOptions opts = new CreateOptions();
+        @Option(names = "--no-start", description = "Only create; do not boot.")
+        boolean noStart;
+        @Option(names = "--json", description = "Print the VM as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode vm = create(opts.params(noStart));
+            if (json) Output.json(System.out, vm);
+            else System.out.println(vm.path("name").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "run", description = "Create and start a VM, then run a command in it or open a shell.", mixinStandardHelpOptions = true)
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        CreateOptions opts = new CreateOptions();
+        @Option(names = "--rm", description = "Remove the VM when the command or shell exits.")
+        boolean rm;
+        @Parameters(arity = "0..*", paramLabel = "[IMAGE] [-- CMD…]",
+                description = "Optional image (same as --image), then the command to run after --.")
+        List<String> positionals = new ArrayList<>();
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            // Whatever follows "--" is the command; at most one positional before it is the image.
+            List<String> original = spec.commandLine().getParseResult().originalArgs();
+            int dashes = original.indexOf("--");
+            int commandLength = dashes < 0 ? Math.max(0, positionals.size() - 1) : original.size() - dashes - 1;
+            List<String> before = positionals.subList(0, positionals.size() - commandLength);
+            List<String> command = positionals.subList(positionals.size() - commandLength, positionals.size());
+            if (before.size() > 1) throw new IllegalArgumentException("expected at most one image before --, got " + before);
+            String image = before.isEmpty() ? null : before.getFirst();
+            if (image != null) {
+                if (opts.image != null && !opts.image.equals(image)) throw new IllegalArgumentException("image given twice: " + image + " and --image " + opts.image);
+                opts.image = image;
+            }
+            JsonNode vm = create(opts.params(false));
+            String name = vm.path("name").asText();
+            try {
+                if (command.isEmpty()) {
+                    return ExecRunner.run(Main.PATHS, name, List.of("/bin/sh", "-c",
+                            "cd \"$HOME\"; if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"), true, true);
+                }
+                return ExecRunner.run(Main.PATHS, name, command, !Terminal.available(), false);
+            } finally {
+                if (rm) DaemonClient.call(Main.PATHS, "vm.rm", Map.of("vm", name, "force", true));
+            }
+        }
+    }
+
+    @Command(name = "start", description = "Start a stopped VM.", mixinStandardHelpOptions = true)
+    static final class Start implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+
+        @Override
+        public Integer call() throws Exception {
+            try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
+                System.out.println(c.call("vm.start", Map.of("vm", vm), Progress.forTerminal()).path("name").asText());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Shut a VM down gracefully (agent, then ACPI), killing it after the timeout.", mixinStandardHelpOptions = true)
+    static final class Stop implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+        @Option(names = "--timeout", description = "Seconds to wait for a clean shutdown before killing (default 10).")
+        Integer timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("vm", vm);
+            if (timeout != null) p.put("timeout_seconds", timeout);
+            System.out.println(DaemonClient.call(Main.PATHS, "vm.stop", p).path("name").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", description = "Kill a VM at once.", mixinStandardHelpOptions = true)
+    static final class Kill implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(DaemonClient.call(Main.PATHS, "vm.kill", Map.of("vm", vm)).path("name").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "restart", description = "Stop then start a VM.", mixinStandardHelpOptions = true)
+    static final class Restart implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+
+        @Override
+        public Integer call() throws Exception {
+            try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
+                System.out.println(c.call("vm.restart", Map.of("vm", vm), Progress.forTerminal()).path("name").asText());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove VMs and every file they own.", mixinStandardHelpOptions = true)
+    static final class Rm implements Callable<Integer> {
+        @Parameters(paramLabel = "VM", arity = "1..*")
+        List<String> vms;
+        @Option(names = {"-f", "--force"}, description = "Kill running VMs first.")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            int rc = 0;
+            try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
+                for (String vm : vms) {
+                    try {
+                        System.out.println(c.call("vm.rm", Map.of("vm", vm, "force", force)).path("name").asText());
+                    } catch (dev.banger.core.rpc.RpcException e) {
+                        System.err.println("banger: " + e.getMessage());
+                        rc = 1;
+                    }
+                }
+            }
+            return rc;
+        }
+    }
+
+    @Command(name = "prune", description = "Remove every VM that is not running.", mixinStandardHelpOptions = true)
+    static final class Prune implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            for (JsonNode n : DaemonClient.call(Main.PATHS, "vm.prune", Map.of()).path("removed")) System.out.println(n.asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List VMs.", mixinStandardHelpOptions = true)
+    static final class Ls implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode vms = DaemonClient.call(Main.PATHS, "vm.list", Map.of());
+            if (json) {
+                Output.json(System.out, vms);
+                return 0;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode vm : vms) {
+                JsonNode rt = vm.path("runtime");
+                JsonNode spec = vm.path("spec");
+                rows.add(List.of(vm.path("name").asText(), vm.path("id").asText(), vm.path("state").asText(),
+                        Output.text(rt, "guest_ip"), spec.path("vcpu").asText(), spec.path("memory_mib").asText() + "M",
+                        rt.hasNonNull("ssh_port") ? "127.0.0.1:" + rt.get("ssh_port").asText() : "-"));
+            }
+            Output.table(System.out, List.of("NAME", "ID", "STATE", "IP", "VCPU", "MEMORY", "SSH"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "show", description = "Show one VM (JSON).", mixinStandardHelpOptions = true)
+    static final class Show implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+        @Option(names = "--json", description = "Print JSON (the default for show).")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Output.json(System.out, DaemonClient.call(Main.PATHS, "vm.show", Map.of("vm", vm)));
+            return 0;
+        }
+    }
+
+    @Command(name = "exec", description = "Run a command in a running VM; exits with the command's exit code.", mixinStandardHelpOptions = true)
+    static final class Exec implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
+        List<String> command;
+        @Option(names = {"-i", "--interactive"}, description = "Forward stdin to the command.")
+        boolean interactive;
+        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-terminal.")
+        boolean tty;
+
+        @Override
+        public Integer call() throws Exception {
+            return ExecRunner.run(Main.PATHS, vm, command, interactive, tty);
+        }
+    }
+
+    @Command(name = "logs", description = "Print a VM's serial console log.", mixinStandardHelpOptions = true)
+    static final class Logs implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+        @Option(names = {"-f", "--follow"}, description = "Keep printing new output until interrupted.")
+        boolean follow;
+
+        @Override
+        public Integer call() throws Exception {
+            Path log = Path.of(DaemonClient.call(Main.PATHS, "vm.logs", Map.of("vm", vm)).path("path").asText());
+            long offset = 0;
+            do {
+                if (Files.exists(log)) {
+                    try (var ch = java.nio.channels.FileChannel.open(log)) {
+                        if (ch.size() < offset) offset = 0;
+                        ch.position(offset);
+                        var in = java.nio.channels.Channels.newInputStream(ch);
+                        byte[] data = in.readAllBytes();
+                        System.out.write(data);
+                        System.out.flush();
+                        offset += data.length;
+                    }
+                }
+                if (follow) Thread.sleep(200);
+            } while (follow);
+            return 0;
+        }
+    }
+}
