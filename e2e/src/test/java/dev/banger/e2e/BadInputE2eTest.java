@@ -1,0 +1,41 @@
+package dev.banger.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Bad input gets one line on stderr and a non-zero exit, never a stack trace. */
+class BadInputE2eTest {
+    @BeforeAll
+    static void image() throws Exception {
+        SharedImage.ensure();
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        Banger.cleanUp();
+    }
+
+    private static void refused(String expected, String... args) throws Exception {
+        Banger.Result r = Banger.run(args);
+        assertThat(r.exit()).as(String.join(" ", args)).isNotZero();
+        assertThat(r.stderr().strip()).as(String.join(" ", args)).startsWith("banger: ").contains(expected).doesNotContain("\n");
+    }
+
+    @Test
+    void eachBadInputIsRefusedClearly() throws Exception {
+        refused("no such vm: ghost", "vm", "show", "ghost");
+        refused("no such vm: ghost", "vm", "exec", "ghost", "--", "true");
+        refused("invalid vm name", "vm", "create", "--name", "Not_A_Label", "--no-start");
+        refused("vcpu must be a positive integer", "vm", "create", "--vcpu", "0", "--no-start");
+        refused("memory must be a positive integer", "vm", "create", "--memory", "0", "--no-start");
+        refused("unparseable size \"lots\"", "vm", "create", "--disk-size", "lots", "--no-start");
+        refused("image not found: nope", "vm", "create", "--image", "nope", "--no-start");
+        Banger.ok("vm", "create", "--name", "taken", "--no-start");
+        refused("vm name already exists: taken", "vm", "create", "--name", "taken", "--no-start");
+        refused("is not running", "vm", "exec", "taken", "--", "true");
+        Banger.ok("vm", "rm", "taken");
+    }
+}
