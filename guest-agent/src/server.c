@@ -668,8 +668,10 @@ static void conn_drop(struct conn *c)
 static void conn_resync(struct conn *c)
 {
     if (c->kind == CONN_DEVICE) {
-        close_fd(&c->fd);   /* reopened (with a fresh HELLO) on the next loop */
+        /* closing the port discards its pending input; reopen at once (fresh HELLO) */
+        close_fd(&c->fd);
         device_hangup(c);
+        device_try_open(c);
         return;
     }
     /* a socket cannot be reopened from this side: drop everything already sent */
@@ -708,9 +710,10 @@ static void conn_readable(struct conn *c)
         } else if (ev == RD_OVERSIZED) {
             send_error(c, f.channel, "frame length exceeds %u bytes, discarding it", FRAME_MAX_LEN);
         } else {
-            send_error(c, 0, "frame length below 5, resynchronising transport");
-            flush_blocking(c, 200);
+            /* resync first: whatever the host sends after seeing the ERROR must survive */
             conn_resync(c);
+            if (!c->dead && c->fd >= 0)
+                send_error(c, 0, "frame length below 5, resynchronised transport");
             return;
         }
     }

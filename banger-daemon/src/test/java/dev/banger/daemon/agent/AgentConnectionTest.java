@@ -151,7 +151,7 @@ class AgentConnectionTest {
         Collector c = new Collector();
         ExecSession s = conn.exec(cmd("sleep", "30"), c);
         conn.awaitHello(Duration.ofSeconds(5));  // the EXEC has been processed by now
-        agent.process().destroyForcibly();
+        agent.killAgent();
         assertThatThrownBy(s::awaitExit).isInstanceOf(AgentException.class).hasMessage("agent connection lost");
         assertThat(c.errors).containsExactly("agent connection lost");
         assertThat(conn.isOpen()).isFalse();

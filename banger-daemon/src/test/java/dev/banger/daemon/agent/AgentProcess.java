@@ -22,6 +22,8 @@ final class AgentProcess implements AutoCloseable {
     private final ServerSocketChannel server;
     private Process process;
     private SocketChannel socket;
+    // children of an agent we killed ourselves: no longer its descendants once it is gone
+    private final List<ProcessHandle> orphans = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private AgentProcess(Path dir, ServerSocketChannel server) {
         this.dir = dir;
@@ -83,6 +85,13 @@ final class AgentProcess implements AutoCloseable {
         return process;
     }
 
+    /** SIGKILLs the agent (its commands would be orphaned, so remember them for close()). */
+    void killAgent() throws InterruptedException {
+        orphans.addAll(process.descendants().toList());
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
     AgentConnection connection() {
         return AgentConnection.over(socket);
     }
@@ -91,6 +100,7 @@ final class AgentProcess implements AutoCloseable {
     public void close() throws IOException {
         try {
             if (process != null) {
+                orphans.forEach(ProcessHandle::destroyForcibly);
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
