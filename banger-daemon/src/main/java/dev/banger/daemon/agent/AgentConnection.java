@@ -1,0 +1,295 @@
+package dev.banger.daemon.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Host side of the guest agent protocol over one stream (QEMU's virtio-serial chardev socket).
+ * One virtual reader thread dispatches frames to sessions by channel; writes are serialised.
+ */
+public final class AgentConnection implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentConnection.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long HELLO_RETRY_MS = 250;
+    private static final long CONNECT_RETRY_MS = 50;
+    private static final long SHUTDOWN_ACK_MS = 2000;
+    static final String CONNECTION_LOST = "agent connection lost";
+
+    private final SocketChannel channel;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final Map<Integer, AgentSession> sessions = new ConcurrentHashMap<>();
+    // A random start makes it unlikely that a restarted daemon reuses a channel the
+    // agent still has a session on (sessions outlive host reconnects).
+    private final AtomicInteger nextChannel = new AtomicInteger(ThreadLocalRandom.current().nextInt(1, 1 << 30));
+    private final ReentrantLock helloLock = new ReentrantLock();
+    private final Condition helloChanged = helloLock.newCondition();
+    private long helloCount;
+    private AgentHello lastHello;
+    private final Semaphore shutdownAcks = new Semaphore(0);
+    private volatile boolean open = true;
+    private final Thread reader;
+
+    private AgentConnection(SocketChannel channel) {
+        this.channel = channel;
+        this.reader = Thread.ofVirtual().name("agent-reader").unstarted(this::readLoop);
+    }
+
+    /** Connects to QEMU's chardev Unix socket, retrying until it accepts or timeout. */
+    public static AgentConnection connect(Path unixSocket, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(unixSocket));
+                return over(ch);
+            } catch (IOException e) {
+                ch.close();
+                if (System.nanoTime() >= deadline) {
+                    throw new IOException("agent socket " + unixSocket + " did not accept within " + timeout, e);
+                }
+            }
+            try {
+                Thread.sleep(CONNECT_RETRY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while connecting to " + unixSocket);
+            }
+        }
+    }
+
+    /** Wraps an already connected channel (tests). */
+    public static AgentConnection over(SocketChannel channel) {
+        AgentConnection c = new AgentConnection(channel);
+        c.reader.start();
+        return c;
+    }
+
+    /** Sends HELLO_REQ every 250 ms until a HELLO arrives; throws java.util.concurrent.TimeoutException. */
+    public AgentHello awaitHello(Duration timeout) throws IOException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long seen;
+        helloLock.lock();
+        try {
+            seen = helloCount;
+        } finally {
+            helloLock.unlock();
+        }
+        while (true) {
+            ensureOpen();
+            send(FrameCodec.encode(FrameCodec.HELLO_REQ, 0));
+            long roundEnd = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HELLO_RETRY_MS));
+            helloLock.lock();
+            try {
+                long left;
+                while (helloCount == seen && open && (left = roundEnd - System.nanoTime()) > 0) {
+                    helloChanged.awaitNanos(left);
+                }
+                if (helloCount != seen) {
+                    return lastHello;
+                }
+            } finally {
+                helloLock.unlock();
+            }
+            ensureOpen();
+            if (System.nanoTime() >= deadline) {
+                throw new TimeoutException("no HELLO from the guest agent within " + timeout);
+            }
+        }
+    }
+
+    public ExecSession exec(ExecRequest request, ExecListener listener) throws IOException {
+        ensureOpen();
+        byte[] payload = FrameCodec.execPayload(request);
+        AgentSession session = register(listener);
+        try {
+            send(FrameCodec.encode(FrameCodec.EXEC, session.channel(), payload));
+        } catch (IOException e) {
+            sessions.remove(session.channel());
+            throw e;
+        }
+        // the reader may have failed all sessions just before ours was registered
+        if (!open && sessions.remove(session.channel()) != null) {
+            session.onFailure(CONNECTION_LOST);
+        }
+        return session;
+    }
+
+    private AgentSession register(ExecListener listener) {
+        while (true) {
+            int ch = nextChannel.getAndIncrement() & 0x7FFF_FFFF;
+            if (ch == 0) {
+                continue;
+            }
+            AgentSession s = new AgentSession(this, ch, listener);
+            if (sessions.putIfAbsent(ch, s) == null) {
+                return s;
+            }
+        }
+    }
+
+    /** Sends SHUTDOWN and waits up to 2 s for the ACK; returns whether it was acknowledged. */
+    public boolean shutdown(boolean reboot) throws IOException, InterruptedException {
+        ensureOpen();
+        shutdownAcks.drainPermits();
+        send(FrameCodec.encode(FrameCodec.SHUTDOWN, 0, new byte[] {(byte) (reboot ? 1 : 0)}));
+        return shutdownAcks.tryAcquire(SHUTDOWN_ACK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public void close() {
+        open = false;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("closing agent channel", e);
+        }
+        // wait briefly so listeners have seen "connection lost" when close() returns
+        try {
+            reader.join(Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void send(ByteBuffer frame) throws IOException {
+        writeLock.lock();
+        try {
+            while (frame.hasRemaining()) {
+                channel.write(frame);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void ensureOpen() throws IOException {
+        if (!open) {
+            throw new IOException(CONNECTION_LOST);
+        }
+    }
+
+    private void readLoop() {
+        try {
+            while (true) {
+                dispatch(FrameCodec.read(channel));
+            }
+        } catch (IOException e) {
+            if (open) {
+                LOG.info("agent connection ended: {}", e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("agent reader failed", e);
+        } finally {
+            connectionLost();
+        }
+    }
+
+    private void connectionLost() {
+        open = false;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("closing agent channel", e);
+        }
+        for (Integer ch : sessions.keySet()) {
+            AgentSession s = sessions.remove(ch);
+            if (s != null) {
+                s.onFailure(CONNECTION_LOST);
+            }
+        }
+        helloLock.lock();
+        try {
+            helloChanged.signalAll();
+        } finally {
+            helloLock.unlock();
+        }
+    }
+
+    private void dispatch(FrameCodec.Frame f) throws IOException {
+        switch (f.type()) {
+            case FrameCodec.HELLO -> onHello(f);
+            case FrameCodec.SHUTDOWN_ACK -> shutdownAcks.release();
+            case FrameCodec.STARTED -> withSession(f, AgentSession::onStarted);
+            case FrameCodec.STDOUT -> withSession(f, s -> s.onStdout(f.payload()));
+            case FrameCodec.STDERR -> withSession(f, s -> s.onStderr(f.payload()));
+            case FrameCodec.EXIT -> {
+                int code = f.int32();
+                AgentSession s = sessions.remove(f.channel());
+                if (s != null) {
+                    s.onExit(code);
+                }
+            }
+            case FrameCodec.EXEC_ERROR -> {
+                AgentSession s = sessions.remove(f.channel());
+                if (s != null) {
+                    s.onFailure(f.text());
+                }
+            }
+            case FrameCodec.ERROR -> onError(f);
+            default -> LOG.warn("ignoring unknown frame type 0x{} from agent", Integer.toHexString(f.type()));
+        }
+    }
+
+    private void withSession(FrameCodec.Frame f, java.util.function.Consumer<AgentSession> action) {
+        AgentSession s = sessions.get(f.channel());
+        if (s != null) {
+            action.accept(s);
+        } else {
+            // e.g. output of a session started by a previous daemon before it restarted
+            LOG.debug("frame 0x{} for unknown channel {}", Integer.toHexString(f.type()), f.channel());
+        }
+    }
+
+    private void onError(FrameCodec.Frame f) {
+        AgentSession s = sessions.get(f.channel());
+        if (s != null && !s.started() && sessions.remove(f.channel(), s)) {
+            // The agent processes frames in order, so an ERROR before STARTED rejects the EXEC.
+            s.onFailure(f.text());
+            return;
+        }
+        LOG.warn("agent reported a protocol error on channel {}: {}", f.channel(), f.text());
+    }
+
+    private void onHello(FrameCodec.Frame f) {
+        AgentHello hello;
+        try {
+            JsonNode n = JSON.readTree(f.payload());
+            hello = new AgentHello(n.path("agent_version").asText(""), n.path("kernel").asText(""),
+                    n.path("uptime_ms").asLong(0), n.path("hostname").asText(""));
+        } catch (IOException e) {
+            LOG.warn("agent sent an unreadable HELLO: {}", e.getMessage());
+            return;
+        }
+        helloLock.lock();
+        try {
+            lastHello = hello;
+            helloCount++;
+            helloChanged.signalAll();
+        } finally {
+            helloLock.unlock();
+        }
+    }
+}
