@@ -3,6 +3,7 @@ package dev.banger.daemon.image.build;
 import dev.banger.core.ProgressSink;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -211,7 +212,11 @@ final class ScratchExtractor {
         if (e.isFIFO()) {
             return EntryKind.FIFO;
         }
-        if (e.isFile()) {
+        // isFile() alone is too generous: it accepts any unknown type letter (volume labels,
+        // multi-volume continuations), whose payload is not file content.
+        byte flag = e.getLinkFlag();
+        if (flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM || flag == TarConstants.LF_CONTIG
+                || flag == TarConstants.LF_GNUTYPE_SPARSE) {
             return EntryKind.FILE;
         }
         throw new UnsafeEntryException(e.getName(), "unsupported tar entry type '" + (char) e.getLinkFlag() + "'");
