@@ -11,19 +11,25 @@ import java.util.List;
 final class ProcessRunner {
     private ProcessRunner() { }
 
-    record Result(int exitCode, String stderr) { }
+    record Result(int exitCode, String stdout, String stderr) { }
 
     static Result run(List<String> command, Path stderrFile) throws IOException {
+        return run(command, null, stderrFile);
+    }
+
+    /** Runs command; stdout goes to stdoutFile (or is discarded when null). */
+    static Result run(List<String> command, Path stdoutFile, Path stderrFile) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectOutput(stdoutFile == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(stdoutFile.toFile()))
                 .redirectError(stderrFile.toFile());
         // Stable, untranslated messages: we match on debugfs' stderr.
         pb.environment().put("LC_ALL", "C");
         Process p = pb.start();
         try {
             int rc = p.waitFor();
-            return new Result(rc, Files.readString(stderrFile, StandardCharsets.UTF_8));
+            String out = stdoutFile == null ? "" : Files.readString(stdoutFile, StandardCharsets.UTF_8);
+            return new Result(rc, out, Files.readString(stderrFile, StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             kill(p);
             Thread.currentThread().interrupt();

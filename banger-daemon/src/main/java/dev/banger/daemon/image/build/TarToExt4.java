@@ -80,8 +80,13 @@ public final class TarToExt4 {
     }
 
     private static void applyDebugfs(DebugfsScript.Script script, Path image, Path scratch) throws IOException {
+        runDebugfs(script.lines(), image, scratch);
+    }
+
+    /** Runs debugfs -w over a command file in scratch and fails on the first error it reports. */
+    static void runDebugfs(List<String> lines, Path image, Path scratch) throws IOException {
         Path cmdFile = scratch.resolve("debugfs.cmds");
-        Files.write(cmdFile, script.lines(), StandardCharsets.UTF_8);
+        Files.write(cmdFile, lines, StandardCharsets.UTF_8);
         ProcessRunner.Result r = ProcessRunner.run(List.of("debugfs", "-w", "-f", cmdFile.toString(), image.toString()),
                 scratch.resolve("debugfs.err"));
         // debugfs exits 0 even when a command fails; any stderr line besides its banner is a failure.
