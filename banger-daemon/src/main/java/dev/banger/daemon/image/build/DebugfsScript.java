@@ -1,0 +1,99 @@
+package dev.banger.daemon.image.build;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The debugfs command file that turns what mkfs.ext4 copied from scratch into what the tar said.
+ *
+ * <p>mkfs.ext4 -d records each scratch file's lstat() uid/gid/mode, so comparing the tar's
+ * metadata with that same lstat() tells us exactly which inodes need fixing; a tree extracted by
+ * root that is mostly root-owned therefore costs almost nothing. Every path is absolute and
+ * double-quoted (see {@link EntryNames} for why that is enough).
+ */
+final class DebugfsScript {
+    /**
+     * @param lines        command-file lines, in order
+     * @param fixedInodes  inodes that get at least one set_inode_field
+     * @param createdNodes device nodes and fifos made with mknod
+     */
+    record Script(List<String> lines, int fixedInodes, int createdNodes) {
+        boolean isEmpty() {
+            return lines.isEmpty();
+        }
+    }
+
+    private DebugfsScript() { }
+
+    static Script build(ExtractedTree tree) throws IOException {
+        List<String> lines = new ArrayList<>();
+        Set<Object> seenInodes = new HashSet<>();
+        int fixed = 0;
+        int nodes = 0;
+        for (EntryRecord r : tree.records()) {
+            if (r.kind().isSpecialNode()) {
+                nodes++;
+                mknod(lines, r);
+                fixed++;
+                continue;
+            }
+            Path p = r.path().isEmpty() ? tree.root() : tree.root().resolve(r.path());
+            if (r.kind() == EntryKind.FILE || r.kind() == EntryKind.HARDLINK) {
+                if (!seenInodes.add(Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
+                    continue;
+                }
+            }
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+            int before = lines.size();
+            // Symlink permission bits are meaningless on Linux; only their owner matters (lchown).
+            boolean modeMatters = r.kind() != EntryKind.SYMLINK;
+            fixInode(lines, r, modeMatters ? mode : -1, Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
+            if (lines.size() > before) {
+                fixed++;
+            }
+        }
+        return new Script(List.copyOf(lines), fixed, nodes);
+    }
+
+    private static void mknod(List<String> lines, EntryRecord r) {
+        // debugfs' mknod does not split paths: given "/a/b" it makes an entry literally named
+        // "/a/b" in the cwd. So cd into the parent and pass the bare name.
+        lines.add("cd " + quote("/" + EntryNames.parentOf(r.path())));
+        String name = quote(EntryNames.baseName(r.path()));
+        switch (r.kind()) {
+            case CHAR -> lines.add("mknod " + name + " c " + r.devMajor() + " " + r.devMinor());
+            case BLOCK -> lines.add("mknod " + name + " b " + r.devMajor() + " " + r.devMinor());
+            default -> lines.add("mknod " + name + " p");
+        }
+        lines.add("cd /");
+        // mknod leaves perms 0000, uid 0, gid 0 and the current time.
+        fixInode(lines, r, r.kind().typeBits, 0, 0);
+        lines.add("sif " + quote(r.imagePath()) + " mtime @" + r.mtimeSec());
+    }
+
+    private static void fixInode(List<String> lines, EntryRecord r, int observedMode, long observedUid, long observedGid) {
+        String path = quote(r.imagePath());
+        if (r.uid() != observedUid) {
+            lines.add("sif " + path + " uid " + r.uid());
+        }
+        if (r.gid() != observedGid) {
+            lines.add("sif " + path + " gid " + r.gid());
+        }
+        int wanted = r.kind().typeBits | r.mode();
+        if (observedMode >= 0 && wanted != observedMode) {
+            lines.add("sif " + path + " mode 0" + Integer.toOctalString(wanted));
+        }
+    }
+
+    private static String quote(String path) {
+        return "\"" + path + "\"";
+    }
+}
