@@ -35,6 +35,10 @@ final class VmCommand {
         String diskSize;
 
         Map<String, Object> params(boolean noStart) {
+            return params(noStart, false);
+        }
+
+        Map<String, Object> params(boolean noStart, boolean removeOnFailure) {
             Map<String, Object> p = new LinkedHashMap<>();
             if (name != null) p.put("name", name);
             if (image != null) p.put("image", image);
@@ -42,6 +46,7 @@ final class VmCommand {
             if (memory != null) p.put("memory_mib", memoryMib(memory));
             if (diskSize != null) p.put("disk_size", diskSize);
             p.put("no_start", noStart);
+            if (removeOnFailure) p.put("remove_on_failure", true);
             return p;
         }
 
@@ -101,7 +106,7 @@ final class VmCommand {
                 if (opts.image != null && !opts.image.equals(image)) throw new IllegalArgumentException("image given twice: " + image + " and --image " + opts.image);
                 opts.image = image;
             }
-            JsonNode vm = create(opts.params(false));
+            JsonNode vm = create(opts.params(false, rm));
             String name = vm.path("name").asText();
             try {
                 if (command.isEmpty()) {

@@ -91,6 +91,19 @@ final class Banger {
         }
     }
 
+    /**
+     * Running, not merely present: a killed QEMU stays a zombie until PID 1 reaps it (it is
+     * daemonized, so bangerd is not its parent), and ProcessHandle.isAlive() counts zombies.
+     */
+    static boolean isRunning(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static String cmdline(long pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');

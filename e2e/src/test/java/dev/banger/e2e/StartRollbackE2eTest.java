@@ -27,6 +27,21 @@ class StartRollbackE2eTest {
         Banger.cleanUp();
     }
 
+    /** Regression: `vm run --rm` whose boot failed used to leave the errored VM behind. */
+    @org.junit.jupiter.api.Test
+    void runWithRmAfterFailedBootLeavesNoVm() throws Exception {
+        Banger.run("daemon", "stop");
+        Banger.Result r = Banger.run(Map.of("BANGER_FAULT_AFTER_STEP", "wait_agent"), Duration.ofMinutes(5),
+                "vm", "run", "--rm", "--", "true");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("injected fault after step wait_agent");
+        Banger.run("daemon", "stop");
+        assertThat(Banger.run("vm", "ls", "--json").json()).isEmpty();
+        try (var dirs = java.nio.file.Files.list(Banger.stateDir().resolve("vms"))) {
+            assertThat(dirs).isEmpty();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"preflight", "cleanup_runtime", "prepare_sockets", "system_overlay", "work_disk",
             "guest_config", "host_features", "vmm_launch", "wait_agent", "persist"})

@@ -39,7 +39,7 @@ class VmLifecycleE2eTest {
         Banger.ok("vm", "stop", "life");
         JsonNode stopped = Banger.run("vm", "show", "life").json();
         assertThat(stopped.path("state").asText()).isEqualTo("stopped");
-        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(Banger.isRunning(pid)).isFalse();
         assertThat(Banger.runtimeDir().resolve(id + ".qmp")).doesNotExist();
 
         Banger.ok("vm", "start", "life");

@@ -21,7 +21,8 @@ public final class VmMethods {
         this.defaultStopTimeoutSeconds = defaultStopTimeoutSeconds;
     }
 
-    record CreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, Boolean noStart) { }
+    record CreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, Boolean noStart,
+                        Boolean removeOnFailure) { }
 
     record StopParams(String vm, Integer timeoutSeconds) { }
 
@@ -31,7 +32,7 @@ public final class VmMethods {
         m.put("vm.create", (p, ctx) -> {
             CreateParams c = Params.decode(p, CreateParams.class);
             return vms.create(new VmService.CreateRequest(c.name(), c.image(), c.vcpu(), c.memoryMib(), c.diskSize(),
-                    Boolean.TRUE.equals(c.noStart())), ctx);
+                    Boolean.TRUE.equals(c.noStart()), Boolean.TRUE.equals(c.removeOnFailure())), ctx);
         });
         m.put("vm.start", (p, ctx) -> vms.start(Params.requireText(p, "vm"), ctx));
         m.put("vm.stop", (p, ctx) -> {

@@ -68,7 +68,9 @@ public final class VmService {
         this.pipeline = new StartPipeline(faultAfterStep);
     }
 
-    public record CreateRequest(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart) { }
+    /** {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error (vm run --rm). */
+    public record CreateRequest(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
+                                boolean removeOnFailure) { }
 
     // ---------------------------------------------------------------- create
 
@@ -106,7 +108,26 @@ public final class VmService {
                 store.upsertVm(vm);
                 return vm;
             }
-            return startLocked(vm, image, progress);
+            try {
+                return startLocked(vm, image, progress);
+            } catch (Exception startFailure) {
+                if (req.removeOnFailure()) removeAfterFailedStart(vm, startFailure);
+                throw startFailure;
+            }
+        }
+    }
+
+    private void removeAfterFailedStart(VmRecord vm, Exception startFailure) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            Exception cleanup = cleanupRuntimeCollect(reload(vm.id()), false, true);
+            if (cleanup != null) {
+                startFailure.addSuppressed(cleanup);
+            } else {
+                store.deleteVm(vm.id());
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
