@@ -3,7 +3,6 @@ package dev.banger.cli;
 import dev.banger.core.BangerPaths;
 import dev.banger.core.rpc.RpcErrors;
 import dev.banger.core.rpc.RpcException;
-import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,10 +31,8 @@ public final class Main {
         return m.lines().findFirst().orElse(m);
     }
 
-    /** 1 for refused requests and failures; distinct codes would collide with remote exit codes of vm exec. */
+    /** 1 for refused requests and failures (distinct codes would collide with vm exec's remote exit codes); 130 when cancelled. */
     static int exitCodeFor(Throwable e) {
-        if (e instanceof RpcException re && re.code() == RpcErrors.CANCELLED) return 130;
-        if (e instanceof IOException || e instanceof RpcException) return 1;
-        return 1;
+        return e instanceof RpcException re && re.code() == RpcErrors.CANCELLED ? 130 : 1;
     }
 }

@@ -16,8 +16,6 @@ public final class ImageMethods {
 
     record BuildParams(String name, String distro, String suite) { }
 
-    record KernelImportParams(String name, String deb) { }
-
     public void register(Map<String, RpcMethod> m) {
         m.put("image.build", (p, ctx) -> {
             BuildParams b = Params.decode(p, BuildParams.class);
@@ -28,10 +26,8 @@ public final class ImageMethods {
         m.put("image.list", (p, ctx) -> images.list());
         m.put("image.show", (p, ctx) -> images.show(Params.requireText(p, "image")));
         m.put("image.rm", (p, ctx) -> images.remove(Params.requireText(p, "image")));
-        m.put("kernel.import", (p, ctx) -> {
-            KernelImportParams k = Params.decode(p, KernelImportParams.class);
-            return KernelView.of(images.importKernel(Params.requireText(p, "name"), Params.requireText(p, "deb"), ctx));
-        });
+        m.put("kernel.import", (p, ctx) ->
+                KernelView.of(images.importKernel(Params.requireText(p, "name"), Params.requireText(p, "deb"), ctx)));
         m.put("kernel.list", (p, ctx) -> images.listKernels().stream().map(KernelView::of).toList());
         m.put("kernel.show", (p, ctx) -> KernelView.of(images.showKernel(Params.requireText(p, "name"))));
         m.put("kernel.delete", (p, ctx) -> KernelView.of(images.removeKernel(Params.requireText(p, "name"))));

@@ -1,12 +1,10 @@
 package dev.banger.daemon.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.model.VmRecord;
 import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.vm.VmExec;
 import dev.banger.daemon.vm.VmService;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /** RPC surface of {@code banger vm …}. Every method documented in docs/rpc.md. */
@@ -62,9 +60,5 @@ public final class VmMethods {
         int s = seconds == null ? defaultStopTimeoutSeconds : seconds;
         if (s < 0) throw dev.banger.core.rpc.RpcException.invalid("timeout must not be negative");
         return Duration.ofSeconds(s);
-    }
-
-    static List<String> names(List<VmRecord> vms) {
-        return vms.stream().map(VmRecord::name).toList();
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,9 +99,5 @@ public final class AccelSelector {
                 for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
             }
         }
-    }
-
-    public Map<String, Object> describe() {
-        return Map.of("mode", mode, "kvm_device_opens", kvmOpens());
     }
 }
