@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code banger daemon …}: the bangerd of the current banger home. */
-@Command(name = "daemon", description = "Inspect or stop bangerd.", mixinStandardHelpOptions = true,
-        subcommands = {DaemonCommand.Status.class, DaemonCommand.Stop.class})
+@Command(name = "daemon", description = "Inspect or stop bangerd.", mixinStandardHelpOptions = true)
 final class DaemonCommand {
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Status.class, Stop.class);
 
     @Command(name = "status", description = "Is bangerd running? (does not start it)", mixinStandardHelpOptions = true)
     static final class Status implements Callable<Integer> {

@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code banger image …} → image.* RPC methods. */
-@Command(name = "image", description = "Build and manage root filesystem images.", mixinStandardHelpOptions = true,
-        subcommands = {ImageCommand.Build.class, ImageCommand.Ls.class, ImageCommand.Show.class, ImageCommand.Rm.class})
+@Command(name = "image", description = "Build and manage root filesystem images.", mixinStandardHelpOptions = true)
 final class ImageCommand {
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Ls.class, Show.class, Rm.class);
 
     @Command(name = "build", description = "Build an image from a distribution's repositories (debian, with mmdebstrap).", mixinStandardHelpOptions = true)
     static final class Build implements Callable<Integer> {

@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code banger kernel …} → kernel.* RPC methods. */
-@Command(name = "kernel", description = "Import and manage guest kernels.", mixinStandardHelpOptions = true,
-        subcommands = {KernelCommand.Import.class, KernelCommand.Ls.class, KernelCommand.Show.class, KernelCommand.Rm.class})
+@Command(name = "kernel", description = "Import and manage guest kernels.", mixinStandardHelpOptions = true)
 final class KernelCommand {
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Import.class, Ls.class, Show.class, Rm.class);
 
     @Command(name = "import", description = "Import a kernel from a Debian linux-image package (name or .deb file).", mixinStandardHelpOptions = true)
     static final class Import implements Callable<Integer> {

@@ -8,13 +8,12 @@ import picocli.CommandLine.Command;
 
 /** Entry point of {@code banger}. Each verb group lives in its own file: VmCommand, ImageCommand, KernelCommand, DaemonCommand. */
 @Command(name = "banger", mixinStandardHelpOptions = true, version = "banger 0.1.0",
-        description = "Disposable Linux microVMs on your own machine.",
-        subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, DaemonCommand.class})
+        description = "Disposable Linux microVMs on your own machine.")
 public final class Main {
     static final BangerPaths PATHS = BangerPaths.fromEnvironment();
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = CommandTree.forArgs(args);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("banger: " + oneLine(e));
             return exitCodeFor(e);

@@ -16,11 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code banger vm …}: each nested class is one verb and maps to one vm.* RPC method. */
-@Command(name = "vm", description = "Create, run and manage microVMs.", mixinStandardHelpOptions = true,
-        subcommands = {VmCommand.Create.class, VmCommand.Run.class, VmCommand.Start.class, VmCommand.Stop.class,
-                VmCommand.Kill.class, VmCommand.Restart.class, VmCommand.Rm.class, VmCommand.Prune.class,
-                VmCommand.Ls.class, VmCommand.Show.class, VmCommand.Exec.class, VmCommand.Logs.class})
+@Command(name = "vm", description = "Create, run and manage microVMs.", mixinStandardHelpOptions = true)
 final class VmCommand {
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Create.class, Run.class, Start.class, Stop.class,
+            Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class);
 
     static final class CreateOptions {
         @Option(names = "--name", description = "VM name (a DNS label); generated when absent.")

@@ -43,7 +43,8 @@ public final class RpcClient implements AutoCloseable {
     private RpcClient(SocketChannel channel) {
         this.channel = channel;
         this.out = Channels.newOutputStream(channel);
-        this.reader = Thread.ofVirtual().name("rpc-client-reader").start(this::readLoop);
+        // A platform daemon thread: starting the virtual-thread scheduler costs a CLI tens of milliseconds.
+        this.reader = Thread.ofPlatform().daemon().name("rpc-client-reader").start(this::readLoop);
     }
 
     public static RpcClient connect(Path socket) throws IOException {

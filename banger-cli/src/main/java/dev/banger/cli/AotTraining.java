@@ -1,0 +1,45 @@
+package dev.banger.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.Json;
+import dev.banger.core.rpc.RpcClient;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Training run for the CLI's AOT cache (bin/build runs it with -XX:AOTCacheOutput): walks
+ * the code paths of a typical call — command tree, request encoding, response parsing, table
+ * and JSON rendering, a Unix-socket connect — so their classes are loaded and linked ahead
+ * of time. Touches no daemon and no user state.
+ */
+final class AotTraining {
+    private AotTraining() { }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+        for (String[] a : List.of(new String[] {"vm", "ls"}, new String[] {"vm", "exec", "x", "--", "true"},
+                new String[] {"image", "ls"}, new String[] {"--help"})) {
+            CommandTree.forArgs(a).parseArgs(a);
+        }
+        String sample = """
+                [{"id":"0123456789abcdef","name":"dev","image_id":"i","state":"running","created_at":"2026-01-01T00:00:00Z",
+                  "updated_at":"2026-01-01T00:00:00Z","spec":{"vcpu":1,"memory_mib":512,"work_disk_bytes":2147483648},
+                  "runtime":{"guest_ip":"172.30.0.10","ssh_port":40000,"pid":1}}]""";
+        JsonNode vms = Json.MAPPER.readTree(sample);
+        Json.MAPPER.writeValueAsString(Map.of("jsonrpc", "2.0", "id", 1, "method", "vm.list", "params", Map.of()));
+        Json.MAPPER.valueToTree(Map.of("vm", "dev", "argv", List.of("true")));
+        Output.json(sink, vms);
+        for (JsonNode vm : vms) {
+            Output.table(sink, List.of("NAME", "STATE", "IP"), List.of(List.of(vm.path("name").asText(),
+                    vm.path("state").asText(), Output.text(vm.path("runtime"), "guest_ip"))));
+        }
+        try (RpcClient c = RpcClient.connect(Path.of("/nonexistent/banger-aot-training.sock"))) {
+            c.call("vm.list", Map.of());
+        } catch (java.io.IOException expected) {
+            // no daemon on purpose: only the connect path's classes are wanted
+        }
+    }
+}
