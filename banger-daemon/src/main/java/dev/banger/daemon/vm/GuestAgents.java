@@ -26,28 +26,47 @@ public final class GuestAgents {
 
     private final Map<String, AgentConnection> connections = new ConcurrentHashMap<>();
 
+    /**
+     * Waits for the guest agent's hello on one connection, checking between short windows
+     * that the VMM is still alive so a guest that dies mid-boot fails the start at once.
+     * Reconnects only when the connection itself breaks.
+     */
     void awaitReady(String vmId, Path socket, long deadlineNanos, LivenessCheck alive) throws Exception {
-        while (true) {
-            alive.check();
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) throw new TimeoutException("guest agent did not answer in time");
-            if (!Files.exists(socket)) {
-                Thread.sleep(50);
-                continue;
+        AgentConnection conn = null;
+        try {
+            while (true) {
+                alive.check();
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) throw new TimeoutException("guest agent did not answer in time");
+                if (conn == null || !conn.isOpen()) {
+                    if (conn != null) conn.close();
+                    conn = null;
+                    if (!Files.exists(socket)) {
+                        Thread.sleep(10);
+                        continue;
+                    }
+                    try {
+                        conn = AgentConnection.connect(socket, Duration.ofSeconds(2));
+                    } catch (IOException notYet) {
+                        Thread.sleep(20);
+                        continue;
+                    }
+                }
+                try {
+                    conn.awaitHello(Duration.ofNanos(Math.min(left, Duration.ofMillis(500).toNanos())));
+                    AgentConnection previous = connections.put(vmId, conn);
+                    if (previous != null && previous != conn) previous.close();
+                    conn = null;
+                    return;
+                } catch (TimeoutException notYet) {
+                    // keep the connection; check the VMM and ask again
+                } catch (IOException broken) {
+                    conn.close();
+                    conn = null;
+                }
             }
-            AgentConnection conn = AgentConnection.connect(socket, Duration.ofSeconds(2));
-            try {
-                // Short hello windows so a VMM that dies mid-boot is noticed within a second.
-                conn.awaitHello(Duration.ofNanos(Math.min(left, Duration.ofSeconds(1).toNanos())));
-                AgentConnection previous = connections.put(vmId, conn);
-                if (previous != null) previous.close();
-                return;
-            } catch (TimeoutException notYet) {
-                conn.close();
-            } catch (IOException e) {
-                conn.close();
-                Thread.sleep(100);
-            }
+        } finally {
+            if (conn != null) conn.close();
         }
     }
 
