@@ -38,7 +38,7 @@ public final class VmInitrd {
         }
         write(kernelInitrd, out, layer -> {
             layer.file("init", 0755, INIT);
-            layer.dir("banger");
+            layer.dir("banger", 0755);
             layer.file("banger/banger-agent", 0755, agentBinary);
             layer.file("banger/vm.conf", 0644, VmConf.render(config));
         });
@@ -50,7 +50,7 @@ public final class VmInitrd {
     }
 
     private interface LayerContent {
-        void fill(LayerCpio layer) throws IOException;
+        void fill(CpioWriter layer) throws IOException;
     }
 
     private static void write(Path kernelInitrd, Path out, LayerContent content) throws IOException {
@@ -71,7 +71,7 @@ public final class VmInitrd {
                 }
                 // Each cpio header must start 4-byte aligned; the kernel skips the zero padding between archives.
                 os.write(new byte[(int) ((4 - n % 4) % 4)]);
-                try (LayerCpio layer = new LayerCpio(os)) {
+                try (CpioWriter layer = new CpioWriter(os, CpioWriter.LAYER_FIRST_INODE)) {
                     content.fill(layer);
                 }
             }

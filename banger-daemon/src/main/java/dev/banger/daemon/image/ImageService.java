@@ -6,6 +6,7 @@ import dev.banger.core.model.Names;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.image.build.Ext4Result;
 import dev.banger.daemon.kernel.DebKernelImporter;
@@ -19,10 +20,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /** Images and kernels: {@code banger image …} and {@code banger kernel …} land here. */
 public final class ImageService implements Images {
@@ -100,7 +99,7 @@ public final class ImageService implements Images {
             publish(staging, finalDir, image);
             return image;
         } finally {
-            deleteTree(staging);
+            FileTrees.deleteRecursively(staging);
         }
     }
 
@@ -112,7 +111,7 @@ public final class ImageService implements Images {
             try {
                 store.insertImage(image);
             } catch (RuntimeException e) {
-                deleteTree(finalDir);
+                FileTrees.deleteRecursively(finalDir);
                 throw e;
             }
         }
@@ -135,7 +134,7 @@ public final class ImageService implements Images {
                 throw RpcException.conflict("image " + image.name() + " is used by " + String.join(", ", users));
             }
             store.deleteImage(image.id());
-            deleteTree(Path.of(image.rootfsPath()).getParent());
+            FileTrees.deleteRecursively(Path.of(image.rootfsPath()).getParent());
             return image;
         }
     }
@@ -201,16 +200,6 @@ public final class ImageService implements Images {
             KernelCatalog.validateName(name);
         } catch (IllegalArgumentException e) {
             throw RpcException.invalid(e.getMessage());
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                p.toFile().setWritable(true);
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

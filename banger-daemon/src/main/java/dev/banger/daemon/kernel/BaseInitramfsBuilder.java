@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.boot.CpioWriter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -44,7 +45,7 @@ final class BaseInitramfsBuilder {
         }
         Set<String> applets = applets();
         try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16);
-             CpioWriter cpio = new CpioWriter(os)) {
+             CpioWriter cpio = new CpioWriter(os, 1)) {
             cpio.dir("bin", 0755);
             cpio.file("bin/busybox", 0755, busybox);
             for (String a : applets) {

@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.FileTrees;
 import dev.banger.core.ProgressSink;
 
 import java.io.IOException;
@@ -92,7 +93,7 @@ public final class DebKernelImporter {
             depmod(root, version, progress);
             // Same filesystem as the staging dir, so a rename instead of a copy of ~100 MB of modules.
             Files.move(moduleSrc, staging.resolve("modules"), StandardCopyOption.ATOMIC_MOVE);
-            Trees.deleteRecursively(scratch);
+            FileTrees.deleteRecursively(scratch);
 
             String source = isPath(packageOrFile)
                     ? "file:" + deb
@@ -104,7 +105,7 @@ public final class DebKernelImporter {
             progress.report(STAGE, "imported " + name + " (" + version + ")");
             return catalog.find(name).orElseThrow(() -> new IOException("kernel " + name + " vanished right after import"));
         } catch (Throwable e) {
-            Trees.deleteQuietly(staging, e);
+            FileTrees.deleteQuietly(staging, e);
             throw e;
         }
     }

@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +93,7 @@ public final class KernelCatalog {
         // Rename first so a concurrent reader sees the whole kernel or none of it, never a half-deleted tree.
         Path doomed = kernelsDir.resolve("." + name + ".rm-" + UUID.randomUUID());
         Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-        Trees.deleteRecursively(doomed);
+        FileTrees.deleteRecursively(doomed);
     }
 
     Path kernelsDir() {

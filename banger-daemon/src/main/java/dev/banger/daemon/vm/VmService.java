@@ -12,6 +12,7 @@ import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.DaemonConfig;
 import dev.banger.daemon.boot.GuestBootConfig;
 import dev.banger.daemon.boot.VmInitrd;
+import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.image.Images;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.store.Store;
@@ -29,11 +30,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -501,7 +500,7 @@ public final class VmService {
         }
         if (!preserveDisks) {
             try {
-                deleteTree(vmDir);
+                FileTrees.deleteRecursively(vmDir);
             } catch (IOException e) {
                 errors.add(e);
             }
@@ -611,13 +610,6 @@ public final class VmService {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-    }
 
     private static Exception joined(List<Exception> errors) {
         if (errors.isEmpty()) return null;

@@ -71,7 +71,7 @@ final class AgentProcess implements AutoCloseable {
                 if (server != null) {
                     server.close();
                 }
-                deleteTree(dir);
+                dev.banger.daemon.fs.FileTrees.deleteRecursively(dir);
             }
             throw e;
         }
@@ -114,19 +114,9 @@ final class AgentProcess implements AutoCloseable {
                 }
                 server.close();
             } finally {
-                deleteTree(dir);
+                dev.banger.daemon.fs.FileTrees.deleteRecursively(dir);
             }
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

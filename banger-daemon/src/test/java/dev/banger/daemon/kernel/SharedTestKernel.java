@@ -26,7 +26,7 @@ public final class SharedTestKernel {
     public static synchronized KernelEntry get() throws IOException {
         if (entry == null) {
             Path kernels = CACHE.resolve("kernels");
-            Trees.deleteRecursively(kernels);
+            dev.banger.daemon.fs.FileTrees.deleteRecursively(kernels);
             KernelCatalog catalog = new KernelCatalog(kernels);
             DebKernelImporter importer = new DebKernelImporter(catalog, kernels, BUSYBOX, CACHE.resolve("debs"));
             long t0 = System.nanoTime();

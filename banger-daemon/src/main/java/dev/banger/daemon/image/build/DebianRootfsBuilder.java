@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.build;
 
+import dev.banger.daemon.fs.FileTrees;
 import dev.banger.core.ProgressSink;
 
 import java.io.IOException;
@@ -111,7 +112,7 @@ public final class DebianRootfsBuilder {
             if (!done) {
                 Files.deleteIfExists(building);
             }
-            ScratchExtractor.deleteTree(work);
+            FileTrees.deleteRecursively(work);
         }
     }
 

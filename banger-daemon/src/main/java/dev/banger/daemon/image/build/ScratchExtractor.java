@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.build;
 
+import dev.banger.daemon.fs.FileTrees;
 import dev.banger.core.ProgressSink;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -175,7 +176,7 @@ final class ScratchExtractor {
     /** Tar semantics for a repeated path: the later entry wins, a replaced directory takes its subtree along. */
     private void removeExisting(String path, Path target, boolean existingDir) throws IOException {
         if (existingDir) {
-            deleteTree(target);
+            FileTrees.deleteRecursively(target);
             String prefix = path + "/";
             records.keySet().removeIf(k -> k.startsWith(prefix));
         } else {
@@ -274,28 +275,5 @@ final class ScratchExtractor {
             }
         }
         return set;
-    }
-
-    /** Deletes a tree without following symlinks; directories in scratch are always owner-writable. */
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, NOFOLLOW)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

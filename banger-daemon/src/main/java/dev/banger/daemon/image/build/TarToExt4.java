@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.build;
 
+import dev.banger.daemon.fs.FileTrees;
 import dev.banger.core.ProgressSink;
 
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class TarToExt4 {
                 applyDebugfs(script, tmpImage, scratch);
             }
             check(tmpImage, scratch);
-            ScratchExtractor.deleteTree(scratch);   // free the space before the image becomes visible
+            FileTrees.deleteRecursively(scratch);   // free the space before the image becomes visible
             Files.move(tmpImage, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmpImage = null;
             progress.report(STAGE, "wrote " + target);
@@ -67,7 +68,7 @@ public final class TarToExt4 {
             if (tmpImage != null) {
                 Files.deleteIfExists(tmpImage);
             }
-            ScratchExtractor.deleteTree(scratch);
+            FileTrees.deleteRecursively(scratch);
         }
     }
 

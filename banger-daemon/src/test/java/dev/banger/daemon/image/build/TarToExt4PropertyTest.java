@@ -115,7 +115,7 @@ class TarToExt4PropertyTest {
             assertThat(Debugfs.fsck(out)).isZero();
             assertThat(scratch).isEmptyDirectory();
         } finally {
-            ScratchExtractor.deleteTree(tmp);
+            dev.banger.daemon.fs.FileTrees.deleteRecursively(tmp);
         }
     }
 }
