@@ -199,7 +199,9 @@ public final class VmService {
         try {
             pipeline.run(startSteps(), ctx, progress);
         } catch (Exception e) {
-            String message = describe(e);
+            String message = e instanceof InterruptedException || Thread.currentThread().isInterrupted()
+                    ? "start cancelled: the caller disconnected; rolled back" + suppressedText(e)
+                    : describe(e);
             VmRecord failed = reload(vm.id());
             store.upsertVm(new VmRecord(failed.id(), failed.name(), failed.imageId(), VmState.ERROR,
                     failed.createdAt(), Instant.now(), failed.spec(), failed.runtime().stopped().withLastError(message)));
@@ -211,7 +213,11 @@ public final class VmService {
     }
 
     private static String describe(Exception e) {
-        StringBuilder sb = new StringBuilder(e.getMessage() == null ? e.toString() : e.getMessage());
+        return (e.getMessage() == null ? e.toString() : e.getMessage()) + suppressedText(e);
+    }
+
+    private static String suppressedText(Exception e) {
+        StringBuilder sb = new StringBuilder();
         for (Throwable s : e.getSuppressed()) sb.append("; ").append(s.getMessage());
         return sb.toString();
     }

@@ -1,0 +1,117 @@
+package dev.banger.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** restart, kill, prune, id-prefix lookup, the SSH forward, SIGTERM of bangerd, and a caller that walks away. */
+class MoreVerbsE2eTest {
+    @BeforeAll
+    static void image() throws Exception {
+        SharedImage.ensure();
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        Banger.cleanUp();
+    }
+
+    @Test
+    void restartKillPruneAndPrefixLookup() throws Exception {
+        JsonNode vm = Banger.run("vm", "create", "--name", "verbs", "--json").json();
+        String id = vm.path("id").asText();
+        long firstPid = vm.path("runtime").path("pid").asLong();
+        assertThat(Banger.run("vm", "show", id.substring(0, 6)).json().path("name").asText()).isEqualTo("verbs");
+
+        Banger.ok("vm", "restart", "verbs");
+        JsonNode restarted = Banger.run("vm", "show", "verbs").json();
+        assertThat(restarted.path("state").asText()).isEqualTo("running");
+        assertThat(restarted.path("runtime").path("pid").asLong()).isNotEqualTo(firstPid);
+        assertThat(Banger.isRunning(firstPid)).isFalse();
+
+        long secondPid = restarted.path("runtime").path("pid").asLong();
+        Banger.ok("vm", "kill", "verbs");
+        assertThat(Banger.isRunning(secondPid)).isFalse();
+        assertThat(Banger.run("vm", "show", "verbs").json().path("state").asText()).isEqualTo("stopped");
+
+        Banger.ok("vm", "create", "--name", "verbs-keep");
+        assertThat(Banger.ok("vm", "prune").strip()).isEqualTo("verbs");
+        assertThat(Banger.run("vm", "show", "verbs").exit()).isNotZero();
+        assertThat(Banger.run("vm", "show", "verbs-keep").json().path("state").asText()).isEqualTo("running");
+        Banger.ok("vm", "rm", "--force", "verbs-keep");
+    }
+
+    @Test
+    void sshIsForwardedFromLoopback() throws Exception {
+        JsonNode vm = Banger.run("vm", "create", "--name", "sshd", "--json").json();
+        int port = vm.path("runtime").path("ssh_port").asInt();
+        assertThat(port).isPositive();
+        String banner = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!banner.startsWith("SSH-2.0-") && System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                s.setSoTimeout(3000);
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[64];
+                int n = in.read(buf);
+                banner = n > 0 ? new String(buf, 0, n, StandardCharsets.US_ASCII) : "";
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(500);
+            }
+        }
+        assertThat(banner).startsWith("SSH-2.0-OpenSSH");
+        Banger.ok("vm", "rm", "--force", "sshd");
+    }
+
+    @Test
+    void sigtermStopsTheDaemonCleanlyAndVmsKeepRunning() throws Exception {
+        JsonNode vm = Banger.run("vm", "create", "--name", "term", "--json").json();
+        long qemu = vm.path("runtime").path("pid").asLong();
+        long daemon = Banger.daemonPid();
+        ProcessHandle ph = ProcessHandle.of(daemon).orElseThrow();
+        new ProcessBuilder("kill", "-TERM", Long.toString(daemon)).start().waitFor();
+        ph.onExit().get(15, TimeUnit.SECONDS);
+        assertThat(Banger.runtimeDir().resolve("bangerd.sock")).doesNotExist();
+        assertThat(Banger.isRunning(qemu)).isTrue();
+        assertThat(Banger.ok("vm", "exec", "term", "--", "echo", "after-sigterm").strip()).isEqualTo("after-sigterm");
+        Banger.ok("vm", "rm", "--force", "term");
+    }
+
+    @Test
+    void callerThatDisconnectsMidBootCancelsAndRollsBack() throws Exception {
+        Banger.ok("vm", "ls");
+        ProcessBuilder pb = new ProcessBuilder(Banger.ROOT.resolve("bin/banger").toString(), "vm", "create", "--name", "walkaway");
+        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        Process cli = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long qemu = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (qemu == 0 && System.nanoTime() < deadline) {
+            Banger.Result r = Banger.run("vm", "show", "walkaway");
+            if (r.exit() == 0) qemu = r.json().path("runtime").path("pid").asLong(0);
+            if (qemu == 0) Thread.sleep(50);
+        }
+        assertThat(qemu).as("qemu started").isPositive();
+        cli.destroyForcibly();
+        cli.waitFor(10, TimeUnit.SECONDS);
+        JsonNode vm = null;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            vm = Banger.run("vm", "show", "walkaway").json();
+            if (vm.path("state").asText().equals("error")) break;
+            Thread.sleep(100);
+        }
+        assertThat(vm.path("state").asText()).isEqualTo("error");
+        assertThat(vm.path("runtime").path("last_error").asText()).contains("cancel");
+        assertThat(Banger.isRunning(qemu)).isFalse();
+        Banger.ok("vm", "rm", "walkaway");
+    }
+}
