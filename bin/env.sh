@@ -13,3 +13,5 @@ if [ -z "${BANGER_JAVA_HOME:-}" ]; then
 fi
 export JAVA_HOME=$BANGER_JAVA_HOME
 BANGER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Maven's own bundled Guava trips JDK 25's sun.misc.Unsafe warnings; they are not ours to fix.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
