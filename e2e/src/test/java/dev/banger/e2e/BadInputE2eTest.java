@@ -2,22 +2,10 @@ package dev.banger.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Bad input gets one line on stderr and a non-zero exit, never a stack trace. */
-class BadInputE2eTest {
-    @BeforeAll
-    static void image() throws Exception {
-        SharedImage.ensure();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        Banger.cleanUp();
-    }
-
+class BadInputE2eTest extends BootingE2eTest {
     private static void refused(String expected, String... args) throws Exception {
         Banger.Result r = Banger.run(args);
         assertThat(r.exit()).as(String.join(" ", args)).isNotZero();

@@ -4,22 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** bangerd SIGKILLed while a VM runs: the restarted daemon reconciles it, never loses it. */
-class DaemonCrashE2eTest {
-    @BeforeAll
-    static void image() throws Exception {
-        SharedImage.ensure();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        Banger.cleanUp();
-    }
-
+class DaemonCrashE2eTest extends BootingE2eTest {
     private static void sigkillDaemon() throws Exception {
         long pid = Banger.daemonPid();
         assertThat(pid).isPositive();

@@ -8,22 +8,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** restart, kill, prune, id-prefix lookup, the SSH forward, SIGTERM of bangerd, and a caller that walks away. */
-class MoreVerbsE2eTest {
-    @BeforeAll
-    static void image() throws Exception {
-        SharedImage.ensure();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        Banger.cleanUp();
-    }
-
+class MoreVerbsE2eTest extends BootingE2eTest {
     @Test
     void restartKillPruneAndPrefixLookup() throws Exception {
         JsonNode vm = Banger.run("vm", "create", "--name", "verbs", "--json").json();

@@ -10,22 +10,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Four `banger vm create` processes at once: all boot, with distinct names and addresses. */
-class ParallelCreateE2eTest {
-    @BeforeAll
-    static void image() throws Exception {
-        SharedImage.ensure();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        Banger.cleanUp();
-    }
-
+class ParallelCreateE2eTest extends BootingE2eTest {
     @Test
     void fourParallelCreatesAllSucceed() throws Exception {
         List<Future<Banger.Result>> results = new ArrayList<>();

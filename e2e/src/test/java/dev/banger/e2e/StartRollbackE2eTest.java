@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,17 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * rolls the start back with nothing leaked: no VMM process, no sockets, no overlay, work
  * disk, initrd or handles file; the VM is left in state "error" for inspection.
  */
-class StartRollbackE2eTest {
-    @BeforeAll
-    static void image() throws Exception {
-        SharedImage.ensure();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        Banger.cleanUp();
-    }
-
+class StartRollbackE2eTest extends BootingE2eTest {
     /** Regression: `vm run --rm` whose boot failed used to leave the errored VM behind. */
     @org.junit.jupiter.api.Test
     void runWithRmAfterFailedBootLeavesNoVm() throws Exception {

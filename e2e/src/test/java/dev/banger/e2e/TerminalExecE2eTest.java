@@ -7,25 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * `vm exec -it` from a real terminal: util-linux `script` gives the CLI a pseudo-terminal,
  * so the raw-mode path, the guest PTY and stdin forwarding are all exercised.
  */
-class TerminalExecE2eTest {
-    @BeforeAll
-    static void image() throws Exception {
-        SharedImage.ensure();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        Banger.cleanUp();
-    }
-
+class TerminalExecE2eTest extends BootingE2eTest {
     @Test
     void interactiveShellOverTheAgentPty() throws Exception {
         Banger.ok("vm", "create", "--name", "tty");

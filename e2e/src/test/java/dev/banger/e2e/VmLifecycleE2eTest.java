@@ -5,22 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A real QEMU guest through create, exec, stop, start (work disk survives) and rm (nothing left). */
-class VmLifecycleE2eTest {
-    @BeforeAll
-    static void image() throws Exception {
-        SharedImage.ensure();
-    }
-
-    @AfterAll
-    static void cleanUp() throws Exception {
-        Banger.cleanUp();
-    }
-
+class VmLifecycleE2eTest extends BootingE2eTest {
     @Test
     void createExecStopStartRemove() throws Exception {
         JsonNode vm = Banger.run("vm", "create", "--name", "life", "--json").json();
