@@ -102,4 +102,31 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         assertThat(Banger.isRunning(qemu)).isFalse();
         Banger.ok("vm", "rm", "walkaway");
     }
+
+    /** Regression: connecting to one VM's agent held a daemon-wide lock, so a hung guest blocked exec into every other VM. */
+    @Test
+    void execIntoOneVmIsNotBlockedByAnotherWhoseAgentHangs() throws Exception {
+        long frozen = Banger.run("vm", "create", "--name", "frozen", "--json").json().path("runtime").path("pid").asLong();
+        Banger.ok("vm", "create", "--name", "lively");
+        Banger.ok("daemon", "stop");  // the next daemon has no agent connections yet
+        new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start().waitFor();
+        ProcessBuilder hung = new ProcessBuilder(Banger.ROOT.resolve("bin/banger").toString(), "vm", "exec", "frozen", "--", "true");
+        hung.environment().put("BANGER_HOME", Banger.HOME.toString());
+        Process stuck = null;
+        try {
+            Banger.ok("vm", "ls");
+            stuck = hung.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Thread.sleep(1000);  // let it take the connect path for "frozen" first
+            long t0 = System.nanoTime();
+            assertThat(Banger.ok("vm", "exec", "lively", "--", "echo", "not-blocked").strip()).isEqualTo("not-blocked");
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("exec into lively (ms)").isLessThan(8_000);
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(frozen)).start().waitFor();
+            if (stuck != null) {
+                stuck.destroyForcibly();
+                stuck.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        Banger.ok("vm", "rm", "--force", "frozen", "lively");
+    }
 }

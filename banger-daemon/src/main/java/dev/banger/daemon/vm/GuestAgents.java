@@ -25,6 +25,7 @@ public final class GuestAgents {
     }
 
     private final Map<String, AgentConnection> connections = new ConcurrentHashMap<>();
+    private final Map<String, Object> connectLocks = new ConcurrentHashMap<>();
 
     /**
      * Waits for the guest agent's hello on one connection, checking between short windows
@@ -77,7 +78,8 @@ public final class GuestAgents {
     private AgentConnection connection(String vmId, Path socket) throws Exception {
         AgentConnection conn = connections.get(vmId);
         if (conn != null && conn.isOpen()) return conn;
-        synchronized (this) {
+        // Per VM: one guest whose agent does not answer must not hold up exec into the others.
+        synchronized (connectLocks.computeIfAbsent(vmId, id -> new Object())) {
             conn = connections.get(vmId);
             if (conn != null && conn.isOpen()) return conn;
             AgentConnection fresh = AgentConnection.connect(socket, Duration.ofSeconds(5));
@@ -99,6 +101,12 @@ public final class GuestAgents {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** The VM is gone for good (rm): drop its connect lock too. */
+    void forget(String vmId) {
+        disconnect(vmId);
+        connectLocks.remove(vmId);
     }
 
     void disconnect(String vmId) {

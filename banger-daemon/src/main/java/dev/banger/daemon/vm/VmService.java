@@ -440,6 +440,7 @@ public final class VmService {
             return vm;
         } finally {
             locks.forget(found.id());
+            agents.forget(found.id());
         }
     }
 
