@@ -83,4 +83,11 @@ final class DaemonClient {
             return c.call(method, params);
         }
     }
+
+    /** For long calls (create, start, builds): progress goes to stderr when it is a terminal. */
+    static JsonNode callWithProgress(BangerPaths paths, String method, Object params) throws IOException {
+        try (RpcClient c = connect(paths, true)) {
+            return c.call(method, params, Progress.forTerminal());
+        }
+    }
 }

@@ -2,7 +2,6 @@ package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.model.Sizes;
-import dev.banger.core.rpc.RpcClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,11 +33,9 @@ final class ImageCommand {
             p.put("distro", distro);
             if (suite != null) p.put("suite", suite);
             p.put("name", name == null ? distro : name);
-            try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
-                JsonNode image = c.call("image.build", p, Progress.forTerminal());
-                if (json) Output.json(System.out, image);
-                else System.out.println(image.path("name").asText());
-            }
+            JsonNode image = DaemonClient.callWithProgress(Main.PATHS, "image.build", p);
+            if (json) Output.json(System.out, image);
+            else System.out.println(image.path("name").asText());
             return 0;
         }
     }

@@ -1,7 +1,6 @@
 package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.banger.core.rpc.RpcClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,11 +30,9 @@ final class KernelCommand {
             // A file path is resolved here: the daemon's working directory is not ours.
             String source = deb.endsWith(".deb") || deb.contains("/") ? Path.of(deb).toAbsolutePath().toString() : deb;
             if (!source.equals(deb) && !Files.isRegularFile(Path.of(source))) throw new IllegalArgumentException("no such file: " + deb);
-            try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
-                JsonNode k = c.call("kernel.import", Map.of("name", name, "deb", source), Progress.forTerminal());
-                if (json) Output.json(System.out, k);
-                else System.out.println(k.path("name").asText() + " " + k.path("kernel_version").asText());
-            }
+            JsonNode k = DaemonClient.callWithProgress(Main.PATHS, "kernel.import", Map.of("name", name, "deb", source));
+            if (json) Output.json(System.out, k);
+            else System.out.println(k.path("name").asText() + " " + k.path("kernel_version").asText());
             return 0;
         }
     }

@@ -56,9 +56,7 @@ final class VmCommand {
     }
 
     static JsonNode create(Map<String, Object> params) throws Exception {
-        try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
-            return c.call("vm.create", params, Progress.forTerminal());
-        }
+        return DaemonClient.callWithProgress(Main.PATHS, "vm.create", params);
     }
 
     @Command(name = "create", description = "Create a VM and start it (unless --no-start).", mixinStandardHelpOptions = true)
@@ -126,9 +124,7 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
-                System.out.println(c.call("vm.start", Map.of("vm", vm), Progress.forTerminal()).path("name").asText());
-            }
+            System.out.println(DaemonClient.callWithProgress(Main.PATHS, "vm.start", Map.of("vm", vm)).path("name").asText());
             return 0;
         }
     }
@@ -169,9 +165,7 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
-                System.out.println(c.call("vm.restart", Map.of("vm", vm), Progress.forTerminal()).path("name").asText());
-            }
+            System.out.println(DaemonClient.callWithProgress(Main.PATHS, "vm.restart", Map.of("vm", vm)).path("name").asText());
             return 0;
         }
     }

@@ -32,8 +32,9 @@ public final class DaemonMethods {
             s.put("started_at", startedAt.toString());
             s.put("socket", paths.daemonSocket().toString());
             s.put("state_dir", paths.stateDir().toString());
-            s.put("vms", vms.list().size());
-            s.put("running", vms.list().stream().filter(v -> v.state() == VmState.RUNNING).count());
+            var all = vms.list();
+            s.put("vms", all.size());
+            s.put("running", all.stream().filter(v -> v.state() == VmState.RUNNING).count());
             return s;
         });
         m.put("daemon.stop", (p, ctx) -> {

@@ -32,6 +32,9 @@ public final class AccelSelector {
     private final String qemuBinary;
     private final long tscKhz;
     private final VmInitrd initrds;
+    /** The last verdict and the kernel it is for: every start asks, the answer only changes with the kernel. */
+    private String decidedForKernel;
+    private Decision decided;
 
     public AccelSelector(String mode, Path stateDir, String qemuBinary, long tscKhz, VmInitrd initrds) {
         this.mode = mode;
@@ -49,6 +52,13 @@ public final class AccelSelector {
         if (mode.equals("tcg")) return new Decision(Accel.TCG, "forced by configuration (accel = tcg)");
         if (mode.equals("kvm")) return new Decision(Accel.KVM, "forced by configuration (accel = kvm)");
         if (!kvmOpens()) return new Decision(Accel.TCG, "/dev/kvm is missing or not accessible");
+        if (kernel.sha256().equals(decidedForKernel)) return decided;
+        decided = decideFromCacheOrProbe(kernel);
+        decidedForKernel = kernel.sha256();
+        return decided;
+    }
+
+    private Decision decideFromCacheOrProbe(KernelEntry kernel) throws IOException, InterruptedException {
         Path cache = stateDir.resolve("accel-probe.json");
         if (Files.exists(cache)) {
             CachedVerdict v = Json.MAPPER.readValue(cache.toFile(), CachedVerdict.class);
