@@ -12,29 +12,29 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
 
 /** Builds tar streams in memory for tests, including entries a careful tar would never write. */
-final class TarBuilder {
+public final class TarBuilder {
     /** Every non-file entry gets this mtime so tests can check it survives. */
-    static final long DEFAULT_MTIME = 1_500_000_000L;
+    public static final long DEFAULT_MTIME = 1_500_000_000L;
 
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final TarArchiveOutputStream tar;
 
-    TarBuilder() {
+    public TarBuilder() {
         tar = new TarArchiveOutputStream(bytes, "UTF-8");
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     }
 
-    TarBuilder dir(String name, int mode, long uid, long gid) throws IOException {
+    public TarBuilder dir(String name, int mode, long uid, long gid) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", TarConstants.LF_DIR, true);
         return put(e, mode, uid, gid, null);
     }
 
-    TarBuilder file(String name, int mode, long uid, long gid, String content) throws IOException {
+    public TarBuilder file(String name, int mode, long uid, long gid, String content) throws IOException {
         return file(name, mode, uid, gid, content, 1_600_000_000L);
     }
 
-    TarBuilder file(String name, int mode, long uid, long gid, String content, long mtime) throws IOException {
+    public TarBuilder file(String name, int mode, long uid, long gid, String content, long mtime) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
         byte[] data = content.getBytes(StandardCharsets.UTF_8);
         e.setSize(data.length);
@@ -43,19 +43,19 @@ final class TarBuilder {
         return put(e, mode, uid, gid, data);
     }
 
-    TarBuilder symlink(String name, String target, long uid, long gid) throws IOException {
+    public TarBuilder symlink(String name, String target, long uid, long gid) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
         e.setLinkName(target);
         return put(e, 0777, uid, gid, null);
     }
 
-    TarBuilder hardlink(String name, String target) throws IOException {
+    public TarBuilder hardlink(String name, String target) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_LINK, true);
         e.setLinkName(target);
         return put(e, 0644, 0, 0, null);
     }
 
-    TarBuilder node(String name, byte type, int mode, long uid, long gid, int major, int minor) throws IOException {
+    public TarBuilder node(String name, byte type, int mode, long uid, long gid, int major, int minor) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name, type, true);
         e.setDevMajor(major);
         e.setDevMinor(minor);
@@ -77,8 +77,13 @@ final class TarBuilder {
         return this;
     }
 
-    InputStream stream() throws IOException {
+    public InputStream stream() throws IOException {
+        return new ByteArrayInputStream(bytes());
+    }
+
+    /** The finished tar; call once, after the last entry. */
+    public byte[] bytes() throws IOException {
         tar.finish();
-        return new ByteArrayInputStream(bytes.toByteArray());
+        return bytes.toByteArray();
     }
 }
