@@ -2,6 +2,8 @@ package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.model.Sizes;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +16,62 @@ import picocli.CommandLine.Parameters;
 /** {@code banger image …} → image.* RPC methods. */
 @Command(name = "image", description = "Build and manage root filesystem images.", mixinStandardHelpOptions = true)
 final class ImageCommand {
-    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Ls.class, Show.class, Rm.class);
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Register.class, Import.class, Ls.class, Show.class, Rm.class);
+
+    @Command(name = "register", description = "Register an existing ext4 root filesystem file as an image (the file is copied).",
+            mixinStandardHelpOptions = true)
+    static final class Register implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--rootfs", required = true, paramLabel = "FILE", description = "an ext4 image file")
+        Path rootfs;
+        @Option(names = "--kernel-ref", paramLabel = "KERNEL", description = "kernel to boot it with (default: the configured default kernel)")
+        String kernelRef;
+        @Option(names = "--json", description = "Print the image as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Path file = rootfs.toAbsolutePath().normalize();
+            if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such file: " + rootfs);
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("name", name);
+            p.put("rootfs", file.toString());
+            if (kernelRef != null) p.put("kernel_ref", kernelRef);
+            print(DaemonClient.callWithProgress(Main.PATHS, "image.register", p), json);
+            return 0;
+        }
+    }
+
+    @Command(name = "import", description = "Import a root filesystem from an ext4 file, a directory, or a tarball (.tar, .tar.gz, .tar.zst).",
+            mixinStandardHelpOptions = true)
+    static final class Import implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", index = "0")
+        String name;
+        @Parameters(paramLabel = "SOURCE", index = "1")
+        Path source;
+        @Option(names = "--kernel-ref", paramLabel = "KERNEL", description = "kernel to boot it with (default: the configured default kernel)")
+        String kernelRef;
+        @Option(names = "--json", description = "Print the image as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Path src = source.toAbsolutePath().normalize();
+            if (!Files.exists(src)) throw new IllegalArgumentException("no such file or directory: " + source);
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("name", name);
+            p.put("source", src.toString());
+            if (kernelRef != null) p.put("kernel_ref", kernelRef);
+            print(DaemonClient.callWithProgress(Main.PATHS, "image.import", p), json);
+            return 0;
+        }
+    }
+
+    private static void print(JsonNode image, boolean json) throws java.io.IOException {
+        if (json) Output.json(System.out, image);
+        else System.out.println(image.path("name").asText());
+    }
 
     @Command(name = "build", description = "Build an image from a distribution's repositories (debian, with mmdebstrap).", mixinStandardHelpOptions = true)
     static final class Build implements Callable<Integer> {

@@ -1,6 +1,7 @@
 package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.model.Sizes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,42 +15,88 @@ import picocli.CommandLine.Parameters;
 /** {@code banger kernel …} → kernel.* RPC methods. */
 @Command(name = "kernel", description = "Import and manage guest kernels.", mixinStandardHelpOptions = true)
 final class KernelCommand {
-    static final java.util.List<Class<?>> VERBS = java.util.List.of(Import.class, Ls.class, Show.class, Rm.class);
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Import.class, Pull.class, Ls.class, Show.class, Rm.class);
 
-    @Command(name = "import", description = "Import a kernel from a Debian linux-image package (name or .deb file).", mixinStandardHelpOptions = true)
+    @Command(name = "import", description = "Import a kernel from a Debian linux-image package (--deb) or a staged directory (--from).",
+            mixinStandardHelpOptions = true)
     static final class Import implements Callable<Integer> {
         @Parameters(paramLabel = "NAME")
         String name;
-        @Option(names = "--deb", required = true, paramLabel = "PACKAGE_OR_FILE", description = "e.g. linux-image-cloud-amd64 or ./linux-image-….deb")
+        @Option(names = "--deb", paramLabel = "PACKAGE_OR_FILE", description = "e.g. linux-image-cloud-amd64 or ./linux-image-….deb")
         String deb;
+        @Option(names = "--from", paramLabel = "DIR", description = "a staged dir: metadata.json, or boot/vmlinux-* / vmlinuz-*, initrd, lib/modules/<ver>")
+        String from;
         @Option(names = "--json", description = "Print the kernel entry as JSON.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            // A file path is resolved here: the daemon's working directory is not ours.
-            String source = deb.endsWith(".deb") || deb.contains("/") ? Path.of(deb).toAbsolutePath().toString() : deb;
-            if (!source.equals(deb) && !Files.isRegularFile(Path.of(source))) throw new IllegalArgumentException("no such file: " + deb);
-            JsonNode k = DaemonClient.callWithProgress(Main.PATHS, "kernel.import", Map.of("name", name, "deb", source));
-            if (json) Output.json(System.out, k);
-            else System.out.println(k.path("name").asText() + " " + k.path("kernel_version").asText());
+            if ((deb == null) == (from == null)) throw new IllegalArgumentException("give exactly one of --deb or --from");
+            Map<String, Object> params = new java.util.HashMap<>();
+            params.put("name", name);
+            if (deb != null) {
+                // A file path is resolved here: the daemon's working directory is not ours.
+                String source = deb.endsWith(".deb") || deb.contains("/") ? Path.of(deb).toAbsolutePath().toString() : deb;
+                if (!source.equals(deb) && !Files.isRegularFile(Path.of(source))) throw new IllegalArgumentException("no such file: " + deb);
+                params.put("deb", source);
+            } else {
+                Path dir = Path.of(from).toAbsolutePath().normalize();
+                if (!Files.isDirectory(dir)) throw new IllegalArgumentException("no such directory: " + from);
+                params.put("from", dir.toString());
+            }
+            print(DaemonClient.callWithProgress(Main.PATHS, "kernel.import", params), json);
             return 0;
         }
     }
 
-    @Command(name = "ls", aliases = "list", description = "List kernels.", mixinStandardHelpOptions = true)
-    static final class Ls implements Callable<Integer> {
-        @Option(names = "--json", description = "Print JSON.")
+    @Command(name = "pull", description = "Download a kernel bundle listed in a kernel catalog.", mixinStandardHelpOptions = true)
+    static final class Pull implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--force", description = "Replace the kernel if it is already pulled.")
+        boolean force;
+        @Option(names = "--catalog", paramLabel = "FILE|URL", description = "Also use this catalog (repeatable).")
+        List<String> catalogs = new ArrayList<>();
+        @Option(names = "--json", description = "Print the kernel entry as JSON.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode ks = DaemonClient.call(Main.PATHS, "kernel.list", Map.of());
+            print(DaemonClient.callWithProgress(Main.PATHS, "kernel.pull",
+                    Map.of("name", name, "force", force, "catalogs", absoluteCatalogs(catalogs))), json);
+            return 0;
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List kernels (--available: what the catalogs offer).", mixinStandardHelpOptions = true)
+    static final class Ls implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+        @Option(names = "--available", description = "List catalog entries with their pulled/available state.")
+        boolean available;
+        @Option(names = "--catalog", paramLabel = "FILE|URL", description = "Also use this catalog (repeatable; with --available).")
+        List<String> catalogs = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (!catalogs.isEmpty() && !available) throw new IllegalArgumentException("--catalog only applies with --available");
+            JsonNode ks = available
+                    ? DaemonClient.call(Main.PATHS, "kernel.catalog", Map.of("catalogs", absoluteCatalogs(catalogs)))
+                    : DaemonClient.call(Main.PATHS, "kernel.list", Map.of());
             if (json) {
                 Output.json(System.out, ks);
                 return 0;
             }
             List<List<String>> rows = new ArrayList<>();
+            if (available) {
+                for (JsonNode k : ks) {
+                    rows.add(List.of(k.path("name").asText(), k.path("kernel_version").asText(), k.path("distro").asText(),
+                            k.path("arch").asText(), Sizes.human(k.path("size_bytes").asLong()),
+                            k.path("pulled").asBoolean() ? "pulled" : "available", k.path("description").asText()));
+                }
+                Output.table(System.out, List.of("NAME", "VERSION", "DISTRO", "ARCH", "SIZE", "STATE", "DESCRIPTION"), rows);
+                return 0;
+            }
             for (JsonNode k : ks) {
                 rows.add(List.of(k.path("name").asText(), k.path("kernel_version").asText(), k.path("distro").asText(),
                         k.path("arch").asText(), k.path("source").asText()));
@@ -57,6 +104,17 @@ final class KernelCommand {
             Output.table(System.out, List.of("NAME", "VERSION", "DISTRO", "ARCH", "SOURCE"), rows);
             return 0;
         }
+    }
+
+    private static void print(JsonNode k, boolean json) throws java.io.IOException {
+        if (json) Output.json(System.out, k);
+        else System.out.println(k.path("name").asText() + " " + k.path("kernel_version").asText());
+    }
+
+    /** Catalog files are resolved here, like every path: the daemon's working directory is not ours. */
+    private static List<String> absoluteCatalogs(List<String> catalogs) {
+        return catalogs.stream().map(c -> c.startsWith("http://") || c.startsWith("https://")
+                ? c : Path.of(c).toAbsolutePath().normalize().toString()).toList();
     }
 
     @Command(name = "show", description = "Show one kernel (JSON).", mixinStandardHelpOptions = true)

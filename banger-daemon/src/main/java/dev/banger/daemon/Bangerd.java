@@ -3,6 +3,7 @@ package dev.banger.daemon;
 import dev.banger.core.BangerPaths;
 import dev.banger.daemon.api.DaemonMethods;
 import dev.banger.daemon.api.ImageMethods;
+import dev.banger.daemon.api.KernelMethods;
 import dev.banger.daemon.api.VmMethods;
 import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.image.ImageService;
@@ -10,6 +11,9 @@ import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.image.build.TarToExt4;
 import dev.banger.daemon.kernel.DebKernelImporter;
 import dev.banger.daemon.kernel.KernelCatalog;
+import dev.banger.daemon.kernel.KernelDirImporter;
+import dev.banger.daemon.kernel.KernelPuller;
+import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.rpc.RpcServer;
 import dev.banger.daemon.store.Store;
@@ -19,6 +23,8 @@ import dev.banger.daemon.vm.VmService;
 import dev.banger.daemon.vmm.AccelSelector;
 import dev.banger.daemon.vmm.QemuVmm;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -71,8 +77,15 @@ public final class Bangerd {
         Store store = new Store(paths.database());
         KernelCatalog kernels = new KernelCatalog(paths.kernelsDir());
         DebKernelImporter importer = new DebKernelImporter(kernels, paths.kernelsDir(), config.busybox());
-        DebianRootfsBuilder debian = new DebianRootfsBuilder(new TarToExt4(paths.cacheDir()), paths.cacheDir());
-        ImageService images = new ImageService(paths.imagesDir(), config, store, kernels, importer, debian);
+        TarToExt4 tarToExt4 = new TarToExt4(paths.cacheDir());
+        DebianRootfsBuilder debian = new DebianRootfsBuilder(tarToExt4, paths.cacheDir());
+        HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(20)).build();
+        KernelService kernelService = new KernelService(kernels, importer, new KernelDirImporter(kernels, config.busybox()),
+                new KernelPuller(kernels, http), config.kernelCatalogs(), http,
+                new KernelService.DefaultKernel(config.defaultKernel(), config.kernelPackage()),
+                name -> store.listImages().stream().filter(i -> name.equals(i.kernelRef())).map(i -> i.name()).toList());
+        ImageService images = new ImageService(paths.imagesDir(), config, store, kernelService, debian, tarToExt4);
         long tsc = QemuVmm.hostTscKhz();
         VmInitrd initrds = new VmInitrd(config.agentBinary());
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
@@ -85,6 +98,7 @@ public final class Bangerd {
         Map<String, RpcMethod> methods = new HashMap<>();
         new VmMethods(vms, new VmExec(vms, agents), config.stopTimeoutSeconds()).register(methods);
         new ImageMethods(images, config.debianSuite()).register(methods);
+        new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
         RpcServer serving = new RpcServer(paths.daemonSocket(), methods);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +27,8 @@ public record DaemonConfig(
         int agentReadyTimeoutSeconds,
         String subnet,
         Path agentBinary,
-        Path busybox) {
+        Path busybox,
+        List<String> kernelCatalogs) {
 
     public DaemonConfig {
         if (!subnet.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24")) {
@@ -41,10 +43,10 @@ public record DaemonConfig(
     record FileSettings(String defaultImage, String defaultKernel, String kernelPackage, String debianSuite,
                         String debianMirror, String qemuBinary, String accel, Integer defaultVcpu,
                         Integer defaultMemoryMib, Integer stopTimeoutSeconds, Integer agentReadyTimeoutSeconds,
-                        String subnet, String agentBinary) { }
+                        String subnet, String agentBinary, List<String> kernelCatalogs) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
-        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -72,7 +74,8 @@ public record DaemonConfig(
                 or(f.agentReadyTimeoutSeconds(), 120),
                 or(f.subnet(), "172.30.0.0/24"),
                 Path.of(agent),
-                Path.of("/bin/busybox"));
+                Path.of("/bin/busybox"),
+                List.copyOf(or(f.kernelCatalogs(), List.<String>of())));
     }
 
     public String subnetPrefix() {

@@ -33,14 +33,31 @@ public final class Bench {
 
     private Bench() { }
 
+    /** Usage: [ROUNDS] [SUITE…] with suites vm (create and ls), pull (kernel pull); default: all. */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        java.util.Set<String> suites = args.length > 1
+                ? java.util.Set.of(java.util.Arrays.copyOfRange(args, 1, args.length)) : java.util.Set.of("vm", "pull");
         Files.createDirectories(HOME);
         cleanVms();
         System.out.println("preparing kernel and default image (first run builds them)…");
         banger(Duration.ofMinutes(20), "image", "ls");
         JsonNode images = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "image", "ls", "--json"));
         if (!images.toString().contains("\"debian\"")) banger(Duration.ofMinutes(20), "image", "build", "debian");
+        StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "banger benchmark, %s, %d rounds, host %s%n",
+                Instant.now(), rounds, hostLine()));
+        if (suites.contains("vm")) report.append(vmSuite(rounds));
+        if (suites.contains("pull")) {
+            report.append(PullBench.run(HOME.resolve("state/kernels/debian-cloud"), ROOT.resolve("bench/results/pull-work"), rounds));
+        }
+        banger(Duration.ofMinutes(1), "daemon", "stop");
+        System.out.print(report);
+        Path out = ROOT.resolve("bench/results/latest.txt");
+        Files.writeString(out, report);
+        System.out.println("written to " + out);
+    }
+
+    private static String vmSuite(int rounds) throws Exception {
         // Warm-up create: pays the one-time KVM probe and fills the page cache for both sides.
         banger(Duration.ofMinutes(5), "vm", "create", "--name", "bench-warm");
         JsonNode warm = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "vm", "show", "bench-warm"));
@@ -62,21 +79,14 @@ public final class Bench {
             lsMs.add(timed(() -> banger(Duration.ofMinutes(1), "vm", "ls")));
         }
         cleanVms();
-        banger(Duration.ofMinutes(1), "daemon", "stop");
-
-        String report = String.format(Locale.ROOT, """
-                banger benchmark, %s, %d rounds, host %s
+        return String.format(Locale.ROOT, """
                 create-to-agent-ready  banger median %.0f ms %s
                                        plain qemu median %.0f ms %s
                                        ratio banger/qemu %.2f (goal <= 1.10)
                 vm ls with 50 VMs      median %.0f ms %s (goal <= 250 ms)
                                        banger --version median %.0f ms; ratio ls/version %.2f
-                """, Instant.now(), rounds, hostLine(), median(bangerMs), bangerMs, median(qemuMs), qemuMs,
+                """, median(bangerMs), bangerMs, median(qemuMs), qemuMs,
                 median(bangerMs) / median(qemuMs), median(lsMs), lsMs, median(versionMs), median(lsMs) / median(versionMs));
-        System.out.print(report);
-        Path out = ROOT.resolve("bench/results/latest.txt");
-        Files.writeString(out, report);
-        System.out.println("written to " + out);
     }
 
     private static double timeBangerCreate(String name) throws Exception {
@@ -182,7 +192,7 @@ public final class Bench {
         if (p.waitFor() != 0) throw new IOException(String.join(" ", cmd) + " failed");
     }
 
-    private static double median(List<Double> xs) {
+    static double median(List<Double> xs) {
         List<Double> s = xs.stream().sorted().toList();
         return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
     }

@@ -2,9 +2,11 @@ package dev.banger.daemon.api;
 
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.rpc.RpcMethod;
+import dev.banger.core.rpc.RpcException;
+import java.nio.file.Path;
 import java.util.Map;
 
-/** RPC surface of {@code banger image …} and {@code banger kernel …}. */
+/** RPC surface of {@code banger image …}. */
 public final class ImageMethods {
     private final ImageService images;
     private final String defaultSuite;
@@ -16,20 +18,34 @@ public final class ImageMethods {
 
     record BuildParams(String name, String distro, String suite) { }
 
+    record RegisterParams(String name, String rootfs, String kernelRef) { }
+
+    record ImportParams(String name, String source, String kernelRef) { }
+
+    private static Path absolute(String path, String field) {
+        if (path == null || path.isBlank()) throw RpcException.invalid("invalid params: " + field + " is required");
+        Path p = Path.of(path);
+        if (!p.isAbsolute()) throw RpcException.invalid("invalid params: " + field + " must be an absolute path");
+        return p.normalize();
+    }
+
     public void register(Map<String, RpcMethod> m) {
         m.put("image.build", (p, ctx) -> {
             BuildParams b = Params.decode(p, BuildParams.class);
             String distro = b.distro() == null ? "debian" : b.distro();
-            if (!distro.equals("debian")) throw dev.banger.core.rpc.RpcException.invalid("unsupported distro: " + distro + " (supported: debian)");
+            if (!distro.equals("debian")) throw RpcException.invalid("unsupported distro: " + distro + " (supported: debian)");
             return images.buildDebian(b.name() == null ? "debian" : b.name(), b.suite() == null ? defaultSuite : b.suite(), ctx);
+        });
+        m.put("image.register", (p, ctx) -> {
+            RegisterParams r = Params.decode(p, RegisterParams.class);
+            return images.register(r.name(), absolute(r.rootfs(), "rootfs"), r.kernelRef(), ctx);
+        });
+        m.put("image.import", (p, ctx) -> {
+            ImportParams r = Params.decode(p, ImportParams.class);
+            return images.importImage(r.name(), absolute(r.source(), "source"), r.kernelRef(), ctx);
         });
         m.put("image.list", (p, ctx) -> images.list());
         m.put("image.show", (p, ctx) -> images.show(Params.requireText(p, "image")));
         m.put("image.rm", (p, ctx) -> images.remove(Params.requireText(p, "image")));
-        m.put("kernel.import", (p, ctx) ->
-                KernelView.of(images.importKernel(Params.requireText(p, "name"), Params.requireText(p, "deb"), ctx)));
-        m.put("kernel.list", (p, ctx) -> images.listKernels().stream().map(KernelView::of).toList());
-        m.put("kernel.show", (p, ctx) -> KernelView.of(images.showKernel(Params.requireText(p, "name"))));
-        m.put("kernel.delete", (p, ctx) -> KernelView.of(images.removeKernel(Params.requireText(p, "name"))));
     }
 }

@@ -9,11 +9,14 @@ import dev.banger.daemon.DaemonConfig;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.image.build.Ext4Result;
-import dev.banger.daemon.kernel.DebKernelImporter;
-import dev.banger.daemon.kernel.KernelCatalog;
+import dev.banger.daemon.image.build.TarToExt4;
+import dev.banger.daemon.host.Tools;
 import dev.banger.daemon.kernel.KernelEntry;
+import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.store.Store;
 import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,25 +26,24 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Images and kernels: {@code banger image …} and {@code banger kernel …} land here. */
+/** {@code banger image …} lands here; kernels are {@link KernelService}'s. */
 public final class ImageService implements Images {
     private final Path imagesDir;
     private final DaemonConfig config;
     private final Store store;
-    private final KernelCatalog kernels;
-    private final DebKernelImporter kernelImporter;
+    private final KernelService kernels;
     private final DebianRootfsBuilder debianBuilder;
+    private final TarToExt4 tarToExt4;
     private final NamedLocks imageLocks = new NamedLocks();
-    private final NamedLocks kernelLocks = new NamedLocks();
     private final Object publication = new Object();
 
-    public ImageService(Path imagesDir, DaemonConfig config, Store store, KernelCatalog kernels,
-                        DebKernelImporter kernelImporter, DebianRootfsBuilder debianBuilder) {
+    public ImageService(Path imagesDir, DaemonConfig config, Store store, KernelService kernels,
+                        DebianRootfsBuilder debianBuilder, TarToExt4 tarToExt4) {
+        this.tarToExt4 = tarToExt4;
         this.imagesDir = imagesDir;
         this.config = config;
         this.store = store;
         this.kernels = kernels;
-        this.kernelImporter = kernelImporter;
         this.debianBuilder = debianBuilder;
     }
 
@@ -83,7 +85,7 @@ public final class ImageService implements Images {
 
     private ImageRecord buildDebianLocked(String name, String suite, ProgressSink progress) throws Exception {
         if (!suite.matches("[a-z][a-z0-9-]{1,30}")) throw RpcException.invalid("invalid suite: " + suite);
-        ensureKernel(config.defaultKernel(), progress);
+        kernels.ensure(config.defaultKernel(), progress);
         String id = Names.newId();
         Path staging = imagesDir.resolve(".build-" + id);
         Path finalDir = imagesDir.resolve(id);
@@ -95,7 +97,7 @@ public final class ImageService implements Images {
             // The base is shared by every VM's overlay: make it read-only so nothing writes through.
             Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
             ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(),
-                    config.defaultKernel(), "debian:" + suite, result.sizeBytes(), Instant.now());
+                    config.defaultKernel(), "debian:" + suite, result.sizeBytes(), Instant.now(), null);
             publish(staging, finalDir, image);
             return image;
         } finally {
@@ -114,6 +116,90 @@ public final class ImageService implements Images {
                 FileTrees.deleteRecursively(finalDir);
                 throw e;
             }
+        }
+    }
+
+    /** Registers an existing ext4 root filesystem: the file is copied, so later edits to it do not reach VMs. */
+    public ImageRecord register(String name, Path rootfs, String kernelRef, ProgressSink progress) throws Exception {
+        validateImageName(name);
+        Path source = requireAbsoluteFile(rootfs, "--rootfs");
+        if (!isExt4(source)) throw RpcException.invalid("not an ext4 filesystem image: " + source);
+        return publishBuilt(name, kernelRef, "register:" + source, progress, target -> {
+            progress.report("build_ext4", "copying " + source);
+            Tools.run(List.of("cp", "--sparse=always", "--reflink=auto", source.toString(), target.toString()), Duration.ofMinutes(30));
+            Tools.run(List.of("e2fsck", "-fn", target.toString()), Duration.ofMinutes(10));
+        });
+    }
+
+    /** Imports a root filesystem from an ext4 file, a directory, or a tarball (.tar, .tar.gz/.tgz, .tar.zst). */
+    public ImageRecord importImage(String name, Path source, String kernelRef, ProgressSink progress) throws Exception {
+        validateImageName(name);
+        if (source == null || !source.isAbsolute()) throw RpcException.invalid("import source must be an absolute path: " + source);
+        Path src = source.normalize();
+        if (Files.isRegularFile(src) && isExt4(src)) return register(name, src, kernelRef, progress);
+        if (Files.isDirectory(src)) {
+            return publishBuilt(name, kernelRef, "import:" + src, progress, target -> {
+                // tar of the tree as it is (numeric owners kept), streamed: no copy of the tree on disk.
+                Process tar = new ProcessBuilder("tar", "-C", src.toString(), "--numeric-owner", "-cf", "-", ".")
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                try (InputStream in = tar.getInputStream()) {
+                    tarToExt4.convert(in, target, progress);
+                } finally {
+                    tar.destroy();
+                }
+                if (tar.waitFor() != 0) throw new IOException("tar of " + src + " failed (exit " + tar.exitValue() + ")");
+            });
+        }
+        Path file = requireAbsoluteFile(src, "import source");
+        return publishBuilt(name, kernelRef, "import:" + file, progress, target -> {
+            try (InputStream in = Archives.decompressing(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+                tarToExt4.convert(in, target, progress);
+            }
+        });
+    }
+
+    interface RootfsWriter {
+        void write(Path target) throws Exception;
+    }
+
+    /** Builds rootfs.ext4 in a staging dir under the image's name lock, then publishes image and record together. */
+    private ImageRecord publishBuilt(String name, String kernelRef, String source, ProgressSink progress, RootfsWriter writer)
+            throws Exception {
+        String kernel = kernelRef == null || kernelRef.isBlank() ? config.defaultKernel() : kernelRef;
+        kernels.requireKnown(kernel);
+        try (AutoCloseable ignored = imageLocks.acquire(name)) {
+            if (find(name).isPresent()) throw RpcException.conflict("image already exists: " + name);
+            String id = Names.newId();
+            Path staging = imagesDir.resolve(".build-" + id);
+            Path finalDir = imagesDir.resolve(id);
+            Files.createDirectories(staging);
+            try {
+                Path rootfs = staging.resolve("rootfs.ext4");
+                writer.write(rootfs);
+                Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
+                ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel, source,
+                        Files.size(rootfs), Instant.now(), null);
+                publish(staging, finalDir, image);
+                progress.report("build_ext4", "published image " + name);
+                return image;
+            } finally {
+                FileTrees.deleteRecursively(staging);
+            }
+        }
+    }
+
+    private static Path requireAbsoluteFile(Path p, String what) {
+        if (p == null || !p.isAbsolute()) throw RpcException.invalid(what + " must be an absolute path: " + p);
+        if (!Files.isRegularFile(p)) throw RpcException.invalid(what + ": no such file: " + p);
+        return p.normalize();
+    }
+
+    /** The ext4 superblock magic 0xEF53 at byte 1080: enough to refuse a tarball passed as --rootfs. */
+    static boolean isExt4(Path file) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (ch.read(b, 1080) != 2) return false;
+            return (b.getShort(0) & 0xFFFF) == 0xEF53;
         }
     }
 
@@ -149,57 +235,6 @@ public final class ImageService implements Images {
 
     @Override
     public KernelEntry kernelFor(ImageRecord image, ProgressSink progress) throws Exception {
-        return ensureKernel(image.kernelRef(), progress);
-    }
-
-    /** The kernel named, importing the configured Debian package on first use of the default kernel. */
-    KernelEntry ensureKernel(String name, ProgressSink progress) throws Exception {
-        Optional<KernelEntry> found = kernels.find(name);
-        if (found.isPresent()) return found.get();
-        if (!name.equals(config.defaultKernel())) {
-            throw RpcException.notFound("kernel not found: " + name + " (see banger kernel ls)");
-        }
-        try (AutoCloseable ignored = kernelLocks.acquire(name)) {
-            found = kernels.find(name);
-            if (found.isPresent()) return found.get();
-            progress.report("auto_pull_image", "importing kernel " + name + " from " + config.kernelPackage());
-            return kernelImporter.importDeb(name, config.kernelPackage(), progress);
-        }
-    }
-
-    public KernelEntry importKernel(String name, String packageOrFile, ProgressSink progress) throws Exception {
-        validateKernelName(name);
-        try (AutoCloseable ignored = kernelLocks.acquire(name)) {
-            if (kernels.find(name).isPresent()) throw RpcException.conflict("kernel already exists: " + name);
-            return kernelImporter.importDeb(name, packageOrFile, progress);
-        }
-    }
-
-    public List<KernelEntry> listKernels() throws IOException {
-        return kernels.list();
-    }
-
-    public KernelEntry showKernel(String name) throws IOException {
-        validateKernelName(name);
-        return kernels.find(name).orElseThrow(() -> RpcException.notFound("kernel not found: " + name));
-    }
-
-    public KernelEntry removeKernel(String name) throws Exception {
-        validateKernelName(name);
-        try (AutoCloseable ignored = kernelLocks.acquire(name)) {
-            KernelEntry entry = kernels.find(name).orElseThrow(() -> RpcException.notFound("kernel not found: " + name));
-            List<String> users = store.listImages().stream().filter(i -> name.equals(i.kernelRef())).map(ImageRecord::name).toList();
-            if (!users.isEmpty()) throw RpcException.conflict("kernel " + name + " is used by image " + String.join(", ", users));
-            kernels.remove(name);
-            return entry;
-        }
-    }
-
-    private static void validateKernelName(String name) {
-        try {
-            KernelCatalog.validateName(name);
-        } catch (IllegalArgumentException e) {
-            throw RpcException.invalid(e.getMessage());
-        }
+        return kernels.ensure(image.kernelRef(), progress);
     }
 }

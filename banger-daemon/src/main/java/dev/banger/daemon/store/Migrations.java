@@ -36,6 +36,10 @@ final class Migrations {
               size_bytes INTEGER NOT NULL,
               created_at TEXT NOT NULL
             );
+            """,
+            // 2: what an image asks to run (OCI config); NULL for plain root filesystems
+            """
+            ALTER TABLE images ADD COLUMN config_json TEXT;
             """);
 
     private Migrations() { }

@@ -3,6 +3,7 @@ package dev.banger.daemon.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.banger.core.Json;
 import dev.banger.core.model.ImageRecord;
+import dev.banger.core.model.ImageRunConfig;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.model.VmRuntime;
 import dev.banger.core.model.VmSpec;
@@ -133,8 +134,8 @@ public final class Store implements AutoCloseable {
     public void insertImage(ImageRecord image) {
         locked(() -> {
             try (PreparedStatement ps = conn.prepareStatement("""
-                    INSERT INTO images(id, name, rootfs_path, kernel_ref, source, size_bytes, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+                    INSERT INTO images(id, name, rootfs_path, kernel_ref, source, size_bytes, created_at, config_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
                 ps.setString(1, image.id());
                 ps.setString(2, image.name());
                 ps.setString(3, image.rootfsPath());
@@ -142,6 +143,7 @@ public final class Store implements AutoCloseable {
                 ps.setString(5, image.source());
                 ps.setLong(6, image.sizeBytes());
                 ps.setString(7, image.createdAt().toString());
+                ps.setString(8, toJson(image.config()));
                 ps.executeUpdate();
                 return null;
             }
@@ -177,7 +179,7 @@ public final class Store implements AutoCloseable {
                 while (rs.next()) {
                     out.add(new ImageRecord(rs.getString("id"), rs.getString("name"), rs.getString("rootfs_path"),
                             rs.getString("kernel_ref"), rs.getString("source"), rs.getLong("size_bytes"),
-                            Instant.parse(rs.getString("created_at"))));
+                            Instant.parse(rs.getString("created_at")), imageConfig(rs.getString("config_json"))));
                 }
                 return out;
             }
@@ -200,6 +202,10 @@ public final class Store implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    private static ImageRunConfig imageConfig(String json) {
+        return json == null ? ImageRunConfig.NONE : fromJson(json, ImageRunConfig.class);
     }
 
     private static String toJson(Object value) {

@@ -1,5 +1,7 @@
 package dev.banger.daemon.vm;
 
+import dev.banger.daemon.host.Tools;
+
 import dev.banger.core.ProgressSink;
 import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.Names;

@@ -60,7 +60,7 @@ class StoreTest {
     @Test
     void imagesAndUsedIps() {
         try (Store s = new Store(dir.resolve("db"))) {
-            s.insertImage(new ImageRecord("img1", "debian", "/x/rootfs.ext4", "debian-cloud", "debian:bookworm", 10, Instant.now()));
+            s.insertImage(new ImageRecord("img1", "debian", "/x/rootfs.ext4", "debian-cloud", "debian:bookworm", 10, Instant.now(), null));
             assertThat(s.imageByName("debian")).isPresent();
             s.upsertVm(vm("a000000000000001", "a", "172.30.0.10"));
             s.upsertVm(vm("a000000000000002", "b", "172.30.0.11"));

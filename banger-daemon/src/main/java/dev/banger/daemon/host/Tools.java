@@ -1,4 +1,4 @@
-package dev.banger.daemon.vm;
+package dev.banger.daemon.host;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,11 +6,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a host tool (qemu-img, mkfs.ext4) from an argument list; a failure carries its stderr. */
-final class Tools {
+/** Runs a host tool (qemu-img, mkfs.ext4, cp) from an argument list; a failure carries its stderr. */
+public final class Tools {
     private Tools() { }
 
-    static String run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
+    public static String run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         try {
