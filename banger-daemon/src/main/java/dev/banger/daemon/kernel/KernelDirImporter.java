@@ -104,7 +104,7 @@ public final class KernelDirImporter {
                 out.report(STAGE, "copying modules from " + rel(src, staged.modules()));
                 int skipped = copyTree(staged.modules(), modCopy);
                 if (skipped > 0) {
-                    out.report(STAGE, "skipped " + skipped + " symlink(s) or special file(s) pointing outside the modules tree");
+                    out.report(STAGE, "skipped " + skipped + " symlink(s) leaving the modules tree or special file(s)");
                 }
                 if (!Files.exists(modCopy.resolve("modules.dep"))) {
                     depmod(modRoot, modVersion, out);
@@ -271,13 +271,23 @@ public final class KernelDirImporter {
             initrds = candidates(src, f -> f.equals("initrd.img"), root, false);
         }
         // Prefer the initrd built for this kernel, else the newest-looking name.
-        List<Path> finalInitrds = initrds;
-        Path initrd = initrds.stream().filter(p -> suffix != null && p.getFileName().toString().contains(suffix)).findFirst()
-                .or(() -> newest(finalInitrds)).orElse(null);
+        Path initrd = null;
+        for (Path p : initrds) {
+            if (suffix != null && p.getFileName().toString().contains(suffix)) {
+                initrd = p;
+            }
+        }
+        if (initrd == null) {
+            initrd = newest(initrds).orElse(null);
+        }
 
         String version = versionOf(kernel, modules);
+        String how = "directory layout";
+        if (suffix != null && modules != null && !modules.getFileName().toString().equals(suffix)) {
+            how += " (warning: modules " + modules.getFileName() + " do not match kernel " + suffix + ")";
+        }
         return new Staged(kernel.toRealPath(), initrd == null ? null : initrd.toRealPath(),
-                modules == null ? null : modules.toRealPath(), version, "unknown", "x86_64", "directory layout");
+                modules == null ? null : modules.toRealPath(), version, "unknown", "x86_64", how);
     }
 
     /**

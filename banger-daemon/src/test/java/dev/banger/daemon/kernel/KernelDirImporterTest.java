@@ -163,6 +163,18 @@ class KernelDirImporterTest {
     }
 
     @Test
+    void mismatchedModulesAreUsedWithAWarning() throws Exception {
+        linkOrCopy(shared.vmlinux(), staged.resolve("boot/vmlinux-6.1.0-renamed"));
+        stageModules(staged.resolve("lib/modules/" + shared.kernelVersion()));
+
+        KernelEntry k = importIt("mismatch");
+
+        assertThat(k.kernelVersion()).isEqualTo("6.1.0-renamed");
+        assertBangerInitramfs(k);
+        assertThat(progress).anyMatch(p -> p.contains("warning") && p.contains("do not match"));
+    }
+
+    @Test
     void versionsCompareNumerically() {
         assertThat(KernelDirImporter.compareVersions("6.1.0-56-cloud-amd64", "6.1.0-9-cloud-amd64")).isPositive();
         assertThat(KernelDirImporter.compareVersions("6.10.0", "6.9.12")).isPositive();
