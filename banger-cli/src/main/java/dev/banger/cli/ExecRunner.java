@@ -18,6 +18,12 @@ final class ExecRunner {
     private ExecRunner() { }
 
     static int run(BangerPaths paths, String vm, List<String> argv, boolean forwardStdin, boolean tty) throws IOException {
+        return run(paths, vm, argv, Map.of(), null, forwardStdin, tty);
+    }
+
+    /** env and cwd as an OCI image's config asks (cwd null: the agent's default). */
+    static int run(BangerPaths paths, String vm, List<String> argv, Map<String, String> env, String cwd,
+                   boolean forwardStdin, boolean tty) throws IOException {
         boolean raw = tty && Terminal.available();
         int[] size = raw ? Terminal.size() : new int[] {24, 80};
         Map<String, Object> params = new LinkedHashMap<>();
@@ -26,7 +32,10 @@ final class ExecRunner {
         params.put("tty", tty);
         params.put("rows", size[0]);
         params.put("cols", size[1]);
-        if (tty) params.put("env", Map.of("TERM", System.getenv().getOrDefault("TERM", "xterm-256color")));
+        Map<String, String> allEnv = new LinkedHashMap<>(env);
+        if (tty) allEnv.put("TERM", System.getenv().getOrDefault("TERM", "xterm-256color"));
+        if (!allEnv.isEmpty()) params.put("env", allEnv);
+        if (cwd != null && !cwd.isEmpty()) params.put("cwd", cwd);
         PrintStream out = System.out;
         PrintStream err = System.err;
         Base64.Decoder b64 = Base64.getDecoder();

@@ -16,7 +16,22 @@ import picocli.CommandLine.Parameters;
 /** {@code banger image …} → image.* RPC methods. */
 @Command(name = "image", description = "Build and manage root filesystem images.", mixinStandardHelpOptions = true)
 final class ImageCommand {
-    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Register.class, Import.class, Ls.class, Show.class, Rm.class);
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Pull.class, Register.class, Import.class, Ls.class, Show.class, Rm.class);
+
+    @Command(name = "pull", description = "Pull a Linux/amd64 OCI image from a registry (e.g. registry.example/team/dev:1.4, alpine).",
+            mixinStandardHelpOptions = true)
+    static final class Pull implements Callable<Integer> {
+        @Parameters(paramLabel = "REF")
+        String ref;
+        @Option(names = "--json", description = "Print the image as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            print(DaemonClient.callWithProgress(Main.PATHS, "image.pull", Map.of("ref", ref)), json);
+            return 0;
+        }
+    }
 
     @Command(name = "register", description = "Register an existing ext4 root filesystem file as an image (the file is copied).",
             mixinStandardHelpOptions = true)

@@ -106,6 +106,24 @@ final class VmCommand {
             JsonNode vm = create(opts.params(false, rm));
             String name = vm.path("name").asText();
             try {
+                JsonNode imageConfig = command.isEmpty()
+                        ? DaemonClient.call(Main.PATHS, "image.show", Map.of("image", vm.path("image_id").asText())).path("config")
+                        : null;
+                List<String> imageCommand = new ArrayList<>();
+                if (imageConfig != null) {
+                    imageConfig.path("entrypoint").forEach(a -> imageCommand.add(a.asText()));
+                    imageConfig.path("cmd").forEach(a -> imageCommand.add(a.asText()));
+                }
+                if (!imageCommand.isEmpty()) {
+                    // What `docker run IMAGE` would run: the image's entrypoint + cmd, env and working dir.
+                    Map<String, String> env = new java.util.LinkedHashMap<>();
+                    for (JsonNode kv : imageConfig.path("env")) {
+                        String[] parts = kv.asText().split("=", 2);
+                        if (parts.length == 2) env.put(parts[0], parts[1]);
+                    }
+                    return ExecRunner.run(Main.PATHS, name, imageCommand, env, imageConfig.path("working_dir").asText(""),
+                            !Terminal.available(), Terminal.available());
+                }
                 if (command.isEmpty()) {
                     return ExecRunner.run(Main.PATHS, name, List.of("/bin/sh", "-c",
                             "cd \"$HOME\"; if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"), true, true);

@@ -8,7 +8,11 @@ import dev.banger.daemon.api.VmMethods;
 import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
+import dev.banger.daemon.image.build.LayersToExt4;
 import dev.banger.daemon.image.build.TarToExt4;
+import dev.banger.daemon.image.oci.BlobCache;
+import dev.banger.daemon.image.oci.DockerCredentials;
+import dev.banger.daemon.image.oci.RegistryClient;
 import dev.banger.daemon.kernel.DebKernelImporter;
 import dev.banger.daemon.kernel.KernelCatalog;
 import dev.banger.daemon.kernel.KernelDirImporter;
@@ -85,7 +89,11 @@ public final class Bangerd {
                 new KernelPuller(kernels, http), config.kernelCatalogs(), http,
                 new KernelService.DefaultKernel(config.defaultKernel(), config.kernelPackage()),
                 name -> store.listImages().stream().filter(i -> name.equals(i.kernelRef())).map(i -> i.name()).toList());
-        ImageService images = new ImageService(paths.imagesDir(), config, store, kernelService, debian, tarToExt4);
+        ImageService images = new ImageService(paths.imagesDir(), config, store, kernelService, debian, tarToExt4,
+                new RegistryClient(http, new BlobCache(paths.cacheDir().resolve("blobs")),
+                        DockerCredentials.load(Path.of(System.getProperty("user.home"), ".docker", "config.json")),
+                        java.util.Set.copyOf(config.insecureRegistries())),
+                new LayersToExt4(paths.cacheDir()));
         long tsc = QemuVmm.hostTscKhz();
         VmInitrd initrds = new VmInitrd(config.agentBinary());
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);

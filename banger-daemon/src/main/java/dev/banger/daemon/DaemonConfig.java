@@ -28,7 +28,8 @@ public record DaemonConfig(
         String subnet,
         Path agentBinary,
         Path busybox,
-        List<String> kernelCatalogs) {
+        List<String> kernelCatalogs,
+        List<String> insecureRegistries) {
 
     public DaemonConfig {
         if (!subnet.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24")) {
@@ -43,10 +44,11 @@ public record DaemonConfig(
     record FileSettings(String defaultImage, String defaultKernel, String kernelPackage, String debianSuite,
                         String debianMirror, String qemuBinary, String accel, Integer defaultVcpu,
                         Integer defaultMemoryMib, Integer stopTimeoutSeconds, Integer agentReadyTimeoutSeconds,
-                        String subnet, String agentBinary, List<String> kernelCatalogs) { }
+                        String subnet, String agentBinary, List<String> kernelCatalogs,
+                        List<String> insecureRegistries) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
-        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -75,7 +77,8 @@ public record DaemonConfig(
                 or(f.subnet(), "172.30.0.0/24"),
                 Path.of(agent),
                 Path.of("/bin/busybox"),
-                List.copyOf(or(f.kernelCatalogs(), List.<String>of())));
+                List.copyOf(or(f.kernelCatalogs(), List.<String>of())),
+                List.copyOf(or(f.insecureRegistries(), List.<String>of())));
     }
 
     public String subnetPrefix() {

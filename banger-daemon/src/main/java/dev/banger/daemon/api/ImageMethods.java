@@ -44,6 +44,7 @@ public final class ImageMethods {
             ImportParams r = Params.decode(p, ImportParams.class);
             return images.importImage(r.name(), absolute(r.source(), "source"), r.kernelRef(), ctx);
         });
+        m.put("image.pull", (p, ctx) -> images.pull(Params.requireText(p, "ref"), ctx));
         m.put("image.list", (p, ctx) -> images.list());
         m.put("image.show", (p, ctx) -> images.show(Params.requireText(p, "image")));
         m.put("image.rm", (p, ctx) -> images.remove(Params.requireText(p, "image")));

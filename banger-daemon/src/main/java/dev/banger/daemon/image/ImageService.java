@@ -9,7 +9,13 @@ import dev.banger.daemon.DaemonConfig;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.image.build.Ext4Result;
+import dev.banger.daemon.image.build.LayersToExt4;
 import dev.banger.daemon.image.build.TarToExt4;
+import dev.banger.daemon.image.oci.ImageConfig;
+import dev.banger.daemon.image.oci.ImageReference;
+import dev.banger.daemon.image.oci.PulledImage;
+import dev.banger.daemon.image.oci.RegistryClient;
+import dev.banger.core.model.ImageRunConfig;
 import dev.banger.daemon.host.Tools;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.kernel.KernelService;
@@ -34,12 +40,17 @@ public final class ImageService implements Images {
     private final KernelService kernels;
     private final DebianRootfsBuilder debianBuilder;
     private final TarToExt4 tarToExt4;
+    private final RegistryClient registry;
+    private final LayersToExt4 layersToExt4;
     private final NamedLocks imageLocks = new NamedLocks();
     private final Object publication = new Object();
 
     public ImageService(Path imagesDir, DaemonConfig config, Store store, KernelService kernels,
-                        DebianRootfsBuilder debianBuilder, TarToExt4 tarToExt4) {
+                        DebianRootfsBuilder debianBuilder, TarToExt4 tarToExt4, RegistryClient registry,
+                        LayersToExt4 layersToExt4) {
         this.tarToExt4 = tarToExt4;
+        this.registry = registry;
+        this.layersToExt4 = layersToExt4;
         this.imagesDir = imagesDir;
         this.config = config;
         this.store = store;
@@ -63,6 +74,13 @@ public final class ImageService implements Images {
     public ImageRecord resolve(String nameOrId, ProgressSink progress) throws Exception {
         Optional<ImageRecord> found = find(nameOrId);
         if (found.isPresent()) return found.get();
+        if (ImageReference.isOciReference(nameOrId)) {
+            ImageReference ref = parseReference(nameOrId);
+            found = find(ref.canonical());
+            if (found.isPresent()) return found.get();
+            progress.report("auto_pull_image", "pulling " + ref.canonical());
+            return pullOci(ref, progress, true);
+        }
         if (!nameOrId.equals(config.defaultImage())) {
             throw RpcException.notFound("image not found: " + nameOrId + " (see banger image ls)");
         }
@@ -115,6 +133,58 @@ public final class ImageService implements Images {
             } catch (RuntimeException e) {
                 FileTrees.deleteRecursively(finalDir);
                 throw e;
+            }
+        }
+    }
+
+    /** {@code image pull REF}: an OCI image from a registry, named by its canonical reference. */
+    public ImageRecord pull(String reference, ProgressSink progress) throws Exception {
+        return pullOci(parseReference(reference), progress, false);
+    }
+
+    private static ImageReference parseReference(String reference) {
+        try {
+            return ImageReference.parse(reference);
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalid(e.getMessage());
+        }
+    }
+
+    /**
+     * Pull, flatten and publish under the reference's lock. Parallel creates of one missing image
+     * pull it once: waiters re-check after the lock and use the published image (seed 002, fix 2).
+     * An explicit pull of a present image is a conflict; an auto-pull just uses it.
+     */
+    private ImageRecord pullOci(ImageReference ref, ProgressSink progress, boolean reuseExisting) throws Exception {
+        String name = ref.canonical();
+        try (AutoCloseable ignored = imageLocks.acquire(name)) {
+            Optional<ImageRecord> found = find(name);
+            if (found.isPresent()) {
+                if (reuseExisting) return found.get();
+                throw RpcException.conflict("image already pulled: " + name + " (banger image rm it first to pull again)");
+            }
+            String kernel = config.defaultKernel();
+            kernels.requireKnown(kernel);
+            PulledImage pulled = registry.pull(ref, progress);
+            String id = Names.newId();
+            Path staging = imagesDir.resolve(".build-" + id);
+            Path finalDir = imagesDir.resolve(id);
+            Files.createDirectories(staging);
+            try {
+                Path rootfs = staging.resolve("rootfs.ext4");
+                List<LayersToExt4.Layer> layers = pulled.layers().stream()
+                        .map(l -> new LayersToExt4.Layer(l.path(), l.mediaType(), l.digest())).toList();
+                Ext4Result result = layersToExt4.convert(layers, rootfs, progress);
+                Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
+                ImageConfig c = pulled.config();
+                ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel,
+                        "oci:" + name + "@" + pulled.manifestDigest(), result.sizeBytes(), Instant.now(),
+                        new ImageRunConfig(c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user()));
+                publish(staging, finalDir, image);
+                progress.report("build_ext4", "published image " + name);
+                return image;
+            } finally {
+                FileTrees.deleteRecursively(staging);
             }
         }
     }
