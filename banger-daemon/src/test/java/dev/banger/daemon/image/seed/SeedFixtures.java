@@ -42,6 +42,14 @@ final class SeedFixtures {
                 file(tar, "root/.profile", 0644, "# profile\n");
                 dir(tar, "root/.config/", 0755);
                 file(tar, "root/.config/app.conf", 0600, APP_CONF);
+                // Not root's: rdump (as root) and mkfs -d would carry uid 1000 into the seed.
+                TarArchiveEntry odd = new TarArchiveEntry("root/.cache-of-someone-else", TarConstants.LF_NORMAL, true);
+                odd.setMode(0644);
+                odd.setUserId(1000);
+                odd.setGroupId(1000);
+                odd.setSize(0);
+                tar.putArchiveEntry(odd);
+                tar.closeArchiveEntry();
             }
         }
         Path scratch = Files.createDirectories(dir.resolve("rootfs-scratch"));
