@@ -1,0 +1,395 @@
+package dev.banger.daemon.image.seed;
+
+import dev.banger.core.ProgressSink;
+import dev.banger.daemon.fs.FileTrees;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * Per-image work seeds: {@code imageDir/work-seed.ext4} holds the guest user's home skeleton from
+ * the image plus {@code .ssh/authorized_keys}; every VM's work disk is materialised from it (see
+ * {@link WorkDisks}).
+ *
+ * <p>The seed is never rewritten in place. A refresh (the host's keys changed) is built on a
+ * unique sibling temp file and renamed over the seed, so a concurrent reader either still holds
+ * the old inode open or opens the new one, never a half-written ext4 (the "Superblock checksum
+ * does not match" of seed 002). {@code work-seed.fingerprint} is written only after that rename,
+ * so it never describes content that is not on disk yet. Within this JVM refreshes of one image
+ * are serialised, so a slow refresh with older keys cannot land after a newer one and leave a
+ * fingerprint that lies about the seed.
+ */
+public final class WorkSeeds {
+    public static final String SEED_NAME = "work-seed.ext4";
+    public static final String FINGERPRINT_NAME = "work-seed.fingerprint";
+    static final String STAGE = "prepare_rootfs";
+
+    static final long MIB = 1024 * 1024;
+    static final long BLOCK = 4096;
+    static final long MIN_SIZE = 8 * MIB;
+    /** Blocks per ext4 block group at 4 KiB blocks. */
+    static final long GROUP_BLOCKS = 32768;
+    /**
+     * Inodes per group: mkfs' default density (one inode per 16 KiB) for a full group. The seed
+     * is tiny, but resize2fs keeps inodes-per-group when the work disk is grown, so a seed made
+     * with the small-filesystem default would leave a large work disk short of inodes.
+     */
+    static final long INODES_PER_GROUP = 8192;
+
+    private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(5);
+    // Same rule as GuestBootConfig's home dir: it ends up in shell and debugfs commands.
+    private static final Pattern HOME = Pattern.compile("/[A-Za-z0-9._@+/-]*");
+    private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+
+    private final Path scratchParent;
+
+    public WorkSeeds(Path scratchParent) {
+        this.scratchParent = Objects.requireNonNull(scratchParent, "scratchParent");
+    }
+
+    /**
+     * Returns {@code imageDir/work-seed.ext4}, building or refreshing it first unless its recorded
+     * fingerprint already equals the fingerprint of {@code keys}' authorized_keys.
+     *
+     * @param homeDir the guest user's home inside the image, e.g. {@code /root}
+     */
+    public Path ensure(Path imageDir, Path rootfsExt4, String homeDir, SshKeys keys, ProgressSink progress)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(progress, "progress");
+        validateHome(homeDir);
+        Path dir = Objects.requireNonNull(imageDir, "imageDir").toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("image directory does not exist: " + dir);
+        }
+        if (!Files.isRegularFile(Objects.requireNonNull(rootfsExt4, "rootfsExt4"))) {
+            throw new IOException("image rootfs does not exist: " + rootfsExt4);
+        }
+        Path seed = dir.resolve(SEED_NAME);
+        List<String> authorized = keys.authorizedKeys();
+        String fingerprint = SshKeys.fingerprintOf(authorized);
+        if (isCurrent(dir, fingerprint)) {
+            return seed;
+        }
+        ReentrantLock lock = LOCKS.computeIfAbsent(dir, k -> new ReentrantLock());
+        lock.lockInterruptibly();
+        try {
+            // Another caller may have refreshed it while we waited; the keys may have moved on too.
+            authorized = keys.authorizedKeys();
+            fingerprint = SshKeys.fingerprintOf(authorized);
+            if (isCurrent(dir, fingerprint)) {
+                return seed;
+            }
+            progress.report(STAGE, Files.exists(seed) ? "refreshing work seed: SSH keys changed" : "building work seed");
+            build(dir, rootfsExt4, homeDir, authorized, progress);
+            writeFingerprint(dir, fingerprint);
+            progress.report(STAGE, "work seed ready: " + seed);
+            return seed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static void validateHome(String homeDir) {
+        if (homeDir == null || !HOME.matcher(homeDir).matches()) {
+            throw new IllegalArgumentException("home dir must be an absolute path of letters, digits and ._@+-/: " + homeDir);
+        }
+        for (String part : homeDir.split("/")) {
+            if (part.equals("..") || part.equals(".")) {
+                throw new IllegalArgumentException("home dir must not contain '.' or '..' components: " + homeDir);
+            }
+        }
+        if (homeDir.replace("/", "").isEmpty()) {
+            throw new IllegalArgumentException("home dir must not be /");
+        }
+    }
+
+    private static boolean isCurrent(Path dir, String fingerprint) throws IOException {
+        Path seed = dir.resolve(SEED_NAME);
+        Path fp = dir.resolve(FINGERPRINT_NAME);
+        if (!Files.isRegularFile(seed) || !Files.isRegularFile(fp)) {
+            return false;
+        }
+        try {
+            return Files.readString(fp, StandardCharsets.UTF_8).strip().equals(fingerprint);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private void build(Path dir, Path rootfs, String homeDir, List<String> authorized, ProgressSink progress)
+            throws IOException, InterruptedException {
+        if (!Files.isDirectory(scratchParent)) {
+            throw new IOException("scratch parent does not exist or is not a directory: " + scratchParent);
+        }
+        Path scratch = Files.createTempDirectory(scratchParent, "work-seed-");
+        Path tmp = null;
+        Throwable primary = null;
+        try {
+            requireDebugfsSafe(scratch.toString());
+            Path tree = extractHome(rootfs, homeDir, scratch, progress);
+            int rootMode = 040000 | modeBits(tree);
+            addAuthorizedKeys(tree, authorized);
+
+            Plan plan = plan(tree);
+            tmp = dir.resolve(".work-seed." + UUID.randomUUID() + ".tmp");
+            try (RandomAccessFile raf = new RandomAccessFile(tmp.toFile(), "rw")) {
+                raf.setLength(plan.sizeBytes());
+            }
+            progress.report(STAGE, "mkfs.ext4 work seed " + plan.sizeBytes() / MIB + " MiB, "
+                    + plan.entries() + " entries");
+            Exec.check(List.of("mkfs.ext4", "-q", "-F", "-b", Long.toString(BLOCK), "-L", "banger-work",
+                    // No resize_inode: its reserved GDT blocks would cap growth at 1024x the seed
+                    // (an 8 MiB seed could not become a 9 GiB work disk); without it offline
+                    // resize2fs grows to any size.
+                    "-O", "^resize_inode",
+                    "-N", Long.toString(plan.inodes()),
+                    "-E", "root_owner=0:0", "-d", tree.toString(), tmp.toString()), TOOL_TIMEOUT);
+            fixOwnership(tree, rootMode, tmp, scratch);
+            Exec.Result fsck = Exec.run(List.of("e2fsck", "-fn", tmp.toString()), TOOL_TIMEOUT);
+            if (fsck.exitCode() != 0) {
+                throw new IOException("e2fsck found problems in the new work seed (exit " + fsck.exitCode() + "): " + fsck.tail());
+            }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            FileTrees.deleteRecursively(scratch);   // free the space before the seed becomes visible
+            Files.move(tmp, dir.resolve(SEED_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            tmp = null;
+        } catch (Throwable t) {
+            primary = t;
+            throw t;
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    if (primary != null) primary.addSuppressed(e); else throw e;
+                }
+            }
+            if (primary != null) {
+                FileTrees.deleteQuietly(scratch, primary);
+            } else {
+                FileTrees.deleteRecursively(scratch);
+            }
+        }
+    }
+
+    /**
+     * Copies the image's home directory out with debugfs rdump. rdump writes
+     * {@code <dest>/<basename of homeDir>}; that directory (not dest) becomes the seed's top
+     * level, so the work disk mounted at homeDir holds the home's contents, not a nested
+     * {@code root/}. An image without that directory gives an empty tree.
+     */
+    private static Path extractHome(Path rootfs, String homeDir, Path scratch, ProgressSink progress)
+            throws IOException, InterruptedException {
+        Path dump = Files.createDirectory(scratch.resolve("dump"));
+        String normalized = homeDir.replaceAll("/+", "/").replaceAll("/$", "");
+        String base = normalized.substring(normalized.lastIndexOf('/') + 1);
+        Exec.Result r = Exec.run(List.of("debugfs", "-R", "rdump \"" + normalized + "\" \"" + dump + "\"",
+                rootfs.toString()), TOOL_TIMEOUT);
+        // Not root: rdump cannot give the dump the image's owners and says so for every inode.
+        // Harmless, since fixOwnership sets every inode's owner in the seed anyway.
+        List<String> errors = debugfsErrors(r).stream()
+                .filter(l -> !l.contains("while changing ownership of"))
+                .toList();
+        Path tree = dump.resolve(base);
+        if (r.exitCode() == 0 && errors.size() == 1 && errors.getFirst().contains("File not found by ext2_lookup")
+                && !Files.exists(tree, LinkOption.NOFOLLOW_LINKS)) {
+            progress.report(STAGE, "image has no " + normalized + "; work seed starts empty");
+            Files.createDirectory(tree, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return tree;
+        }
+        if (r.exitCode() != 0 || !errors.isEmpty()) {
+            throw new IOException("debugfs could not copy " + normalized + " out of " + rootfs + " (exit " + r.exitCode()
+                    + "): " + (errors.isEmpty() ? r.tail() : errors.getFirst()));
+        }
+        if (!Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(normalized + " in " + rootfs + " is not a directory");
+        }
+        return tree;
+    }
+
+    /** debugfs exits 0 even when a command fails; every stderr line but its banner is an error. */
+    private static List<String> debugfsErrors(Exec.Result r) {
+        return r.stderr().lines().filter(l -> !l.isBlank() && !l.startsWith("debugfs ")).toList();
+    }
+
+    /**
+     * Replaces whatever the skeleton had at .ssh/authorized_keys. A skeleton's .ssh may be a
+     * symlink (rdump recreates links as links): it is removed, never followed, since following it
+     * would write on the host.
+     */
+    private static void addAuthorizedKeys(Path tree, List<String> authorized) throws IOException {
+        Path ssh = tree.resolve(".ssh");
+        if (Files.exists(ssh, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(ssh, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(ssh);
+        }
+        if (!Files.exists(ssh, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(ssh);
+        }
+        Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwx------"));
+        Path ak = ssh.resolve("authorized_keys");
+        FileTrees.deleteRecursively(ak);
+        Files.writeString(ak, SshKeys.authorizedKeysContent(authorized), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        Files.setPosixFilePermissions(ak, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /**
+     * mkfs -d gives every copied inode its scratch owner: root when the daemon runs as root, the
+     * daemon's user otherwise. Set uid/gid 0 on every inode explicitly so the seed is the same
+     * either way, and pin the modes that sshd insists on.
+     */
+    private static void fixOwnership(Path tree, int rootMode, Path image, Path scratch)
+            throws IOException, InterruptedException {
+        List<String> lines = new ArrayList<>();
+        lines.add("sif \"/\" mode 0" + Integer.toOctalString(rootMode));
+        Files.walkFileTree(tree, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                if (!d.equals(tree)) {
+                    chown(d);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                chown(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            private void chown(Path p) throws IOException {
+                String inImage = inImage(tree, p);
+                lines.add("sif \"" + inImage + "\" uid 0");
+                lines.add("sif \"" + inImage + "\" gid 0");
+            }
+        });
+        lines.add("sif \"/.ssh\" mode 040700");
+        lines.add("sif \"/.ssh/authorized_keys\" mode 0100600");
+        Path cmds = scratch.resolve("debugfs.cmds");
+        Files.write(cmds, lines, StandardCharsets.UTF_8);
+        Exec.Result r = Exec.run(List.of("debugfs", "-w", "-f", cmds.toString(), image.toString()), TOOL_TIMEOUT);
+        List<String> errors = debugfsErrors(r);
+        if (r.exitCode() != 0 || !errors.isEmpty()) {
+            throw new IOException("debugfs could not set ownership in the work seed (exit " + r.exitCode() + "): "
+                    + (errors.isEmpty() ? r.tail() : errors.getFirst()));
+        }
+    }
+
+    private static String inImage(Path tree, Path p) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Path part : tree.relativize(p)) {
+            String name = part.toString();
+            requireDebugfsSafe(name);
+            sb.append('/').append(name);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Names go into double-quoted debugfs arguments; control characters end a command line and
+     * '"' / '\\' are refused outright (the same rule TarToExt4 applies when it builds images).
+     */
+    private static void requireDebugfsSafe(String name) throws IOException {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '\uFFFD') {
+                throw new IOException("name cannot be passed to debugfs safely: " + name.replaceAll("\\p{Cntrl}", "?"));
+            }
+        }
+    }
+
+    private static int modeBits(Path dir) throws IOException {
+        return (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    record Plan(long sizeBytes, long inodes, long entries) { }
+
+    /** Sizes the seed: its content plus metadata, journal and a few MiB of slack, at least 8 MiB. */
+    static Plan plan(Path tree) throws IOException {
+        long[] acc = new long[2];   // content bytes (block-rounded), entries
+        Files.walkFileTree(tree, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                acc[0] += BLOCK;
+                acc[1]++;
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                acc[0] += (attrs.size() + BLOCK - 1) / BLOCK * BLOCK;
+                acc[1]++;
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return plan(acc[0], acc[1]);
+    }
+
+    static Plan plan(long contentBytes, long entries) {
+        long base = contentBytes + contentBytes / 10 + 4 * MIB;
+        long size = Math.max(MIN_SIZE, base);
+        // Add metadata until the estimate is stable: inode tables (256 bytes per inode) and the
+        // journal both depend on the size.
+        for (int i = 0; i < 8; i++) {
+            long groups = groups(size);
+            long inodes = inodes(groups, entries);
+            long next = Math.max(MIN_SIZE, base + inodes * 256 + journalBytes(size) + groups * 2 * BLOCK);
+            next = (next + MIB - 1) / MIB * MIB;
+            if (next == size) {
+                break;
+            }
+            size = next;
+        }
+        return new Plan(size, inodes(groups(size), entries), entries);
+    }
+
+    private static long groups(long sizeBytes) {
+        return Math.max(1, (sizeBytes / BLOCK + GROUP_BLOCKS - 1) / GROUP_BLOCKS);
+    }
+
+    private static long inodes(long groups, long entries) {
+        long wanted = Math.max(groups * INODES_PER_GROUP, entries + entries / 4 + 64);
+        return (wanted + groups - 1) / groups * groups;
+    }
+
+    /** mkfs.ext4's default journal size for a filesystem of this many bytes (ext2fs_default_journal_size). */
+    private static long journalBytes(long sizeBytes) {
+        long blocks = sizeBytes / BLOCK;
+        if (blocks < 32768) return 1024 * BLOCK;
+        if (blocks < 256 * 1024) return 4096 * BLOCK;
+        if (blocks < 512 * 1024) return 8192 * BLOCK;
+        if (blocks < 4096 * 1024) return 16384 * BLOCK;
+        return 65536 * BLOCK;
+    }
+
+    private static void writeFingerprint(Path dir, String fingerprint) throws IOException {
+        Path tmp = dir.resolve(".work-seed.fingerprint." + UUID.randomUUID() + ".tmp");
+        try {
+            Files.writeString(tmp, fingerprint + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+            Files.move(tmp, dir.resolve(FINGERPRINT_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
