@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 /** {@code banger vm …}: each nested class is one verb and maps to one vm.* RPC method. */
 @Command(name = "vm", description = "Create, run and manage microVMs.", mixinStandardHelpOptions = true)
 final class VmCommand {
-    static final java.util.List<Class<?>> VERBS = java.util.List.of(Create.class, Run.class, Start.class, Stop.class,
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Create.class, Run.class, Start.class, Stop.class, Ssh.class,
             Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class);
 
     static final class CreateOptions {
@@ -274,6 +274,36 @@ final class VmCommand {
         @Override
         public Integer call() throws Exception {
             return ExecRunner.run(Main.PATHS, vm, command, interactive, tty);
+        }
+    }
+
+    @Command(name = "ssh", description = "SSH into a VM as root with banger's key (through its 127.0.0.1 forward).",
+            mixinStandardHelpOptions = true)
+    static final class Ssh implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+        @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD", description = "Optional remote command (after --).")
+        List<String> command = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode v = DaemonClient.call(Main.PATHS, "vm.show", Map.of("vm", vm));
+            int port = v.path("runtime").path("ssh_port").asInt(0);
+            if (!"running".equals(v.path("state").asText()) || port == 0) {
+                throw new IllegalArgumentException("vm " + vm + " is not running (no ssh forward)");
+            }
+            Path key = Main.PATHS.stateDir().resolve("ssh/id_ed25519");
+            List<String> argv = new ArrayList<>(List.of("ssh", "-i", key.toString(), "-p", Integer.toString(port),
+                    "-o", "IdentitiesOnly=yes",
+                    // Each VM makes fresh host keys at first boot and its port changes per start: pinning them
+                    // in known_hosts would only train people to ignore the warning.
+                    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                    "root@127.0.0.1"));
+            if (!command.isEmpty()) {
+                argv.add("--");
+                argv.addAll(command);
+            }
+            return new ProcessBuilder(argv).inheritIO().start().waitFor();
         }
     }
 

@@ -13,6 +13,8 @@ import dev.banger.daemon.image.build.TarToExt4;
 import dev.banger.daemon.image.oci.BlobCache;
 import dev.banger.daemon.image.oci.DockerCredentials;
 import dev.banger.daemon.image.oci.RegistryClient;
+import dev.banger.daemon.image.seed.SshKeys;
+import dev.banger.daemon.image.seed.WorkSeeds;
 import dev.banger.daemon.kernel.DebKernelImporter;
 import dev.banger.daemon.kernel.KernelCatalog;
 import dev.banger.daemon.kernel.KernelDirImporter;
@@ -99,7 +101,9 @@ public final class Bangerd {
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
         GuestAgents agents = new GuestAgents();
         VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
-                new QemuVmm(config.qemuBinary(), tsc), accel, initrds, agents, System.getenv("BANGER_FAULT_AFTER_STEP"));
+                new QemuVmm(config.qemuBinary(), tsc), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
+                new SshKeys(paths.stateDir().resolve("ssh"), Path.of(System.getProperty("user.home"), ".ssh")),
+                System.getenv("BANGER_FAULT_AFTER_STEP"));
 
         for (String line : vms.reconcile()) log.info("reconcile: {}", line);
 

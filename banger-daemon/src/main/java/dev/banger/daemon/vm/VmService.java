@@ -1,6 +1,9 @@
 package dev.banger.daemon.vm;
 
 import dev.banger.daemon.host.Tools;
+import dev.banger.daemon.image.seed.SshKeys;
+import dev.banger.daemon.image.seed.WorkDisks;
+import dev.banger.daemon.image.seed.WorkSeeds;
 
 import dev.banger.core.ProgressSink;
 import dev.banger.core.model.ImageRecord;
@@ -41,6 +44,8 @@ import org.slf4j.LoggerFactory;
 /** VM lifecycle: every {@code banger vm} verb ends up in one public method here. */
 public final class VmService {
     private static final Logger LOG = LoggerFactory.getLogger(VmService.class);
+    /** The guest user is root; its home is the work disk. */
+    static final String GUEST_HOME = "/root";
 
     private final Path vmsDir;
     private final Path runtimeDir;
@@ -51,13 +56,18 @@ public final class VmService {
     private final AccelSelector accelSelector;
     private final VmInitrd initrdBuilder;
     private final GuestAgents agents;
+    private final WorkSeeds workSeeds;
+    private final SshKeys sshKeys;
     private final StartPipeline pipeline;
     private final VmLocks locks = new VmLocks();
     private final HandleStore handles = new HandleStore();
 
     public VmService(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm,
-                     AccelSelector accelSelector, VmInitrd initrdBuilder, GuestAgents agents, String faultAfterStep) {
+                     AccelSelector accelSelector, VmInitrd initrdBuilder, GuestAgents agents, WorkSeeds workSeeds,
+                     SshKeys sshKeys, String faultAfterStep) {
         this.vmsDir = vmsDir;
+        this.workSeeds = workSeeds;
+        this.sshKeys = sshKeys;
         this.runtimeDir = runtimeDir;
         this.config = config;
         this.store = store;
@@ -279,20 +289,23 @@ public final class VmService {
                 c.overlay().toString()), Duration.ofSeconds(30));
     }
 
+    /**
+     * A new VM's work disk is a copy of its image's work seed (home skeleton + authorized_keys),
+     * grown to the requested size. The seed is refreshed first when the SSH keys changed; the
+     * refresh replaces it by rename, so a copy running in parallel never reads a torn seed (seed 002).
+     */
     private void createWorkDisk(StartContext c) throws IOException, InterruptedException {
         if (Files.exists(c.workDisk())) return;
+        Path imageRootfs = Path.of(c.image.rootfsPath());
+        Path seed = workSeeds.ensure(imageRootfs.getParent(), imageRootfs, GUEST_HOME, sshKeys, ProgressSink.NONE);
         c.workDiskCreated = true;
-        try (var raf = new java.io.RandomAccessFile(c.workDisk().toFile(), "rw")) {
-            raf.setLength(c.vm().spec().workDiskBytes());
-        }
-        Tools.run(List.of("mkfs.ext4", "-q", "-F", "-b", "4096", "-L", "banger-work", "-E", "root_owner=0:0",
-                c.workDisk().toString()), Duration.ofSeconds(60));
+        WorkDisks.materialise(seed, c.workDisk(), Math.max(c.vm().spec().workDiskBytes(), Files.size(seed)));
     }
 
     private void writeInitrd(StartContext c) throws IOException {
         VmRecord vm = c.vm();
         GuestBootConfig boot = new GuestBootConfig(vm.name(), vm.runtime().guestIp(), config.subnetPrefixLength(),
-                config.gateway(), config.dns(), "/root", true);
+                config.gateway(), config.dns(), GUEST_HOME, true);
         c.initrdWritten = true;
         initrdBuilder.build(c.kernel.initrd(), boot, c.initrd());
     }
