@@ -43,7 +43,12 @@ final class DebugfsScript {
                 fixed++;
                 continue;
             }
-            Path p = r.path().isEmpty() ? tree.root() : tree.root().resolve(r.path());
+            if (r.path().isEmpty()) {
+                root(lines, r);
+                fixed++;
+                continue;
+            }
+            Path p = tree.root().resolve(r.path());
             if (r.kind() == EntryKind.FILE || r.kind() == EntryKind.HARDLINK) {
                 if (!seenInodes.add(Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
                     continue;
@@ -62,6 +67,15 @@ final class DebugfsScript {
         }
         return new Script(List.copyOf(lines), fixed, nodes);
     }
+
+    // mkfs.ext4 -d copies nothing of the source directory itself onto the root inode: that stays
+    // 0755 root:root with mkfs's own clock (mke2fs >= 1.43 without -E root_owner), whoever runs it.
+    private static void root(List<String> lines, EntryRecord r) {
+        fixInode(lines, r, MKFS_ROOT_MODE, 0, 0);
+        lines.add("sif \"/\" mtime @" + r.mtimeSec());
+    }
+
+    private static final int MKFS_ROOT_MODE = 040755;
 
     private static void mknod(List<String> lines, EntryRecord r) {
         // debugfs' mknod does not split paths: given "/a/b" it makes an entry literally named

@@ -148,6 +148,18 @@ class LayersToExt4Test {
     }
 
     @Test
+    void rootDirectoryTakesTheLayersMetadata() throws Exception {
+        // mkfs.ext4 -d copies nothing of the source directory onto the root inode; debugfs must.
+        Path out = convert(layer(new TarBuilder().dir("./", 0700, 1000, 1001).file("f", 0644, 0, 0, "f")),
+                layer(new TarBuilder().dir(".", 0750, 1000, 1002)));
+        Debugfs.Stat root = stat(out, "/").get("/");
+        assertThat(root.mode()).isEqualTo(0750);
+        assertThat(root.uid()).isEqualTo(1000);
+        assertThat(root.gid()).isEqualTo(1002);
+        assertThat(root.mtime()).isEqualTo(TarBuilder.DEFAULT_MTIME);
+    }
+
+    @Test
     void laterLayerReplacesAFileWithADirectoryAndADirectoryWithAFile() throws Exception {
         Path out = convert(
                 layer(new TarBuilder().file("x", 0644, 0, 0, "x-file").dir("y", 0755, 0, 0)
