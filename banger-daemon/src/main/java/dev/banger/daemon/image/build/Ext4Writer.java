@@ -52,9 +52,9 @@ final class Ext4Writer {
             progress.report(STAGE, "mkfs.ext4 " + plan.sizeBytes() / Ext4Sizing.MIB + " MiB, " + plan.inodes() + " inodes");
             mkfs(tree, tmpImage, plan, scratch);
 
-            DebugfsScript.Script script = DebugfsScript.build(extracted);
+            DebugfsScript.Script script = DebugfsScript.build(extracted, scratch.resolve("xattrs"));
             progress.report(STAGE, "applying ownership: " + script.fixedInodes() + " inodes, "
-                    + script.createdNodes() + " device nodes/fifos");
+                    + script.createdNodes() + " device nodes/fifos, " + script.xattrs() + " xattrs");
             if (!script.isEmpty()) {
                 runDebugfs(script.lines(), tmpImage, scratch);
             }

@@ -9,6 +9,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -23,11 +24,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Unpacks a tar stream into a directory without privileges and without ever following a symlink.
@@ -53,7 +56,10 @@ final class ScratchExtractor {
     static final String WHITEOUT_PREFIX = ".wh.";
     static final String OPAQUE_MARKER = ".wh..wh..opq";
 
+    static final String XATTR_PAX_PREFIX = "SCHILY.xattr.";
+
     private final Map<String, EntryRecord> records = new LinkedHashMap<>();
+    private final Map<String, Map<String, byte[]>> xattrs = new HashMap<>();
     /** Layer mode: every path the current layer created or passed through (entries and their ancestors). */
     private final Set<String> layerPaths = new HashSet<>();
     private boolean layered;
@@ -86,7 +92,7 @@ final class ScratchExtractor {
     /** Sets directory times and returns the tree with a record for every path in it. */
     ExtractedTree finish() throws IOException {
         applyDirectoryTimes();
-        return new ExtractedTree(root, List.copyOf(records.values()), read);
+        return new ExtractedTree(root, List.copyOf(records.values()), read, Map.copyOf(xattrs));
     }
 
     private void readTar(InputStream tar) throws IOException {
@@ -164,6 +170,48 @@ final class ScratchExtractor {
             case CHAR, BLOCK, FIFO -> { /* made by debugfs mknod after mkfs */ }
         }
         records.put(path, hardlinkAware(record(path, kind, entry, linkTarget)));
+        xattrs.remove(path);
+        if (kind != EntryKind.HARDLINK) {   // a hardlink's inode has its target's xattrs
+            Map<String, byte[]> x = xattrsOf(name, entry);
+            if (!x.isEmpty()) {
+                xattrs.put(path, x);
+            }
+        }
+    }
+
+    /**
+     * The PAX {@code SCHILY.xattr.*} attributes we carry into the image: {@code security.capability},
+     * {@code user.*} and {@code trusted.*}. commons-compress decodes PAX values as UTF-8, so a value
+     * that was not valid UTF-8 (a capability mask with a byte >= 0x80, say) arrives with U+FFFD in
+     * place of its bytes; such a value is reported and left out rather than written wrong.
+     */
+    private Map<String, byte[]> xattrsOf(String name, TarArchiveEntry entry) throws UnsafeEntryException {
+        Map<String, byte[]> out = new TreeMap<>();
+        for (Map.Entry<String, String> h : entry.getExtraPaxHeaders().entrySet()) {
+            if (!h.getKey().startsWith(XATTR_PAX_PREFIX)) {
+                continue;
+            }
+            String attr = h.getKey().substring(XATTR_PAX_PREFIX.length());
+            if (!attr.equals("security.capability") && !attr.startsWith("user.") && !attr.startsWith("trusted.")) {
+                continue;
+            }
+            try {
+                EntryNames.checkEncodable(name, attr);
+            } catch (UnsafeEntryException e) {
+                throw new UnsafeEntryException(name, "xattr name: " + e.reason());
+            }
+            if (attr.getBytes(StandardCharsets.UTF_8).length > EntryNames.MAX_COMPONENT_BYTES) {
+                throw new UnsafeEntryException(name, "xattr name longer than 255 bytes");
+            }
+            String value = h.getValue();
+            if (value.indexOf('\uFFFD') >= 0) {
+                progress.report("build_ext4", "xattr " + attr + " of " + EntryNames.normalise(name, name)
+                        + " left out: its value is not valid UTF-8, which the tar reader cannot pass through");
+                continue;
+            }
+            out.put(attr, value.getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
     }
 
     private void markLayer(String path) {
@@ -258,8 +306,12 @@ final class ScratchExtractor {
             return in;
         });
         for (EntryRecord r : gone) {
+            Map<String, byte[]> x = xattrs.remove(r.path());
             if (r.kind() == EntryKind.FILE) {
-                promotePeer(r);
+                String heir = promotePeer(r);
+                if (heir != null && x != null) {
+                    xattrs.put(heir, x);
+                }
             }
         }
     }
@@ -268,7 +320,7 @@ final class ScratchExtractor {
      * A removed file's content lives on in its hardlink peers: the first surviving peer becomes the
      * file the others (and any later hardlink) point at, and carries the size for the sizing plan.
      */
-    private void promotePeer(EntryRecord removed) {
+    private String promotePeer(EntryRecord removed) {
         EntryRecord heir = null;
         for (Map.Entry<String, EntryRecord> e : records.entrySet()) {
             EntryRecord r = e.getValue();
@@ -282,6 +334,7 @@ final class ScratchExtractor {
                 e.setValue(new EntryRecord(r.path(), EntryKind.HARDLINK, r.mode(), r.uid(), r.gid(), r.mtimeSec(), heir.path(), 0, 0, 0));
             }
         }
+        return heir == null ? null : heir.path();
     }
 
     // A hardlink carries no metadata of its own in tar; the inode's owner and mode are its target's.

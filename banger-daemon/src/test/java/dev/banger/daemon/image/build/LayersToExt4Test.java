@@ -305,4 +305,60 @@ class LayersToExt4Test {
         assertThat(cat(out, "/etc/banger-abs")).isEqualTo("inside");
         assertThat(Path.of("/etc/banger-abs")).doesNotExist();
     }
+
+    private static final String CAP_NET_RAW = "\u0001\u0000\u0000\u0002\u0000\u0020\u0000\u0000" + "\u0000".repeat(12);
+
+    private static String eaList(Path image, String path) throws Exception {
+        return Debugfs.run(List.of("debugfs", "-R", "ea_list \"" + path + "\"", image.toString()));
+    }
+
+    @Test
+    void paxXattrsReachTheImage() throws Exception {
+        Path out = outDir.resolve("x.ext4");
+        List<String> progress = new ArrayList<>();
+        Ext4Result r = new LayersToExt4(scratchParent).convert(List.of(
+                layer(new TarBuilder()
+                        .pax("SCHILY.xattr.security.capability", CAP_NET_RAW)
+                        .pax("SCHILY.xattr.user.note", "hello world")
+                        .pax("SCHILY.xattr.trusted.t", "t")
+                        .pax("SCHILY.xattr.security.selinux", "system_u:object_r:bin_t:s0")
+                        .file("ping", 0755, 0, 0, "ping")
+                        .hardlink("ping2", "ping")
+                        .pax("SCHILY.xattr.user.dir", "d")
+                        .dir("d", 0755, 0, 0)
+                        .pax("SCHILY.xattr.user.gone", "g")
+                        .file("replaced", 0644, 0, 0, "old")),
+                layer(new TarBuilder().file(".wh.ping", 0644, 0, 0, "").file("replaced", 0644, 0, 0, "new"), Compression.ZSTD)),
+                out, (stage, detail) -> progress.add(detail));
+        String ping2 = eaList(out, "/ping2");
+        assertThat(ping2).contains("security.capability (20) = 01 00 00 02 00 20 00 00 00 00 00 00 00 00 00 00 00 00 00 00")
+                .contains("user.note (11) = \"hello world\"").contains("trusted.t (1) = \"t\"")
+                .doesNotContain("selinux");
+        assertThat(eaList(out, "/d")).contains("user.dir (1) = \"d\"");
+        assertThat(eaList(out, "/replaced")).doesNotContain("user.gone");
+        assertThat(progress).anyMatch(l -> l.contains("4 xattrs"));
+        assertThat(r.entries()).isEqualTo(6);
+        assertThat(Debugfs.fsck(out)).isZero();
+    }
+
+    @Test
+    void xattrValueThatIsNotUtf8IsLeftOutAndReported() throws Exception {
+        byte[] rec = "28 SCHILY.xattr.user.bin=\u00ff\u00fe\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(rec).hasSize(28);
+        Path out = outDir.resolve("bin.ext4");
+        List<String> progress = new ArrayList<>();
+        new LayersToExt4(scratchParent).convert(List.of(layer(new TarBuilder().rawPax(rec).file("f", 0644, 0, 0, "f"))),
+                out, (stage, detail) -> progress.add(detail));
+        assertThat(eaList(out, "/f")).doesNotContain("user.bin");
+        assertThat(progress).anyMatch(l -> l.contains("xattr user.bin of f left out"));
+    }
+
+    @Test
+    void hostileXattrNameIsRefused() throws Exception {
+        LayersToExt4.Layer l = layer(new TarBuilder().pax("SCHILY.xattr.user.a\"b", "v").file("f", 0644, 0, 0, "f"));
+        assertThatThrownBy(() -> new LayersToExt4(scratchParent).convert(List.of(l), outDir.resolve("h.ext4"), ProgressSink.NONE))
+                .isInstanceOf(UnsafeEntryException.class).hasMessageContaining("xattr name").hasMessageContaining(l.digest());
+        assertThat(outDir).isEmptyDirectory();
+        assertThat(scratchParent).isEmptyDirectory();
+    }
 }
