@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,8 +23,9 @@ final class DebugfsScript {
      * @param lines        command-file lines, in order
      * @param fixedInodes  inodes that get at least one set_inode_field
      * @param createdNodes device nodes and fifos made with mknod
+     * @param xattrs       extended attributes set with ea_set
      */
-    record Script(List<String> lines, int fixedInodes, int createdNodes) {
+    record Script(List<String> lines, int fixedInodes, int createdNodes, int xattrs) {
         boolean isEmpty() {
             return lines.isEmpty();
         }
@@ -31,37 +33,74 @@ final class DebugfsScript {
 
     private DebugfsScript() { }
 
-    static Script build(ExtractedTree tree) throws IOException {
+    /**
+     * @param valueDir where xattr values are written for {@code ea_set -f} (created if needed);
+     *                 values are binary, so they never go through the command file
+     */
+    static Script build(ExtractedTree tree, Path valueDir) throws IOException {
         List<String> lines = new ArrayList<>();
         Set<Object> seenInodes = new HashSet<>();
         int fixed = 0;
         int nodes = 0;
+        int xattrs = 0;
         for (EntryRecord r : tree.records()) {
             if (r.kind().isSpecialNode()) {
                 nodes++;
-                mknod(lines, r);
+            }
+            if (fixOne(tree, r, lines, seenInodes)) {
                 fixed++;
+            }
+            Map<String, byte[]> x = tree.xattrs().get(r.path());
+            if (x == null || r.kind() == EntryKind.HARDLINK) {
                 continue;
             }
-            Path p = r.path().isEmpty() ? tree.root() : tree.root().resolve(r.path());
-            if (r.kind() == EntryKind.FILE || r.kind() == EntryKind.HARDLINK) {
-                if (!seenInodes.add(Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
-                    continue;
-                }
-            }
-            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-            int before = lines.size();
-            // Symlink permission bits are meaningless on Linux; only their owner matters (lchown).
-            boolean modeMatters = r.kind() != EntryKind.SYMLINK;
-            fixInode(lines, r, modeMatters ? mode : -1, Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
-            if (lines.size() > before) {
-                fixed++;
+            Files.createDirectories(valueDir);
+            EntryNames.checkEncodable(valueDir.toString(), valueDir.toAbsolutePath().toString());
+            for (Map.Entry<String, byte[]> a : x.entrySet()) {
+                Path value = valueDir.resolve(Integer.toString(xattrs++));
+                Files.write(value, a.getValue());
+                lines.add("ea_set -f " + quote(value.toAbsolutePath().toString()) + " " + quote(r.imagePath())
+                        + " " + quote(a.getKey()));
             }
         }
-        return new Script(List.copyOf(lines), fixed, nodes);
+        return new Script(List.copyOf(lines), fixed, nodes, xattrs);
     }
+
+    /** Adds the lines that make one record's inode what the tar said; true if it needed any. */
+    private static boolean fixOne(ExtractedTree tree, EntryRecord r, List<String> lines, Set<Object> seenInodes)
+            throws IOException {
+        if (r.kind().isSpecialNode()) {
+            mknod(lines, r);
+            return true;
+        }
+        if (r.path().isEmpty()) {
+            root(lines, r);
+            return true;
+        }
+        Path p = tree.root().resolve(r.path());
+        if (r.kind() == EntryKind.FILE || r.kind() == EntryKind.HARDLINK) {
+            if (!seenInodes.add(Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
+                return false;
+            }
+        }
+        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+        int before = lines.size();
+        // Symlink permission bits are meaningless on Linux; only their owner matters (lchown).
+        boolean modeMatters = r.kind() != EntryKind.SYMLINK;
+        fixInode(lines, r, modeMatters ? mode : -1, Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
+        return lines.size() > before;
+    }
+
+    // mkfs.ext4 -d copies nothing of the source directory itself onto the root inode: that stays
+    // 0755 root:root with mkfs's own clock (mke2fs >= 1.43 without -E root_owner), whoever runs it.
+    private static void root(List<String> lines, EntryRecord r) {
+        fixInode(lines, r, MKFS_ROOT_MODE, 0, 0);
+        lines.add("sif \"/\" mtime @" + r.mtimeSec());
+    }
+
+    private static final int MKFS_ROOT_MODE = 040755;
 
     private static void mknod(List<String> lines, EntryRecord r) {
         // debugfs' mknod does not split paths: given "/a/b" it makes an entry literally named

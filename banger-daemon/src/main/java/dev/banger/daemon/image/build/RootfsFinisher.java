@@ -43,7 +43,7 @@ final class RootfsFinisher {
             }
         }
         if (!cmds.isEmpty()) {
-            TarToExt4.runDebugfs(cmds, image, scratch);
+            Ext4Writer.runDebugfs(cmds, image, scratch);
         }
         return fixes;
     }

@@ -9,6 +9,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -23,10 +24,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Unpacks a tar stream into a directory without privileges and without ever following a symlink.
@@ -35,6 +39,13 @@ import java.util.Set;
  * JDK cannot set them); both live in the returned records and debugfs applies them later. Device
  * nodes and fifos are only recorded. Scratch copies always keep owner rwx on directories and rw on
  * files so mkfs.ext4 can read them and cleanup can delete them; debugfs restores the real mode.
+ *
+ * <p>One instance reads either a single tar ({@link #extract}) or the layers of an OCI image, bottom
+ * first, into the same tree ({@link #extractLayer} per layer, then {@link #finish}). In layer mode
+ * names starting with {@code .wh.} are whiteouts and never reach the tree: {@code DIR/.wh.NAME}
+ * removes NAME (a whole subtree for a directory) as lower layers left it, {@code DIR/.wh..wh..opq}
+ * removes everything lower layers put under DIR. Following the OCI spec, a whiteout never hides what
+ * its own layer adds, wherever in the tar the whiteout sits relative to those entries.
  */
 final class ScratchExtractor {
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
@@ -42,16 +53,49 @@ final class ScratchExtractor {
 
     private final Path root;
     private final ProgressSink progress;
+    static final String WHITEOUT_PREFIX = ".wh.";
+    static final String OPAQUE_MARKER = ".wh..wh..opq";
+
+    static final String XATTR_PAX_PREFIX = "SCHILY.xattr.";
+
     private final Map<String, EntryRecord> records = new LinkedHashMap<>();
+    private final Map<String, Map<String, byte[]>> xattrs = new HashMap<>();
+    /** Layer mode: every path the current layer created or passed through (entries and their ancestors). */
+    private final Set<String> layerPaths = new HashSet<>();
+    private boolean layered;
+    private int read;
 
     ScratchExtractor(Path root, ProgressSink progress) {
         this.root = root;
         this.progress = progress;
+        records.put("", EntryRecord.implicitDir("", 0));
     }
 
+    /** A single tar: names are taken literally (a {@code .wh.} file is just a file). */
     ExtractedTree extract(InputStream tar) throws IOException {
-        records.put("", EntryRecord.implicitDir("", 0));
-        int read = 0;
+        layered = false;
+        readTar(tar);
+        return finish();
+    }
+
+    /**
+     * One layer of an image, applied on top of what earlier calls extracted. Does not close
+     * {@code tar}. Call {@link #finish} after the last layer.
+     */
+    void extractLayer(InputStream tar) throws IOException {
+        layered = true;
+        layerPaths.clear();
+        layerPaths.add("");
+        readTar(tar);
+    }
+
+    /** Sets directory times and returns the tree with a record for every path in it. */
+    ExtractedTree finish() throws IOException {
+        applyDirectoryTimes();
+        return new ExtractedTree(root, List.copyOf(records.values()), read, Map.copyOf(xattrs));
+    }
+
+    private void readTar(InputStream tar) throws IOException {
         // UTF-8 explicitly: the platform default must not decide what a file is called in the guest.
         TarArchiveInputStream in = new TarArchiveInputStream(tar, "UTF-8");
         TarArchiveEntry entry;
@@ -62,13 +106,21 @@ final class ScratchExtractor {
                 progress.report("build_ext4", "extracted " + read + " entries");
             }
         }
-        applyDirectoryTimes();
-        return new ExtractedTree(root, List.copyOf(records.values()), read);
     }
 
     private void extractOne(TarArchiveEntry entry, InputStream content) throws IOException {
         String name = entry.getName();
         String path = EntryNames.normalise(name, name);
+        if (layered) {
+            if (EntryNames.baseName(path).startsWith(WHITEOUT_PREFIX)) {
+                whiteout(name, path);
+                return;
+            }
+            if (path.startsWith(WHITEOUT_PREFIX) || path.contains("/" + WHITEOUT_PREFIX)) {
+                throw new UnsafeEntryException(name, "path goes through a whiteout name");
+            }
+            markLayer(path);
+        }
         EntryKind kind = kindOf(entry);
         if (path.isEmpty()) {
             if (kind != EntryKind.DIR) {
@@ -81,7 +133,7 @@ final class ScratchExtractor {
         Path target = resolve(name, path);
         String linkTarget = null;
         if (kind == EntryKind.HARDLINK) {
-            linkTarget = hardlinkTarget(name, entry.getLinkName());
+            hardlinkTarget(name, entry.getLinkName());   // refuse before touching anything
         } else if (kind == EntryKind.SYMLINK) {
             linkTarget = entry.getLinkName();
             if (linkTarget == null || linkTarget.isEmpty() || linkTarget.indexOf('\0') >= 0) {
@@ -90,7 +142,11 @@ final class ScratchExtractor {
         }
         boolean existingDir = Files.isDirectory(target, NOFOLLOW);
         if (!(kind == EntryKind.DIR && existingDir)) {
-            removeExisting(path, target, existingDir);
+            removeExisting(path, target);
+        }
+        if (kind == EntryKind.HARDLINK) {
+            // Again: replacing path may have removed the target or promoted a peer in its place.
+            linkTarget = hardlinkTarget(name, entry.getLinkName());
         }
         switch (kind) {
             case DIR -> {
@@ -114,6 +170,171 @@ final class ScratchExtractor {
             case CHAR, BLOCK, FIFO -> { /* made by debugfs mknod after mkfs */ }
         }
         records.put(path, hardlinkAware(record(path, kind, entry, linkTarget)));
+        xattrs.remove(path);
+        if (kind != EntryKind.HARDLINK) {   // a hardlink's inode has its target's xattrs
+            Map<String, byte[]> x = xattrsOf(name, entry);
+            if (!x.isEmpty()) {
+                xattrs.put(path, x);
+            }
+        }
+    }
+
+    /**
+     * The PAX {@code SCHILY.xattr.*} attributes we carry into the image: {@code security.capability},
+     * {@code user.*} and {@code trusted.*}. commons-compress decodes PAX values as UTF-8, so a value
+     * that was not valid UTF-8 (a capability mask with a byte >= 0x80, say) arrives with U+FFFD in
+     * place of its bytes; such a value is reported and left out rather than written wrong.
+     */
+    private Map<String, byte[]> xattrsOf(String name, TarArchiveEntry entry) throws UnsafeEntryException {
+        Map<String, byte[]> out = new TreeMap<>();
+        for (Map.Entry<String, String> h : entry.getExtraPaxHeaders().entrySet()) {
+            if (!h.getKey().startsWith(XATTR_PAX_PREFIX)) {
+                continue;
+            }
+            String attr = h.getKey().substring(XATTR_PAX_PREFIX.length());
+            if (!attr.equals("security.capability") && !attr.startsWith("user.") && !attr.startsWith("trusted.")) {
+                continue;
+            }
+            try {
+                EntryNames.checkEncodable(name, attr);
+            } catch (UnsafeEntryException e) {
+                throw new UnsafeEntryException(name, "xattr name: " + e.reason());
+            }
+            if (attr.getBytes(StandardCharsets.UTF_8).length > EntryNames.MAX_COMPONENT_BYTES) {
+                throw new UnsafeEntryException(name, "xattr name longer than 255 bytes");
+            }
+            String value = h.getValue();
+            if (value.indexOf('\uFFFD') >= 0) {
+                progress.report("build_ext4", "xattr " + attr + " of " + EntryNames.normalise(name, name)
+                        + " left out: its value is not valid UTF-8, which the tar reader cannot pass through");
+                continue;
+            }
+            out.put(attr, value.getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private void markLayer(String path) {
+        for (String p = path; !p.isEmpty() && layerPaths.add(p); p = EntryNames.parentOf(p)) {
+            // ancestors up to the first one already marked
+        }
+    }
+
+    private void whiteout(String name, String path) throws IOException {
+        String dir = EntryNames.parentOf(path);
+        String base = EntryNames.baseName(path);
+        String victim = base.substring(WHITEOUT_PREFIX.length());
+        boolean opaque = base.equals(OPAQUE_MARKER);
+        if (!opaque && (victim.isEmpty() || victim.equals(".") || victim.equals(".."))) {
+            throw new UnsafeEntryException(name, "whiteout names no entry of its directory");
+        }
+        if (!isRealDirectory(name, dir)) {
+            return;   // nothing below a missing directory (or a non-directory) to remove
+        }
+        if (opaque) {
+            for (String child : childrenOf(dir)) {
+                removeLower(child);
+            }
+        } else {
+            removeLower(dir.isEmpty() ? victim : dir + "/" + victim);
+        }
+    }
+
+    /** True if every component of dir is a real directory; refuses to look through a symlink. */
+    private boolean isRealDirectory(String name, String dir) throws IOException {
+        if (dir.isEmpty()) {
+            return true;
+        }
+        StringBuilder prefix = new StringBuilder();
+        for (String part : dir.split("/")) {
+            if (!prefix.isEmpty()) {
+                prefix.append('/');
+            }
+            prefix.append(part);
+            Path p = resolve(name, prefix.toString());
+            if (Files.isSymbolicLink(p)) {
+                throw new UnsafeEntryException(name, "path traverses the symlink '" + prefix + "'");
+            }
+            if (!Files.isDirectory(p, NOFOLLOW)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Removes path as the lower layers left it: all of it, unless the current layer touched it. */
+    private void removeLower(String path) throws IOException {
+        EntryRecord r = records.get(path);
+        if (r == null) {
+            return;
+        }
+        if (!layerPaths.contains(path)) {
+            removeSubtree(path, path.isEmpty() ? root : root.resolve(path));
+            return;
+        }
+        if (r.kind() == EntryKind.DIR) {
+            for (String child : childrenOf(path)) {
+                removeLower(child);
+            }
+        }
+    }
+
+    private List<String> childrenOf(String dir) {
+        String prefix = dir.isEmpty() ? "" : dir + "/";
+        List<String> children = new ArrayList<>();
+        for (String k : records.keySet()) {
+            if (!k.isEmpty() && k.startsWith(prefix) && k.indexOf('/', prefix.length()) < 0) {
+                children.add(k);
+            }
+        }
+        return children;
+    }
+
+    private void removeSubtree(String path, Path target) throws IOException {
+        if (Files.isDirectory(target, NOFOLLOW)) {
+            FileTrees.deleteRecursively(target);
+        } else {
+            Files.deleteIfExists(target);
+        }
+        String prefix = path + "/";
+        List<EntryRecord> gone = new ArrayList<>();
+        records.values().removeIf(r -> {
+            boolean in = r.path().equals(path) || r.path().startsWith(prefix);
+            if (in) {
+                gone.add(r);
+            }
+            return in;
+        });
+        for (EntryRecord r : gone) {
+            Map<String, byte[]> x = xattrs.remove(r.path());
+            if (r.kind() == EntryKind.FILE) {
+                String heir = promotePeer(r);
+                if (heir != null && x != null) {
+                    xattrs.put(heir, x);
+                }
+            }
+        }
+    }
+
+    /**
+     * A removed file's content lives on in its hardlink peers: the first surviving peer becomes the
+     * file the others (and any later hardlink) point at, and carries the size for the sizing plan.
+     */
+    private String promotePeer(EntryRecord removed) {
+        EntryRecord heir = null;
+        for (Map.Entry<String, EntryRecord> e : records.entrySet()) {
+            EntryRecord r = e.getValue();
+            if (r.kind() != EntryKind.HARDLINK || !removed.path().equals(r.linkTarget())) {
+                continue;
+            }
+            if (heir == null) {
+                heir = new EntryRecord(r.path(), EntryKind.FILE, r.mode(), r.uid(), r.gid(), r.mtimeSec(), null, 0, 0, removed.size());
+                e.setValue(heir);
+            } else {
+                e.setValue(new EntryRecord(r.path(), EntryKind.HARDLINK, r.mode(), r.uid(), r.gid(), r.mtimeSec(), heir.path(), 0, 0, 0));
+            }
+        }
+        return heir == null ? null : heir.path();
     }
 
     // A hardlink carries no metadata of its own in tar; the inode's owner and mode are its target's.
@@ -174,16 +395,9 @@ final class ScratchExtractor {
     }
 
     /** Tar semantics for a repeated path: the later entry wins, a replaced directory takes its subtree along. */
-    private void removeExisting(String path, Path target, boolean existingDir) throws IOException {
-        if (existingDir) {
-            FileTrees.deleteRecursively(target);
-            String prefix = path + "/";
-            records.keySet().removeIf(k -> k.startsWith(prefix));
-        } else {
-            // Unlink rather than overwrite so that a hardlinked peer keeps its old content, as GNU tar does.
-            Files.deleteIfExists(target);
-        }
-        records.remove(path);
+    // Unlink rather than overwrite so that a hardlinked peer keeps its old content, as GNU tar does.
+    private void removeExisting(String path, Path target) throws IOException {
+        removeSubtree(path, target);
     }
 
     private Path resolve(String name, String path) throws UnsafeEntryException {

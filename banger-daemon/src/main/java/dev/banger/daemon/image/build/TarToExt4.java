@@ -1,17 +1,10 @@
 package dev.banger.daemon.image.build;
 
-import dev.banger.daemon.fs.FileTrees;
 import dev.banger.core.ProgressSink;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,7 +13,7 @@ import java.util.Objects;
  * mode bits and device nodes. Scratch and partial output are removed on every path out.
  */
 public final class TarToExt4 {
-    static final String STAGE = "build_ext4";
+    static final String STAGE = Ext4Writer.STAGE;
 
     private final Path scratchParent;
 
@@ -32,100 +25,9 @@ public final class TarToExt4 {
     public Ext4Result convert(InputStream tar, Path out, ProgressSink progress) throws IOException {
         Objects.requireNonNull(tar, "tar");
         Objects.requireNonNull(progress, "progress");
-        Path target = validateOut(out);
-        requireDirectory(scratchParent, "scratch parent");
-        Path scratch = Files.createTempDirectory(scratchParent, "tar2ext4-");
-        Path tmpImage = null;
-        try {
-            Path tree = scratch.resolve("root");
-            Files.createDirectory(tree);
+        return Ext4Writer.write(scratchParent, "tar2ext4-", out, progress, tree -> {
             progress.report(STAGE, "extracting tar");
-            ExtractedTree extracted = new ScratchExtractor(tree, progress).extract(tar);
-            progress.report(STAGE, "extracted " + extracted.entriesRead() + " entries, "
-                    + extracted.contentBytes() + " content bytes");
-
-            Ext4Sizing.Plan plan = Ext4Sizing.plan(extracted);
-            tmpImage = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
-            try (RandomAccessFile raf = new RandomAccessFile(tmpImage.toFile(), "rw")) {
-                raf.setLength(plan.sizeBytes());
-            }
-            progress.report(STAGE, "mkfs.ext4 " + plan.sizeBytes() / Ext4Sizing.MIB + " MiB, " + plan.inodes() + " inodes");
-            mkfs(tree, tmpImage, plan, scratch);
-
-            DebugfsScript.Script script = DebugfsScript.build(extracted);
-            progress.report(STAGE, "applying ownership: " + script.fixedInodes() + " inodes, "
-                    + script.createdNodes() + " device nodes/fifos");
-            if (!script.isEmpty()) {
-                applyDebugfs(script, tmpImage, scratch);
-            }
-            check(tmpImage, scratch);
-            FileTrees.deleteRecursively(scratch);   // free the space before the image becomes visible
-            Files.move(tmpImage, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmpImage = null;
-            progress.report(STAGE, "wrote " + target);
-            return new Ext4Result(plan.sizeBytes(), extracted.contentBytes(), extracted.entriesRead(), script.fixedInodes());
-        } finally {
-            if (tmpImage != null) {
-                Files.deleteIfExists(tmpImage);
-            }
-            FileTrees.deleteRecursively(scratch);
-        }
-    }
-
-    private static void mkfs(Path tree, Path image, Ext4Sizing.Plan plan, Path scratch) throws IOException {
-        List<String> cmd = List.of("mkfs.ext4", "-q", "-F", "-b", "4096", "-N", Long.toString(plan.inodes()),
-                "-d", tree.toString(), image.toString());
-        ProcessRunner.Result r = ProcessRunner.run(cmd, scratch.resolve("mkfs.err"));
-        if (r.exitCode() != 0) {
-            throw new IOException("mkfs.ext4 failed (exit " + r.exitCode() + "): " + ProcessRunner.tail(r.stderr(), 10));
-        }
-    }
-
-    private static void applyDebugfs(DebugfsScript.Script script, Path image, Path scratch) throws IOException {
-        runDebugfs(script.lines(), image, scratch);
-    }
-
-    /** Runs debugfs -w over a command file in scratch and fails on the first error it reports. */
-    static void runDebugfs(List<String> lines, Path image, Path scratch) throws IOException {
-        Path cmdFile = scratch.resolve("debugfs.cmds");
-        Files.write(cmdFile, lines, StandardCharsets.UTF_8);
-        ProcessRunner.Result r = ProcessRunner.run(List.of("debugfs", "-w", "-f", cmdFile.toString(), image.toString()),
-                scratch.resolve("debugfs.err"));
-        // debugfs exits 0 even when a command fails; any stderr line besides its banner is a failure.
-        String bad = r.stderr().lines()
-                .filter(l -> !l.isBlank() && !l.startsWith("debugfs "))
-                .findFirst().orElse(null);
-        if (r.exitCode() != 0 || bad != null) {
-            throw new IOException("debugfs failed (exit " + r.exitCode() + "): " + (bad != null ? bad : ProcessRunner.tail(r.stderr(), 5)));
-        }
-    }
-
-    // Read-only e2fsck costs ~25 ms on a 320 MiB Debian image (metadata only), so every image gets one.
-    private static void check(Path image, Path scratch) throws IOException {
-        ProcessRunner.Result r = ProcessRunner.run(List.of("e2fsck", "-fn", image.toString()),
-                scratch.resolve("e2fsck.out"), scratch.resolve("e2fsck.err"));
-        if (r.exitCode() != 0) {
-            throw new IOException("e2fsck found problems in the new image (exit " + r.exitCode() + "): "
-                    + ProcessRunner.tail(r.stdout() + r.stderr(), 10));
-        }
-    }
-
-    private static Path validateOut(Path out) throws IOException {
-        Objects.requireNonNull(out, "out");
-        Path abs = out.toAbsolutePath().normalize();
-        if (abs.getFileName() == null) {
-            throw new IOException("output path has no file name: " + out);
-        }
-        requireDirectory(abs.getParent(), "output directory");
-        if (Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("output path is a directory: " + abs);
-        }
-        return abs;
-    }
-
-    private static void requireDirectory(Path dir, String what) throws IOException {
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new IOException(what + " does not exist or is not a directory: " + dir);
-        }
+            return new ScratchExtractor(tree, progress).extract(tar);
+        });
     }
 }

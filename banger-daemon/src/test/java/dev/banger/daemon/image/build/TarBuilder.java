@@ -18,6 +18,7 @@ public final class TarBuilder {
 
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final TarArchiveOutputStream tar;
+    private final java.util.Map<String, String> pendingPax = new java.util.LinkedHashMap<>();
 
     public TarBuilder() {
         tar = new TarArchiveOutputStream(bytes, "UTF-8");
@@ -62,7 +63,25 @@ public final class TarBuilder {
         return put(e, mode, uid, gid, null);
     }
 
+    /** A PAX header for the next entry only, e.g. {@code SCHILY.xattr.user.note}. */
+    public TarBuilder pax(String key, String value) {
+        pendingPax.put(key, value);
+        return this;
+    }
+
+    /** A raw PAX extended header ('x') applying to the next entry; records must be well-formed ("LEN key=value\n"). */
+    public TarBuilder rawPax(byte[] records) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry("PaxHeaders/next", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
+        e.setSize(records.length);
+        tar.putArchiveEntry(e);
+        tar.write(records);
+        tar.closeArchiveEntry();
+        return this;
+    }
+
     private TarBuilder put(TarArchiveEntry e, int mode, long uid, long gid, byte[] data) throws IOException {
+        pendingPax.forEach(e::addPaxHeader);
+        pendingPax.clear();
         e.setMode(mode);
         e.setUserId(uid);
         e.setGroupId(gid);
