@@ -44,6 +44,14 @@ public final class TarBuilder {
         return put(e, mode, uid, gid, data);
     }
 
+    /** A binary file (e.g. a real busybox for a bootable test image). */
+    public TarBuilder file(String name, int mode, long uid, long gid, byte[] data) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
+        e.setSize(data.length);
+        e.setLastModifiedTime(FileTime.fromMillis(1_600_000_000_000L));
+        return put(e, mode, uid, gid, data);
+    }
+
     public TarBuilder symlink(String name, String target, long uid, long gid) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
         e.setLinkName(target);
