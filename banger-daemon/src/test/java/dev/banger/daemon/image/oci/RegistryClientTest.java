@@ -266,6 +266,35 @@ class RegistryClientTest {
     }
 
     @Test
+    void manifestNotMatchingItsDigestIsRefused() throws Exception {
+        try (TestRegistry own = TestRegistry.start()) {
+            OciLayoutFixture.Written w = OciLayoutFixture.write(tmp.resolve("layout"), "v1", layers(Compression.GZIP), CONFIG);
+            own.pushExact(w, "banger/badmanifest:v1");
+            // still valid JSON, but no longer the bytes the tag's digest names: one hex digit of the layer digest changed
+            Path data = own.blobData(w.manifestDigest());
+            String manifest = Files.readString(data);
+            String layerHex = w.layerDigests().get(0).substring(7);
+            char last = layerHex.charAt(63);
+            String forged = manifest.replace(layerHex, layerHex.substring(0, 63) + (last == '0' ? '1' : '0'));
+            assertThat(forged).isNotEqualTo(manifest);
+            Files.writeString(data, forged);
+
+            BlobCache cache = new BlobCache(tmp.resolve("cache"));
+            RegistryClient c = new RegistryClient(HTTP, cache, DockerCredentials.empty(), Set.of());
+            String got = OciLayoutFixture.digest(forged.getBytes(StandardCharsets.UTF_8));
+            assertThatThrownBy(() -> c.pull(ImageReference.parse(own.host() + "/banger/badmanifest:v1"), ProgressSink.NONE))
+                    .as("by tag: checked against Docker-Content-Digest")
+                    .isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("digest mismatch for manifest banger/badmanifest@" + w.manifestDigest() + ": got " + got);
+            assertThatThrownBy(() -> c.pull(ImageReference.parse(own.host() + "/banger/badmanifest@" + w.manifestDigest()), ProgressSink.NONE))
+                    .as("by digest")
+                    .isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("digest mismatch for manifest banger/badmanifest@" + w.manifestDigest() + ": got " + got);
+            assertThat(cache.dir()).doesNotExist();
+        }
+    }
+
+    @Test
     void insecureRegistriesAndLoopbackUsePlainHttp() {
         RegistryClient c = new RegistryClient(HTTP, new BlobCache(tmp), DockerCredentials.empty(), Set.of("registry.lan:5000"));
         assertThat(c.plainHttp("127.0.0.1:5000")).isTrue();
