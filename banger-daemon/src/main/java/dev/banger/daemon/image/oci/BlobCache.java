@@ -79,10 +79,12 @@ public final class BlobCache {
             }
             String got = HexFormat.of().formatHex(sha.digest());
             if (!got.equals(hex)) throw new IOException("digest mismatch for " + digest + ": got sha256:" + got);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException e) {
-                // a peer stored it first; theirs is identical
+            if (!Files.exists(target)) { // else a peer stored it first: keep theirs (identical by construction)
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException e) {
+                    // a peer won the race on a platform where rename does not replace
+                }
             }
             progress.report(STAGE, shortDigest(digest) + " " + humanBytes(total));
             return target;

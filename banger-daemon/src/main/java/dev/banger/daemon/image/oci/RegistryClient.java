@@ -185,7 +185,7 @@ public final class RegistryClient {
                 + (seen.isEmpty() ? "no platforms" : String.join(", ", seen)));
     }
 
-    private static void checkLayerType(ImageReference ref, String type) throws IOException {
+    static void checkLayerType(ImageReference ref, String type) throws IOException {
         if (LAYER_TYPES.contains(type)) return;
         if (type.contains("nondistributable") || type.contains("foreign")) {
             throw new IOException(ref.canonical() + ": non-distributable (foreign) layer type " + type + " is not supported");

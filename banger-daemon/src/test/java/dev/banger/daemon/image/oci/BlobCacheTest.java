@@ -51,6 +51,12 @@ class BlobCacheTest {
         assertThat(cache.find(digest)).contains(p);
         assertThat(reports).last().asString().startsWith("pull_image sha256:").endsWith("293.0 KiB");
         assertThat(filesIn(tmp.resolve("cache"))).containsExactly(p);
+
+        Object inode = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        assertThat(cache.store(digest, new ByteArrayInputStream(data), ProgressSink.NONE)).isEqualTo(p);
+        assertThat(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("an already stored blob is kept, not replaced").isEqualTo(inode);
+        assertThat(filesIn(tmp.resolve("cache"))).containsExactly(p);
     }
 
     @Test

@@ -219,7 +219,7 @@ class RegistryClientTest {
         assertThat(blobGets(repo + "-copy")).isZero();
     }
 
-    private static long blobGets(String repo) throws IOException {
+    private static long blobGets(String repo) throws IOException, InterruptedException {
         return registry.blobDownloads().stream().filter(r -> r.path().startsWith("/v2/" + repo + "/blobs/")).count();
     }
 
@@ -304,6 +304,18 @@ class RegistryClientTest {
         assertThat(c.plainHttp("registry.lan")).isFalse();
         assertThat(c.plainHttp("ghcr.io")).isFalse();
         assertThat(c.plainHttp("localhost.evil.com:5000")).isFalse();
+    }
+
+    @Test
+    void acceptsOnlyTarLayerTypesAndRefusesForeignOnesClearly() throws Exception {
+        ImageReference ref = ImageReference.parse("ghcr.io/o/a:v1");
+        for (String t : RegistryClient.LAYER_TYPES) RegistryClient.checkLayerType(ref, t);
+        assertThatThrownBy(() -> RegistryClient.checkLayerType(ref, "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"))
+                .hasMessage("ghcr.io/o/a:v1: non-distributable (foreign) layer type application/vnd.docker.image.rootfs.foreign.diff.tar.gzip is not supported");
+        assertThatThrownBy(() -> RegistryClient.checkLayerType(ref, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"))
+                .hasMessageContaining("non-distributable (foreign) layer type");
+        assertThatThrownBy(() -> RegistryClient.checkLayerType(ref, "application/vnd.cncf.helm.chart.content.v1.tar+gzip"))
+                .hasMessage("ghcr.io/o/a:v1: unsupported layer media type 'application/vnd.cncf.helm.chart.content.v1.tar+gzip'");
     }
 
     @Test

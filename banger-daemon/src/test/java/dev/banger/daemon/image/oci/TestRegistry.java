@@ -194,8 +194,30 @@ public final class TestRegistry implements AutoCloseable {
         return tokens == null ? 0 : tokens.refused.get();
     }
 
-    /** Every request so far, from the registry's access log, oldest first. */
-    public List<Request> requests() throws IOException {
+    /**
+     * Every request so far, from the registry's access log, oldest first. The registry logs a
+     * request after its response is sent, so a client can be done before the line is written:
+     * this first makes a sentinel request and waits (up to 5 s) until the log shows it, then
+     * allows 100 ms for lines of requests that finished just before it.
+     */
+    public List<Request> requests() throws IOException, InterruptedException {
+        String sentinel = "/v2/?sentinel=" + UUID.randomUUID();
+        try {
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + host() + sentinel)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            throw new IOException("registry " + host() + " is not answering", e);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (parseLog().stream().noneMatch(r -> r.path.equals(sentinel))) {
+            if (System.nanoTime() > deadline) throw new IOException("registry access log never showed " + sentinel);
+            Thread.sleep(20);
+        }
+        Thread.sleep(100);
+        return parseLog().stream().filter(r -> !r.path.startsWith("/v2/?sentinel=")).toList();
+    }
+
+    private List<Request> parseLog() throws IOException {
         List<Request> out = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve("registry.log"))) {
             Matcher m = ACCESS.matcher(line);
@@ -205,7 +227,7 @@ public final class TestRegistry implements AutoCloseable {
     }
 
     /** The successful {@code GET}s of blobs so far. */
-    public List<Request> blobDownloads() throws IOException {
+    public List<Request> blobDownloads() throws IOException, InterruptedException {
         return requests().stream().filter(r -> r.method.equals("GET") && r.path.contains("/blobs/") && r.status == 200).toList();
     }
 
