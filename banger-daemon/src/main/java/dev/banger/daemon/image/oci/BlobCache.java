@@ -1,0 +1,133 @@
+package dev.banger.daemon.image.oci;
+
+import dev.banger.core.ProgressSink;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A content-addressed store of verified blobs: {@code dir/sha256/<hex>}. A blob appears under its
+ * name only after its bytes hashed to that name, via an atomic rename of a private temp file, so
+ * readers never see a partial blob and concurrent writers of one digest are harmless.
+ */
+public final class BlobCache {
+    private static final Pattern SHA256 = Pattern.compile("sha256:([0-9a-f]{64})");
+    private static final int BUFFER = 64 * 1024;
+    static final String STAGE = "pull_image";
+
+    private final Path dir;
+
+    public BlobCache(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The blob's path if it is stored. */
+    public Optional<Path> find(String digest) {
+        Path p = pathFor(digest);
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /** Where {@code digest} lives (or would live); refuses anything but a well-formed sha256 digest. */
+    public Path pathFor(String digest) {
+        return dir.resolve("sha256").resolve(hex(digest));
+    }
+
+    /**
+     * Streams {@code in} into the cache under {@code digest}, verifying the content. On mismatch,
+     * I/O error or interruption the temp file is deleted and nothing is stored. If another writer
+     * stored the same blob meanwhile, theirs is kept (the content is the same by construction).
+     * Reports {@code pull_image} progress as {@code "sha256:abcd1234ef56… 12.3 MiB"}, about once a
+     * second and once at the end.
+     */
+    public Path store(String digest, InputStream in, ProgressSink progress) throws IOException {
+        String hex = hex(digest);
+        Path target = dir.resolve("sha256").resolve(hex);
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), ".tmp-" + hex.substring(0, 12) + "-", ".partial");
+        try {
+            MessageDigest sha = sha256();
+            long total = 0;
+            long lastReport = System.nanoTime();
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                byte[] buf = new byte[BUFFER];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted storing " + digest);
+                    sha.update(buf, 0, n);
+                    out.write(buf, 0, n);
+                    total += n;
+                    if (System.nanoTime() - lastReport > 1_000_000_000L) {
+                        lastReport = System.nanoTime();
+                        progress.report(STAGE, shortDigest(digest) + " " + humanBytes(total));
+                    }
+                }
+            }
+            String got = HexFormat.of().formatHex(sha.digest());
+            if (!got.equals(hex)) throw new IOException("digest mismatch for " + digest + ": got sha256:" + got);
+            if (!Files.exists(target)) { // else a peer stored it first: keep theirs (identical by construction)
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException e) {
+                    // a peer won the race on a platform where rename does not replace
+                }
+            }
+            progress.report(STAGE, shortDigest(digest) + " " + humanBytes(total));
+            return target;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** {@code sha256:} and the first 12 hex digits, then an ellipsis. */
+    public static String shortDigest(String digest) {
+        int colon = digest.indexOf(':');
+        return digest.length() > colon + 13 ? digest.substring(0, colon + 13) + "\u2026" : digest;
+    }
+
+    public static String humanBytes(long n) {
+        if (n < 1024) return n + " B";
+        if (n < 1024 * 1024) return String.format(java.util.Locale.ROOT, "%.1f KiB", n / 1024.0);
+        if (n < 1024L * 1024 * 1024) return String.format(java.util.Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+        return String.format(java.util.Locale.ROOT, "%.2f GiB", n / (1024.0 * 1024 * 1024));
+    }
+
+    static String hex(String digest) {
+        if (digest == null) throw new IllegalArgumentException("no digest");
+        var m = SHA256.matcher(digest);
+        if (!m.matches()) {
+            int colon = digest.indexOf(':');
+            if (colon > 0 && !digest.startsWith("sha256:")) {
+                throw new IllegalArgumentException("unsupported digest algorithm " + digest.substring(0, colon) + " (only sha256): " + digest);
+            }
+            throw new IllegalArgumentException("invalid digest " + digest + " (want sha256:<64 lowercase hex>)");
+        }
+        return m.group(1);
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        return "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+}
