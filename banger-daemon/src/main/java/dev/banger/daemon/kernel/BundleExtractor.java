@@ -97,6 +97,9 @@ final class BundleExtractor {
             }
             extractOne(e, tar);
         }
+        if (created.get(VMLINUX) != Kind.FILE) {
+            throw new IOException("kernel bundle has no vmlinux at its top level");
+        }
         // Checked once all links exist: a link that is harmless on its own can escape through a later one.
         for (String link : links.keySet()) {
             resolveInside(link, links.get(link));
