@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -110,20 +109,30 @@ public final class KernelPuller {
             throw new IOException("GET " + url + ": " + describe(e), e);
         }
         MessageDigest sha = sha256();
+        IdleWatchdog watchdog = new IdleWatchdog(idleTimeout);
+        PipedBody.Listener limit = total -> {
+            watchdog.touch();
+            if (entry.sizeBytes() > 0 && total > entry.sizeBytes()) {
+                throw new IOException("GET " + url + ": body is larger than the " + entry.sizeBytes()
+                        + " bytes the catalog lists");
+            }
+        };
         try (InputStream body = resp.body();
-             IdleWatchdog watchdog = new IdleWatchdog(Thread.currentThread(), idleTimeout)) {
+             PipedBody piped = new PipedBody(body, sha, limit, "kernel-pull-" + entry.name());
+             watchdog) {
             if (resp.statusCode() / 100 != 2) {
                 throw new IOException("GET " + url + ": HTTP " + resp.statusCode());
             }
             long expected = entry.sizeBytes() > 0 ? entry.sizeBytes() : resp.headers().firstValueAsLong("content-length").orElse(-1);
-            Counting counted = new Counting(new DigestInputStream(body, sha), entry, expected, progress, watchdog);
+            watchdog.start(piped.readerThread());
+            piped.start();
+            Progress counted = new Progress(piped, expected, progress);
             try {
                 BundleExtractor.extract(counted, staging);
                 // The tar ended; the rest (tar padding, zstd epilogue, anything appended) is hashed too.
-                counted.drain();
+                piped.drain();
             } catch (IOException e) {
                 if (watchdog.fired()) {
-                    Thread.interrupted();
                     throw new IOException("GET " + url + ": no data received for " + idleTimeout.toSeconds() + " s", e);
                 }
                 if (e instanceof BundleEntryException || e.getMessage() != null && e.getMessage().startsWith("GET ")) {
@@ -134,18 +143,15 @@ public final class KernelPuller {
                 }
                 throw new IOException("bundle " + url + ": " + describe(e), e);
             }
-            if (watchdog.fired()) {
-                Thread.interrupted();
-                throw new IOException("GET " + url + ": no data received for " + idleTimeout.toSeconds() + " s");
-            }
-            if (entry.sizeBytes() > 0 && counted.count != entry.sizeBytes()) {
-                throw new IOException("size mismatch for " + url + ": expected " + entry.sizeBytes() + " bytes, got " + counted.count);
+            long count = piped.count();
+            if (entry.sizeBytes() > 0 && count != entry.sizeBytes()) {
+                throw new IOException("size mismatch for " + url + ": expected " + entry.sizeBytes() + " bytes, got " + count);
             }
             String got = HexFormat.of().formatHex(sha.digest());
             if (!got.equals(entry.tarballSha256())) {
                 throw new IOException("sha256 mismatch for " + url + ": expected " + entry.tarballSha256() + ", got " + got);
             }
-            progress.report(STAGE, "downloaded " + mib(counted.count) + " MiB, sha256 ok");
+            progress.report(STAGE, "downloaded " + mib(count) + " MiB, sha256 ok");
         }
     }
 
@@ -217,94 +223,76 @@ public final class KernelPuller {
         return String.format("%.1f", bytes / 1048576.0);
     }
 
-    /** Counts the compressed bytes, refuses more than the catalog promised, reports progress, feeds the watchdog. */
-    private static final class Counting extends FilterInputStream {
-        private final CatalogEntry entry;
+    /** Reports progress on the caller's thread (the sink need not be thread-safe). */
+    private static final class Progress extends FilterInputStream {
+        private final PipedBody piped;
         private final long expected;
         private final ProgressSink progress;
-        private final IdleWatchdog watchdog;
-        private long count;
         private long lastReportBytes;
         private long lastReportNanos = System.nanoTime();
 
-        Counting(InputStream in, CatalogEntry entry, long expected, ProgressSink progress, IdleWatchdog watchdog) {
-            super(in);
-            this.entry = entry;
+        Progress(PipedBody piped, long expected, ProgressSink progress) {
+            super(piped);
+            this.piped = piped;
             this.expected = expected;
             this.progress = progress;
-            this.watchdog = watchdog;
         }
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n <= 0 ? -1 : one[0] & 0xFF;
+            int b = in.read();
+            maybeReport();
+            return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-                watchdog.touch();
-                if (entry.sizeBytes() > 0 && count > entry.sizeBytes()) {
-                    throw new IOException("GET " + entry.tarballUrl() + ": body is larger than the " + entry.sizeBytes()
-                            + " bytes the catalog lists");
-                }
-                long now = System.nanoTime();
-                if (count - lastReportBytes >= REPORT_BYTES || now - lastReportNanos >= REPORT_NANOS) {
-                    lastReportBytes = count;
-                    lastReportNanos = now;
-                    progress.report(STAGE, expected > 0
-                            ? "downloaded " + mib(count) + " of " + mib(expected) + " MiB"
-                            : "downloaded " + mib(count) + " MiB");
-                }
-            }
+            maybeReport();
             return n;
         }
 
-        @Override
-        public long skip(long n) throws IOException {
-            // Skipped bytes must still be hashed and counted.
-            byte[] b = new byte[(int) Math.min(n, 64 << 10)];
-            int r = read(b, 0, b.length);
-            return Math.max(r, 0);
-        }
-
-        void drain() throws IOException {
-            byte[] b = new byte[BundleExtractor.BUFFER];
-            while (read(b, 0, b.length) >= 0) {
-                // hashing happens in read
+        private void maybeReport() {
+            long count = piped.count();
+            long now = System.nanoTime();
+            if (count - lastReportBytes >= REPORT_BYTES || now - lastReportNanos >= REPORT_NANOS) {
+                lastReportBytes = count;
+                lastReportNanos = now;
+                progress.report(STAGE, expected > 0
+                        ? "downloaded " + mib(count) + " of " + mib(expected) + " MiB"
+                        : "downloaded " + mib(count) + " MiB");
             }
         }
 
         @Override
         public void close() {
-            // The response body is closed by its owner.
+            // The piped body is closed by its owner.
         }
     }
 
     /**
-     * HttpClient has no read timeout for a streamed body; this interrupts the downloading thread
-     * when no byte has arrived for the idle timeout. The caller maps that to a timeout error.
+     * HttpClient has no read timeout for a streamed body; this interrupts the thread reading the
+     * body when no byte has arrived for the idle timeout, which fails the download.
      */
     private static final class IdleWatchdog implements AutoCloseable {
-        private final Thread worker;
         private final long timeoutNanos;
-        private final Thread ticker;
+        private final long tickMillis;
+        private Thread ticker;
         private volatile long last = System.nanoTime();
         private boolean closed;
         private boolean fired;
 
-        IdleWatchdog(Thread worker, Duration timeout) {
-            this.worker = worker;
+        IdleWatchdog(Duration timeout) {
             this.timeoutNanos = timeout.toNanos();
-            long tick = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
-            this.ticker = Thread.ofVirtual().name("kernel-pull-watchdog").start(() -> {
+            this.tickMillis = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
+        }
+
+        synchronized void start(Thread worker) {
+            last = System.nanoTime();
+            ticker = Thread.ofVirtual().name("kernel-pull-watchdog").start(() -> {
                 try {
                     while (true) {
-                        Thread.sleep(tick);
+                        Thread.sleep(tickMillis);
                         synchronized (this) {
                             if (closed) {
                                 return;
@@ -332,10 +320,14 @@ public final class KernelPuller {
 
         @Override
         public void close() {
+            Thread t;
             synchronized (this) {
                 closed = true;
+                t = ticker;
             }
-            ticker.interrupt();
+            if (t != null) {
+                t.interrupt();
+            }
         }
     }
 }
