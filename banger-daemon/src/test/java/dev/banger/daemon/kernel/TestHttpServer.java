@@ -1,0 +1,103 @@
+package dev.banger.daemon.kernel;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real HTTP server on 127.0.0.1: serves byte arrays by path, fixed status codes, and a "stall"
+ * path that sends part of its body and then waits until the server is closed.
+ */
+final class TestHttpServer implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    private final Map<String, Integer> statuses = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> stalls = new ConcurrentHashMap<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    final CountDownLatch stallSent = new CountDownLatch(1);
+
+    TestHttpServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(pool);
+        server.start();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    String serve(String path, byte[] body) {
+        files.put(path, body);
+        return url(path);
+    }
+
+    String status(String path, int code) {
+        statuses.put(path, code);
+        return url(path);
+    }
+
+    /** Announces fullLength bytes but sends only the first sent bytes of body, then hangs. */
+    String stall(String path, byte[] body, int sent) {
+        byte[] part = new byte[sent];
+        System.arraycopy(body, 0, part, 0, sent);
+        stalls.put(path, part);
+        lengths.put(path, (long) body.length);
+        return url(path);
+    }
+
+    private final Map<String, Long> lengths = new ConcurrentHashMap<>();
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        try (ex) {
+            Integer code = statuses.get(path);
+            if (code != null) {
+                byte[] msg = ("status " + code).getBytes();
+                ex.sendResponseHeaders(code, msg.length);
+                ex.getResponseBody().write(msg);
+                return;
+            }
+            byte[] part = stalls.get(path);
+            if (part != null) {
+                ex.sendResponseHeaders(200, lengths.get(path));
+                OutputStream os = ex.getResponseBody();
+                os.write(part);
+                os.flush();
+                stallSent.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
+            byte[] body = files.get(path);
+            if (body == null) {
+                ex.sendResponseHeaders(404, -1);
+                return;
+            }
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+        } catch (IOException e) {
+            // The client went away (e.g. an aborted pull); nothing to do.
+        }
+    }
+
+    @Override
+    public void close() {
+        release.countDown();
+        server.stop(0);
+        pool.shutdownNow();
+    }
+}
