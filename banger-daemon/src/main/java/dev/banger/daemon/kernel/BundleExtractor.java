@@ -57,6 +57,7 @@ final class BundleExtractor {
     /** Symlink path to its (relative) target. */
     private final Map<String, String> links = new HashMap<>();
     private final byte[] buf = new byte[BUFFER];
+    private final java.security.MessageDigest vmlinuxSha;
     private long bytes;
     private int entries;
 
@@ -64,6 +65,11 @@ final class BundleExtractor {
         this.root = root;
         this.maxBytes = maxBytes;
         this.maxEntries = maxEntries;
+        try {
+            this.vmlinuxSha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("JDK without SHA-256", e);
+        }
     }
 
     /** Decompresses and extracts into stagingDir, which must exist and be empty. Does not close the stream. */
@@ -71,7 +77,12 @@ final class BundleExtractor {
         extract(zstdCompressedTar, stagingDir, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES);
     }
 
-    static void extract(InputStream zstdCompressedTar, Path stagingDir, long maxBytes, int maxEntries) throws IOException {
+    /** Like {@link #extract(InputStream, Path)}; returns the sha256 (hex) of vmlinux as written, saving a re-read. */
+    static String extractHashingVmlinux(InputStream zstdCompressedTar, Path stagingDir) throws IOException {
+        return extract(zstdCompressedTar, stagingDir, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES);
+    }
+
+    static String extract(InputStream zstdCompressedTar, Path stagingDir, long maxBytes, int maxEntries) throws IOException {
         if (!Files.isDirectory(stagingDir, NOFOLLOW)) {
             throw new IOException("bundle staging directory " + stagingDir + " does not exist");
         }
@@ -84,7 +95,9 @@ final class BundleExtractor {
         // the caller still drains it so that the checksum covers every byte.
         try (InputStream zstd = new ZstdInputStreamNoFinalizer(new NonClosing(zstdCompressedTar));
              InputStream tarBytes = new BufferedInputStream(zstd, BUFFER)) {
-            new BundleExtractor(stagingDir, maxBytes, maxEntries).run(tarBytes);
+            BundleExtractor x = new BundleExtractor(stagingDir, maxBytes, maxEntries);
+            x.run(tarBytes);
+            return java.util.HexFormat.of().formatHex(x.vmlinuxSha.digest());
         }
     }
 
@@ -138,7 +151,7 @@ final class BundleExtractor {
                 // CREATE_NEW refuses an existing name, symlinks included; NOFOLLOW for good measure.
                 try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.WRITE, NOFOLLOW)) {
-                    copy(name, content, out);
+                    copy(name, content, out, path.equals(VMLINUX) ? vmlinuxSha : null);
                 }
                 Files.setPosixFilePermissions(target, permissions((e.getMode() & 0755) | 0600));
             }
@@ -152,8 +165,11 @@ final class BundleExtractor {
         created.put(path, kind);
     }
 
-    private void copy(String name, InputStream in, OutputStream out) throws IOException {
+    private void copy(String name, InputStream in, OutputStream out, java.security.MessageDigest sha) throws IOException {
         for (int n; (n = in.read(buf)) > 0; ) {
+            if (sha != null) {
+                sha.update(buf, 0, n);
+            }
             bytes += n;
             if (bytes > maxBytes) {
                 throw new BundleEntryException(name, "bundle unpacks to more than " + (maxBytes >> 20) + " MiB");

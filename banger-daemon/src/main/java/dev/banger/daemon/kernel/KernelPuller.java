@@ -71,7 +71,7 @@ public final class KernelPuller {
         Path staging = kernelsDir.resolve("." + name + ".pull-" + UUID.randomUUID());
         Files.createDirectory(staging);
         try {
-            download(entry, staging, progress);
+            String vmlinuxSha = download(entry, staging, progress);
             Path vmlinux = staging.resolve(BundleExtractor.VMLINUX);
             if (!Files.isRegularFile(vmlinux, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException("bundle " + entry.tarballUrl() + " has no vmlinux");
@@ -81,7 +81,7 @@ public final class KernelPuller {
             }
             progress.report(STAGE, "verified " + name + ", installing");
             KernelEntry staged = new KernelEntry(name, entry.distro(), entry.arch(), entry.kernelVersion(),
-                    DebKernelImporter.sha256(vmlinux), "pull:" + entry.tarballUrl(), Instant.now(), staging);
+                    vmlinuxSha, "pull:" + entry.tarballUrl(), Instant.now(), staging);
             Manifest.write(staged);
             publish(name, staging, target, force);
             progress.report(STAGE, "pulled " + name + " (" + entry.kernelVersion() + ")");
@@ -98,7 +98,8 @@ public final class KernelPuller {
         }
     }
 
-    private void download(CatalogEntry entry, Path staging, ProgressSink progress) throws IOException, InterruptedException {
+    /** Returns the sha256 of vmlinux, computed as it was written. */
+    private String download(CatalogEntry entry, Path staging, ProgressSink progress) throws IOException, InterruptedException {
         String url = entry.tarballUrl();
         HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(HEADERS_TIMEOUT).GET().build();
         progress.report(STAGE, "downloading " + url);
@@ -127,8 +128,9 @@ public final class KernelPuller {
             watchdog.start(piped.readerThread());
             piped.start();
             Progress counted = new Progress(piped, expected, progress);
+            String vmlinuxSha;
             try {
-                BundleExtractor.extract(counted, staging);
+                vmlinuxSha = BundleExtractor.extractHashingVmlinux(counted, staging);
                 // The tar ended; the rest (tar padding, zstd epilogue, anything appended) is hashed too.
                 piped.drain();
             } catch (IOException e) {
@@ -152,6 +154,7 @@ public final class KernelPuller {
                 throw new IOException("sha256 mismatch for " + url + ": expected " + entry.tarballSha256() + ", got " + got);
             }
             progress.report(STAGE, "downloaded " + mib(count) + " MiB, sha256 ok");
+            return vmlinuxSha;
         }
     }
 
