@@ -16,7 +16,24 @@ import picocli.CommandLine.Parameters;
 /** {@code banger image …} → image.* RPC methods. */
 @Command(name = "image", description = "Build and manage root filesystem images.", mixinStandardHelpOptions = true)
 final class ImageCommand {
-    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Pull.class, Register.class, Import.class, Ls.class, Show.class, Rm.class);
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Pull.class, Register.class, Import.class, Promote.class, Ls.class, Show.class, Rm.class);
+
+    @Command(name = "promote", description = "Make a stopped VM's current root filesystem the base of a new image.",
+            mixinStandardHelpOptions = true)
+    static final class Promote implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+        @Option(names = "--json", description = "Print the image as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            print(DaemonClient.callWithProgress(Main.PATHS, "image.promote", Map.of("vm", vm, "name", name)), json);
+            return 0;
+        }
+    }
 
     @Command(name = "pull", description = "Pull a Linux/amd64 OCI image from a registry (e.g. registry.example/team/dev:1.4, alpine).",
             mixinStandardHelpOptions = true)

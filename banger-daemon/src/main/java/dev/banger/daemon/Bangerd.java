@@ -109,7 +109,7 @@ public final class Bangerd {
 
         Map<String, RpcMethod> methods = new HashMap<>();
         new VmMethods(vms, new VmExec(vms, agents), config.stopTimeoutSeconds()).register(methods);
-        new ImageMethods(images, config.debianSuite()).register(methods);
+        new ImageMethods(images, vms, config.debianSuite()).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
         RpcServer serving = new RpcServer(paths.daemonSocket(), methods);

@@ -2,6 +2,7 @@ package dev.banger.daemon.api;
 
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.rpc.RpcMethod;
+import dev.banger.daemon.vm.VmService;
 import dev.banger.core.rpc.RpcException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -10,9 +11,11 @@ import java.util.Map;
 public final class ImageMethods {
     private final ImageService images;
     private final String defaultSuite;
+    private final VmService vms;
 
-    public ImageMethods(ImageService images, String defaultSuite) {
+    public ImageMethods(ImageService images, VmService vms, String defaultSuite) {
         this.images = images;
+        this.vms = vms;
         this.defaultSuite = defaultSuite;
     }
 
@@ -45,6 +48,10 @@ public final class ImageMethods {
             return images.importImage(r.name(), absolute(r.source(), "source"), r.kernelRef(), ctx);
         });
         m.put("image.pull", (p, ctx) -> images.pull(Params.requireText(p, "ref"), ctx));
+        m.put("image.promote", (p, ctx) -> {
+            String name = Params.requireText(p, "name");
+            return vms.whileStopped(Params.requireText(p, "vm"), vm -> images.promote(vm, name, ctx));
+        });
         m.put("image.list", (p, ctx) -> images.list());
         m.put("image.show", (p, ctx) -> images.show(Params.requireText(p, "image")));
         m.put("image.rm", (p, ctx) -> images.remove(Params.requireText(p, "image")));

@@ -189,12 +189,34 @@ public final class ImageService implements Images {
         }
     }
 
+    /**
+     * {@code image promote VM NAME}: the VM's current root (its image under its copy-on-write
+     * overlay) becomes the base of a new image with the same kernel and run config. The caller
+     * holds the VM's lock and has checked it is not running.
+     */
+    public ImageRecord promote(VmRecord vm, String name, ProgressSink progress) throws Exception {
+        validateImageName(name);
+        Path overlay = Path.of(vm.runtime().overlayPath());
+        if (!Files.isRegularFile(overlay)) {
+            throw RpcException.conflict("vm " + vm.name() + " has no root disk yet (it was never started)");
+        }
+        ImageRecord base = store.imageById(vm.imageId())
+                .orElseThrow(() -> RpcException.notFound("image of vm " + vm.name() + " no longer exists"));
+        return publishBuilt(name, base.kernelRef(), "promote:" + vm.name() + "@" + vm.id(), base.config(), progress, target -> {
+            progress.report("build_ext4", "flattening the root overlay of " + vm.name());
+            Tools.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", overlay.toString(), target.toString()),
+                    Duration.ofMinutes(30));
+            // A guest that was killed leaves its journal to replay: do it on our copy, never on the VM's disk.
+            Tools.run(List.of("e2fsck", "-fy", target.toString()), Duration.ofMinutes(10), 0, 1);
+        });
+    }
+
     /** Registers an existing ext4 root filesystem: the file is copied, so later edits to it do not reach VMs. */
     public ImageRecord register(String name, Path rootfs, String kernelRef, ProgressSink progress) throws Exception {
         validateImageName(name);
         Path source = requireAbsoluteFile(rootfs, "--rootfs");
         if (!isExt4(source)) throw RpcException.invalid("not an ext4 filesystem image: " + source);
-        return publishBuilt(name, kernelRef, "register:" + source, progress, target -> {
+        return publishBuilt(name, kernelRef, "register:" + source, null, progress, target -> {
             progress.report("build_ext4", "copying " + source);
             Tools.run(List.of("cp", "--sparse=always", "--reflink=auto", source.toString(), target.toString()), Duration.ofMinutes(30));
             Tools.run(List.of("e2fsck", "-fn", target.toString()), Duration.ofMinutes(10));
@@ -208,7 +230,7 @@ public final class ImageService implements Images {
         Path src = source.normalize();
         if (Files.isRegularFile(src) && isExt4(src)) return register(name, src, kernelRef, progress);
         if (Files.isDirectory(src)) {
-            return publishBuilt(name, kernelRef, "import:" + src, progress, target -> {
+            return publishBuilt(name, kernelRef, "import:" + src, null, progress, target -> {
                 // tar of the tree as it is (numeric owners kept), streamed: no copy of the tree on disk.
                 Process tar = new ProcessBuilder("tar", "-C", src.toString(), "--numeric-owner", "-cf", "-", ".")
                         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -221,7 +243,7 @@ public final class ImageService implements Images {
             });
         }
         Path file = requireAbsoluteFile(src, "import source");
-        return publishBuilt(name, kernelRef, "import:" + file, progress, target -> {
+        return publishBuilt(name, kernelRef, "import:" + file, null, progress, target -> {
             try (InputStream in = Archives.decompressing(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
                 tarToExt4.convert(in, target, progress);
             }
@@ -233,8 +255,8 @@ public final class ImageService implements Images {
     }
 
     /** Builds rootfs.ext4 in a staging dir under the image's name lock, then publishes image and record together. */
-    private ImageRecord publishBuilt(String name, String kernelRef, String source, ProgressSink progress, RootfsWriter writer)
-            throws Exception {
+    private ImageRecord publishBuilt(String name, String kernelRef, String source, ImageRunConfig runConfig,
+                                     ProgressSink progress, RootfsWriter writer) throws Exception {
         String kernel = kernelRef == null || kernelRef.isBlank() ? config.defaultKernel() : kernelRef;
         kernels.requireKnown(kernel);
         try (AutoCloseable ignored = imageLocks.acquire(name)) {
@@ -248,7 +270,7 @@ public final class ImageService implements Images {
                 writer.write(rootfs);
                 Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
                 ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel, source,
-                        Files.size(rootfs), Instant.now(), null);
+                        Files.size(rootfs), Instant.now(), runConfig);
                 publish(staging, finalDir, image);
                 progress.report("build_ext4", "published image " + name);
                 return image;

@@ -605,6 +605,23 @@ public final class VmService {
     }
 
     /** By exact name, then exact id, then unique id prefix. */
+    /** Work on a VM's disks that must not race a boot: runs under the VM's lock, refused while it runs. */
+    public <T> T whileStopped(String ref, StoppedVmWork<T> work) throws Exception {
+        VmRecord found = find(ref);
+        try (AutoCloseable ignored = locks.lockVm(found.id())) {
+            VmRecord vm = reload(found.id());
+            if (vm.state() == VmState.RUNNING && isAlive(vm)) {
+                throw RpcException.conflict("vm " + vm.name() + " is running; stop it first");
+            }
+            return work.run(vm);
+        }
+    }
+
+    @FunctionalInterface
+    public interface StoppedVmWork<T> {
+        T run(VmRecord vm) throws Exception;
+    }
+
     public VmRecord find(String ref) {
         if (ref == null || ref.isBlank()) throw RpcException.invalid("vm name or id is required");
         Optional<VmRecord> byName = store.vmByName(ref);
