@@ -110,7 +110,7 @@ public final class KernelPuller {
             throw new IOException("GET " + url + ": " + describe(e), e);
         }
         MessageDigest sha = sha256();
-        IdleWatchdog watchdog = new IdleWatchdog(idleTimeout);
+        IdleWatchdog watchdog = new IdleWatchdog(idleTimeout, "kernel-pull-watchdog");
         PipedBody.Listener limit = total -> {
             watchdog.touch();
             if (entry.sizeBytes() > 0 && total > entry.sizeBytes()) {
@@ -199,7 +199,7 @@ public final class KernelPuller {
     }
 
     /** One line for an I/O failure, without the JDK's sometimes empty or null messages. */
-    static String describe(IOException e) {
+    public static String describe(IOException e) {
         if (e instanceof ConnectException) {
             return "connection refused or unreachable";
         }
@@ -270,67 +270,6 @@ public final class KernelPuller {
         @Override
         public void close() {
             // The piped body is closed by its owner.
-        }
-    }
-
-    /**
-     * HttpClient has no read timeout for a streamed body; this interrupts the thread reading the
-     * body when no byte has arrived for the idle timeout, which fails the download.
-     */
-    private static final class IdleWatchdog implements AutoCloseable {
-        private final long timeoutNanos;
-        private final long tickMillis;
-        private Thread ticker;
-        private volatile long last = System.nanoTime();
-        private boolean closed;
-        private boolean fired;
-
-        IdleWatchdog(Duration timeout) {
-            this.timeoutNanos = timeout.toNanos();
-            this.tickMillis = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
-        }
-
-        synchronized void start(Thread worker) {
-            last = System.nanoTime();
-            ticker = Thread.ofVirtual().name("kernel-pull-watchdog").start(() -> {
-                try {
-                    while (true) {
-                        Thread.sleep(tickMillis);
-                        synchronized (this) {
-                            if (closed) {
-                                return;
-                            }
-                            if (System.nanoTime() - last > timeoutNanos) {
-                                fired = true;
-                                worker.interrupt();
-                                return;
-                            }
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    // closed
-                }
-            });
-        }
-
-        void touch() {
-            last = System.nanoTime();
-        }
-
-        synchronized boolean fired() {
-            return fired;
-        }
-
-        @Override
-        public void close() {
-            Thread t;
-            synchronized (this) {
-                closed = true;
-                t = ticker;
-            }
-            if (t != null) {
-                t.interrupt();
-            }
         }
     }
 }

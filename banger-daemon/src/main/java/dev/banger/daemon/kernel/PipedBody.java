@@ -16,14 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The consumer reads to EOF before trusting {@link #count()} or the digest: EOF is only queued
  * after the last byte was hashed. A failure on the reading side is rethrown to the consumer.
  * {@link #close()} stops the reader (closing the source and interrupting it) and waits for it.
+ * Public so that other downloads (image catalog bundles) stream the same way.
  */
-final class PipedBody extends InputStream {
+public final class PipedBody extends InputStream {
     static final int CHUNK = 256 << 10;
     private static final int QUEUE_CHUNKS = 32;
     private static final byte[] EOF = new byte[0];
 
     /** Called on the reader thread after each chunk; may throw to abort (e.g. a size limit). */
-    interface Listener {
+    public interface Listener {
         void read(long total) throws IOException;
     }
 
@@ -39,19 +40,19 @@ final class PipedBody extends InputStream {
     private int pos;
     private boolean eof;
 
-    PipedBody(InputStream source, MessageDigest digest, Listener listener, String threadName) {
+    public PipedBody(InputStream source, MessageDigest digest, Listener listener, String threadName) {
         this.source = source;
         this.digest = digest;
         this.listener = listener;
         this.reader = Thread.ofVirtual().name(threadName).unstarted(this::pump);
     }
 
-    PipedBody start() {
+    public PipedBody start() {
         reader.start();
         return this;
     }
 
-    Thread readerThread() {
+    public Thread readerThread() {
         return reader;
     }
 
@@ -99,7 +100,7 @@ final class PipedBody extends InputStream {
     }
 
     /** Bytes read and hashed so far; final once the consumer has seen EOF. */
-    long count() {
+    public long count() {
         return count.get();
     }
 
@@ -151,7 +152,7 @@ final class PipedBody extends InputStream {
     }
 
     /** Reads to EOF, so that every byte of the body has been hashed and counted. */
-    void drain() throws IOException {
+    public void drain() throws IOException {
         while (advance()) {
             pos = current.length;
         }

@@ -54,12 +54,21 @@ public final class RemoteCatalog {
 
     /** fileOrUrl: a local path (or file: URI) or an http(s) URL. http may be null when loading a file. */
     public static RemoteCatalog load(String fileOrUrl, HttpClient http) throws IOException, InterruptedException {
+        return parse(readCatalogBytes(fileOrUrl, http), fileOrUrl);
+    }
+
+    /**
+     * The raw bytes of a catalog at fileOrUrl (a local path, file: URI or http(s) URL), at most
+     * {@link #MAX_BYTES}; failures are one-line IOExceptions starting "catalog &lt;fileOrUrl&gt;: ".
+     * Shared with the image catalog, which has the same locations and limits.
+     */
+    public static byte[] readCatalogBytes(String fileOrUrl, HttpClient http) throws IOException, InterruptedException {
         if (fileOrUrl == null || fileOrUrl.isBlank()) {
             throw new IllegalArgumentException("catalog location must not be empty");
         }
         String lower = fileOrUrl.toLowerCase(java.util.Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
-            return parse(fetch(fileOrUrl, http), fileOrUrl);
+            return fetch(fileOrUrl, http);
         }
         Path file;
         try {
@@ -81,7 +90,7 @@ public final class RemoteCatalog {
             }
             throw new IOException("catalog " + fileOrUrl + ": cannot read (" + e + ")", e);
         }
-        return parse(bytes, fileOrUrl);
+        return bytes;
     }
 
     private static byte[] fetch(String url, HttpClient http) throws IOException, InterruptedException {

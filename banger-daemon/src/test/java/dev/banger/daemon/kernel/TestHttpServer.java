@@ -15,40 +15,41 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real HTTP server on 127.0.0.1: serves byte arrays by path, fixed status codes, and a "stall"
- * path that sends part of its body and then waits until the server is closed.
+ * path that sends part of its body and then waits until the server is closed. Public for the
+ * image catalog tests, which download the same way.
  */
-final class TestHttpServer implements AutoCloseable {
+public final class TestHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, Integer> statuses = new ConcurrentHashMap<>();
     private final Map<String, byte[]> stalls = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
-    final CountDownLatch stallSent = new CountDownLatch(1);
+    public final CountDownLatch stallSent = new CountDownLatch(1);
 
-    TestHttpServer() throws IOException {
+    public TestHttpServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.setExecutor(pool);
         server.start();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
-    String serve(String path, byte[] body) {
+    public String serve(String path, byte[] body) {
         files.put(path, body);
         return url(path);
     }
 
-    String status(String path, int code) {
+    public String status(String path, int code) {
         statuses.put(path, code);
         return url(path);
     }
 
     /** Announces fullLength bytes but sends only the first sent bytes of body, then hangs. */
-    String stall(String path, byte[] body, int sent) {
+    public String stall(String path, byte[] body, int sent) {
         byte[] part = new byte[sent];
         System.arraycopy(body, 0, part, 0, sent);
         stalls.put(path, part);
