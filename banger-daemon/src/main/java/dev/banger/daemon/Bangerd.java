@@ -9,6 +9,7 @@ import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.image.build.LayersToExt4;
+import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import dev.banger.daemon.image.build.TarToExt4;
 import dev.banger.daemon.image.oci.BlobCache;
 import dev.banger.daemon.image.oci.DockerCredentials;
@@ -95,7 +96,7 @@ public final class Bangerd {
                 new RegistryClient(http, new BlobCache(paths.cacheDir().resolve("blobs")),
                         DockerCredentials.load(Path.of(System.getProperty("user.home"), ".docker", "config.json")),
                         java.util.Set.copyOf(config.insecureRegistries())),
-                new LayersToExt4(paths.cacheDir()));
+                new LayersToExt4(paths.cacheDir()), new ImageBundlePuller(http, tarToExt4), http);
         long tsc = QemuVmm.hostTscKhz();
         VmInitrd initrds = new VmInitrd(config.agentBinary());
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);

@@ -29,7 +29,8 @@ public record DaemonConfig(
         Path agentBinary,
         Path busybox,
         List<String> kernelCatalogs,
-        List<String> insecureRegistries) {
+        List<String> insecureRegistries,
+        List<String> imageCatalogs) {
 
     public DaemonConfig {
         if (!subnet.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24")) {
@@ -45,10 +46,11 @@ public record DaemonConfig(
                         String debianMirror, String qemuBinary, String accel, Integer defaultVcpu,
                         Integer defaultMemoryMib, Integer stopTimeoutSeconds, Integer agentReadyTimeoutSeconds,
                         String subnet, String agentBinary, List<String> kernelCatalogs,
-                        List<String> insecureRegistries) { }
+                        List<String> insecureRegistries,
+        List<String> imageCatalogs) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
-        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -78,7 +80,8 @@ public record DaemonConfig(
                 Path.of(agent),
                 Path.of("/bin/busybox"),
                 List.copyOf(or(f.kernelCatalogs(), List.<String>of())),
-                List.copyOf(or(f.insecureRegistries(), List.<String>of())));
+                List.copyOf(or(f.insecureRegistries(), List.<String>of())),
+                List.copyOf(or(f.imageCatalogs(), List.<String>of())));
     }
 
     public String subnetPrefix() {

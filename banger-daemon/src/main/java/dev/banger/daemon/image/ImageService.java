@@ -10,6 +10,9 @@ import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.image.build.Ext4Result;
 import dev.banger.daemon.image.build.LayersToExt4;
+import dev.banger.daemon.image.catalog.ImageBundlePuller;
+import dev.banger.daemon.image.catalog.ImageCatalog;
+import dev.banger.daemon.image.catalog.ImageCatalogEntry;
 import dev.banger.daemon.image.build.TarToExt4;
 import dev.banger.daemon.image.oci.ImageConfig;
 import dev.banger.daemon.image.oci.ImageReference;
@@ -22,6 +25,7 @@ import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.net.URI;
 import java.nio.file.Files;
@@ -42,12 +46,16 @@ public final class ImageService implements Images {
     private final TarToExt4 tarToExt4;
     private final RegistryClient registry;
     private final LayersToExt4 layersToExt4;
+    private final ImageBundlePuller bundles;
+    private final HttpClient http;
     private final NamedLocks imageLocks = new NamedLocks();
     private final Object publication = new Object();
 
     public ImageService(Path imagesDir, DaemonConfig config, Store store, KernelService kernels,
                         DebianRootfsBuilder debianBuilder, TarToExt4 tarToExt4, RegistryClient registry,
-                        LayersToExt4 layersToExt4) {
+                        LayersToExt4 layersToExt4, ImageBundlePuller bundles, HttpClient http) {
+        this.bundles = bundles;
+        this.http = http;
         this.tarToExt4 = tarToExt4;
         this.registry = registry;
         this.layersToExt4 = layersToExt4;
@@ -80,6 +88,11 @@ public final class ImageService implements Images {
             if (found.isPresent()) return found.get();
             progress.report("auto_pull_image", "pulling " + ref.canonical());
             return pullOci(ref, progress, true);
+        }
+        Optional<ImageCatalogEntry> listed = imageCatalog().find(nameOrId);
+        if (listed.isPresent()) {
+            progress.report("auto_pull_image", "pulling image " + nameOrId + " from " + listed.get().rootfsUrl());
+            return pullBundle(listed.get(), progress, true);
         }
         if (!nameOrId.equals(config.defaultImage())) {
             throw RpcException.notFound("image not found: " + nameOrId + " (see banger image ls)");
@@ -139,6 +152,10 @@ public final class ImageService implements Images {
 
     /** {@code image pull REF}: an OCI image from a registry, named by its canonical reference. */
     public ImageRecord pull(String reference, ProgressSink progress) throws Exception {
+        if (!ImageReference.isOciReference(reference)) {
+            Optional<ImageCatalogEntry> listed = imageCatalog().find(reference);
+            if (listed.isPresent()) return pullBundle(listed.get(), progress, false);
+        }
         return pullOci(parseReference(reference), progress, false);
     }
 
@@ -257,27 +274,62 @@ public final class ImageService implements Images {
     /** Builds rootfs.ext4 in a staging dir under the image's name lock, then publishes image and record together. */
     private ImageRecord publishBuilt(String name, String kernelRef, String source, ImageRunConfig runConfig,
                                      ProgressSink progress, RootfsWriter writer) throws Exception {
-        String kernel = kernelRef == null || kernelRef.isBlank() ? config.defaultKernel() : kernelRef;
-        kernels.requireKnown(kernel);
         try (AutoCloseable ignored = imageLocks.acquire(name)) {
             if (find(name).isPresent()) throw RpcException.conflict("image already exists: " + name);
-            String id = Names.newId();
-            Path staging = imagesDir.resolve(".build-" + id);
-            Path finalDir = imagesDir.resolve(id);
-            Files.createDirectories(staging);
+            return publishBuiltLocked(name, kernelRef, source, runConfig, progress, writer);
+        }
+    }
+
+    /** The caller holds the name's lock and has checked the name is free. */
+    private ImageRecord publishBuiltLocked(String name, String kernelRef, String source, ImageRunConfig runConfig,
+                                           ProgressSink progress, RootfsWriter writer) throws Exception {
+        String kernel = kernelRef == null || kernelRef.isBlank() ? config.defaultKernel() : kernelRef;
+        kernels.requireKnown(kernel);
+        String id = Names.newId();
+        Path staging = imagesDir.resolve(".build-" + id);
+        Path finalDir = imagesDir.resolve(id);
+        Files.createDirectories(staging);
+        try {
+            Path rootfs = staging.resolve("rootfs.ext4");
+            writer.write(rootfs);
+            Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
+            ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel, source,
+                    Files.size(rootfs), Instant.now(), runConfig);
+            publish(staging, finalDir, image);
+            progress.report("build_ext4", "published image " + name);
+            return image;
+        } finally {
+            FileTrees.deleteRecursively(staging);
+        }
+    }
+
+    /**
+     * A bundle from the image catalog (seed 000 imagecat). Auto-pull (reuseExisting) waits on the
+     * name's lock and uses a peer's published image; an explicit pull of a present image is a conflict.
+     */
+    private ImageRecord pullBundle(ImageCatalogEntry entry, ProgressSink progress, boolean reuseExisting) throws Exception {
+        try (AutoCloseable ignored = imageLocks.acquire(entry.name())) {
+            Optional<ImageRecord> found = find(entry.name());
+            if (found.isPresent()) {
+                if (reuseExisting) return found.get();
+                throw RpcException.conflict("image already pulled: " + entry.name() + " (banger image rm it first to pull again)");
+            }
+            return publishBuiltLocked(entry.name(), entry.kernelRef(), "catalog:" + entry.rootfsUrl(), null, progress,
+                    target -> bundles.fetchRootfs(entry, target, progress));
+        }
+    }
+
+    /** Embedded + configured image catalogs; later ones win on a name. */
+    private ImageCatalog imageCatalog() throws InterruptedException {
+        ImageCatalog c = ImageCatalog.embedded();
+        for (String source : config.imageCatalogs()) {
             try {
-                Path rootfs = staging.resolve("rootfs.ext4");
-                writer.write(rootfs);
-                Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
-                ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel, source,
-                        Files.size(rootfs), Instant.now(), runConfig);
-                publish(staging, finalDir, image);
-                progress.report("build_ext4", "published image " + name);
-                return image;
-            } finally {
-                FileTrees.deleteRecursively(staging);
+                c = c.with(ImageCatalog.load(source, http));
+            } catch (IOException | IllegalArgumentException e) {
+                throw RpcException.invalid(e.getMessage());
             }
         }
+        return c;
     }
 
     private static Path requireAbsoluteFile(Path p, String what) {

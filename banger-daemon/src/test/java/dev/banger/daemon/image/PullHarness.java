@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -44,13 +45,15 @@ final class PullHarness implements AutoCloseable {
     final Store store;
     final ImageService images;
 
-    private PullHarness(Path root, DockerCredentials creds) throws IOException {
+    private PullHarness(Path root, DockerCredentials creds, String configToml) throws IOException {
         this.root = root;
         this.imagesDir = Files.createDirectories(root.resolve("images"));
         this.cacheDir = Files.createDirectories(root.resolve("cache"));
         this.blobsDir = cacheDir.resolve("blobs");
         Path kernelsDir = Files.createDirectories(root.resolve("kernels"));
-        DaemonConfig config = DaemonConfig.load(root.resolve("no-config.toml"), Map.of());
+        Path configFile = root.resolve("config.toml");
+        if (configToml != null) Files.writeString(configFile, configToml);
+        DaemonConfig config = DaemonConfig.load(configFile, Map.of());
         this.store = new Store(root.resolve("state.db"));
         HttpClient http = RegistryClient.defaultHttpClient();
         KernelCatalog catalog = new KernelCatalog(kernelsDir);
@@ -60,7 +63,8 @@ final class PullHarness implements AutoCloseable {
                 name -> store.listImages().stream().filter(i -> name.equals(i.kernelRef())).map(i -> i.name()).toList());
         TarToExt4 tarToExt4 = new TarToExt4(cacheDir);
         this.images = new ImageService(imagesDir, config, store, kernels, new DebianRootfsBuilder(tarToExt4, cacheDir), tarToExt4,
-                new RegistryClient(http, new BlobCache(blobsDir), creds, Set.of()), new LayersToExt4(cacheDir));
+                new RegistryClient(http, new BlobCache(blobsDir), creds, Set.of()), new LayersToExt4(cacheDir),
+                new ImageBundlePuller(http, tarToExt4), http);
     }
 
     /** A daemon without registry credentials. */
@@ -69,9 +73,14 @@ final class PullHarness implements AutoCloseable {
     }
 
     static PullHarness start(DockerCredentials creds) throws IOException {
+        return start(creds, null);
+    }
+
+    /** configToml: the daemon's config.toml (e.g. image_catalogs), or null for defaults. */
+    static PullHarness start(DockerCredentials creds, String configToml) throws IOException {
         Path root = Files.createTempDirectory("banger-pull-test-");
         try {
-            return new PullHarness(root, creds);
+            return new PullHarness(root, creds, configToml);
         } catch (IOException | RuntimeException e) {
             deleteTree(root);
             throw e;
