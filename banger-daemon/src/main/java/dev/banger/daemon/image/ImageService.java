@@ -14,7 +14,6 @@ import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import dev.banger.daemon.image.catalog.ImageCatalog;
 import dev.banger.daemon.image.catalog.ImageCatalogEntry;
 import dev.banger.daemon.image.build.TarToExt4;
-import dev.banger.daemon.image.oci.ImageConfig;
 import dev.banger.daemon.image.oci.ImageReference;
 import dev.banger.daemon.image.oci.PulledImage;
 import dev.banger.daemon.image.oci.RegistryClient;
@@ -175,34 +174,13 @@ public final class ImageService implements Images {
     private ImageRecord pullOci(ImageReference ref, ProgressSink progress, boolean reuseExisting) throws Exception {
         String name = ref.canonical();
         try (AutoCloseable ignored = imageLocks.acquire(name)) {
-            Optional<ImageRecord> found = find(name);
-            if (found.isPresent()) {
-                if (reuseExisting) return found.get();
-                throw RpcException.conflict("image already pulled: " + name + " (banger image rm it first to pull again)");
-            }
-            String kernel = config.defaultKernel();
-            kernels.requireKnown(kernel);
+            Optional<ImageRecord> found = alreadyPulled(name, reuseExisting);
+            if (found.isPresent()) return found.get();
             PulledImage pulled = registry.pull(ref, progress);
-            String id = Names.newId();
-            Path staging = imagesDir.resolve(".build-" + id);
-            Path finalDir = imagesDir.resolve(id);
-            Files.createDirectories(staging);
-            try {
-                Path rootfs = staging.resolve("rootfs.ext4");
-                List<LayersToExt4.Layer> layers = pulled.layers().stream()
-                        .map(l -> new LayersToExt4.Layer(l.path(), l.mediaType(), l.digest())).toList();
-                Ext4Result result = layersToExt4.convert(layers, rootfs, progress);
-                Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
-                ImageConfig c = pulled.config();
-                ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel,
-                        "oci:" + name + "@" + pulled.manifestDigest(), result.sizeBytes(), Instant.now(),
-                        new ImageRunConfig(c.entrypoint(), c.cmd(), c.env(), c.workingDir(), c.user()));
-                publish(staging, finalDir, image);
-                progress.report("build_ext4", "published image " + name);
-                return image;
-            } finally {
-                FileTrees.deleteRecursively(staging);
-            }
+            List<LayersToExt4.Layer> layers = pulled.layers().stream()
+                    .map(l -> new LayersToExt4.Layer(l.path(), l.mediaType(), l.digest())).toList();
+            return publishBuiltLocked(name, config.defaultKernel(), "oci:" + name + "@" + pulled.manifestDigest(),
+                    pulled.config(), progress, target -> layersToExt4.convert(layers, target, progress));
         }
     }
 
@@ -309,14 +287,20 @@ public final class ImageService implements Images {
      */
     private ImageRecord pullBundle(ImageCatalogEntry entry, ProgressSink progress, boolean reuseExisting) throws Exception {
         try (AutoCloseable ignored = imageLocks.acquire(entry.name())) {
-            Optional<ImageRecord> found = find(entry.name());
-            if (found.isPresent()) {
-                if (reuseExisting) return found.get();
-                throw RpcException.conflict("image already pulled: " + entry.name() + " (banger image rm it first to pull again)");
-            }
+            Optional<ImageRecord> found = alreadyPulled(entry.name(), reuseExisting);
+            if (found.isPresent()) return found.get();
             return publishBuiltLocked(entry.name(), entry.kernelRef(), "catalog:" + entry.rootfsUrl(), null, progress,
                     target -> bundles.fetchRootfs(entry, target, progress));
         }
+    }
+
+    /** Under the name's lock: a peer's published image for an auto-pull to use, or a conflict for an explicit pull. */
+    private Optional<ImageRecord> alreadyPulled(String name, boolean reuseExisting) {
+        Optional<ImageRecord> found = find(name);
+        if (found.isPresent() && !reuseExisting) {
+            throw RpcException.conflict("image already pulled: " + name + " (banger image rm it first to pull again)");
+        }
+        return found;
     }
 
     /** Embedded + configured image catalogs; later ones win on a name. */

@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.oci;
 
+import dev.banger.core.model.ImageRunConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.banger.core.ProgressSink;
@@ -106,7 +107,7 @@ public final class RegistryClient {
         for (JsonNode d : layerDescs) checkLayerType(ref, d.path("mediaType").asText(""));
 
         Path cfgPath = blob(s, descriptor(ref, cfgDesc), (st, detail) -> progress.report(STAGE, "config " + detail));
-        ImageConfig config = parseConfig(ref, cfgPath);
+        ImageRunConfig config = parseConfig(ref, cfgPath);
 
         List<LayerBlob> layers = new ArrayList<>();
         int n = layerDescs.size();
@@ -205,7 +206,7 @@ public final class RegistryClient {
         return new Descriptor(d.path("mediaType").asText(""), digest, size);
     }
 
-    private ImageConfig parseConfig(ImageReference ref, Path cfgPath) throws IOException {
+    private ImageRunConfig parseConfig(ImageReference ref, Path cfgPath) throws IOException {
         if (Files.size(cfgPath) > MAX_CONFIG) throw new IOException(ref.canonical() + ": image config is too large");
         JsonNode root = json.readTree(Files.readAllBytes(cfgPath));
         String os = root.path("os").asText("");
@@ -214,7 +215,7 @@ public final class RegistryClient {
             throw new IOException(ref.canonical() + " is a " + os + "/" + arch + " image; banger needs linux/amd64");
         }
         JsonNode c = root.path("config");
-        return new ImageConfig(strings(c.path("Entrypoint")), strings(c.path("Cmd")), strings(c.path("Env")),
+        return new ImageRunConfig(strings(c.path("Entrypoint")), strings(c.path("Cmd")), strings(c.path("Env")),
                 c.path("WorkingDir").asText(""), c.path("User").asText(""));
     }
 

@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.oci;
 
+import dev.banger.core.model.ImageRunConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -97,7 +98,7 @@ class RegistryClientTest {
         assertThat(img.ref().canonical()).isEqualTo(registry.host() + "/banger/" + name + ":v1");
         assertLayers(img, w, ls.stream().map(l -> l.compression().mediaType).toList());
         assertThat(img.layers()).allSatisfy(l -> assertThat(l.path()).startsWith(cache.dir()));
-        assertThat(img.config()).isEqualTo(new ImageConfig(CONFIG.entrypoint(), CONFIG.cmd(), CONFIG.env(), "/srv", "1000:1000"));
+        assertThat(img.config()).isEqualTo(new ImageRunConfig(CONFIG.entrypoint(), CONFIG.cmd(), CONFIG.env(), "/srv", "1000:1000"));
         assertThat(progress).allMatch(p -> p.startsWith("pull_image: "));
         assertThat(progress).anyMatch(p -> p.matches("pull_image: layer 2/3 sha256:[0-9a-f]{12}\u2026 [0-9.]+ (B|KiB)"));
     }
@@ -108,7 +109,7 @@ class RegistryClientTest {
         registry.push(w, "banger/" + name + ":v1");
         PulledImage img = client(new BlobCache(tmp.resolve("cache")))
                 .pull(ImageReference.parse(registry.host() + "/banger/" + name + ":v1"), ProgressSink.NONE);
-        assertThat(img.config()).isEqualTo(new ImageConfig(List.of(), List.of(), List.of(), "", ""));
+        assertThat(img.config()).isEqualTo(new ImageRunConfig(List.of(), List.of(), List.of(), "", ""));
     }
 
     @Test
