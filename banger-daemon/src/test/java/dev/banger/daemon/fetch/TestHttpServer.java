@@ -1,4 +1,4 @@
-package dev.banger.daemon.kernel;
+package dev.banger.daemon.fetch;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real HTTP server on 127.0.0.1: serves byte arrays by path, fixed status codes, and a "stall"
- * path that sends part of its body and then waits until the server is closed. Public for the
- * image catalog tests, which download the same way.
+ * path that sends part of its body and then waits until the server is closed. Shared by the
+ * download, catalog and puller tests.
  */
 public final class TestHttpServer implements AutoCloseable {
     private final HttpServer server;
