@@ -1,11 +1,8 @@
 package dev.banger.daemon.fetch;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.banger.core.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,28 +38,12 @@ class CatalogFileTest {
     @TempDir
     Path tmp;
 
-    private TestHttpServer server;
-    private HttpClient http;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        server = new TestHttpServer();
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
-        http.close();
-    }
+    @RegisterExtension
+    final TestHttpServer server = TestHttpServer.perTest();
+    private final HttpClient http = server.http();
 
     private static ObjectNode item(String name, String url) {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("name", name);
-        n.put("url", url);
-        n.put("size_bytes", 1234);
-        n.put("description", "item " + name);
-        return n;
+        return TestCatalogs.object("name", name, "url", url, "size_bytes", 1234, "description", "item " + name);
     }
 
     private static ObjectNode item(String name, Consumer<ObjectNode> edit) {
@@ -72,13 +53,7 @@ class CatalogFileTest {
     }
 
     private static String catalog(ObjectNode... items) {
-        ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("version", 1);
-        ArrayNode arr = root.putArray("items");
-        for (ObjectNode n : items) {
-            arr.add(n);
-        }
-        return root.toString();
+        return TestCatalogs.document(1, "items", items);
     }
 
     private Path write(String json) throws IOException {

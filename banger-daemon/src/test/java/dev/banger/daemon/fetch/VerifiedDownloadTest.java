@@ -1,8 +1,7 @@
 package dev.banger.daemon.fetch;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,21 +28,10 @@ class VerifiedDownloadTest {
     @TempDir
     Path tmp;
 
-    private TestHttpServer server;
-    private HttpClient http;
+    @RegisterExtension
+    final TestHttpServer server = TestHttpServer.perTest();
+    private final HttpClient http = server.http();
     private final List<String> reports = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void setUp() throws IOException {
-        server = new TestHttpServer();
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
-        http.close();
-    }
 
     private VerifiedDownload download() {
         return download(VerifiedDownload.DEFAULT_IDLE_TIMEOUT);

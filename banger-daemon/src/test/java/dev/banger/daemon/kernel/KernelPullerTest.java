@@ -3,9 +3,9 @@ package dev.banger.daemon.kernel;
 import dev.banger.daemon.fetch.TestHttpServer;
 import dev.banger.daemon.fetch.TestPayloads;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -34,22 +34,15 @@ class KernelPullerTest {
 
     private Path kernelsDir;
     private KernelCatalog catalog;
-    private TestHttpServer server;
-    private HttpClient http;
+    @RegisterExtension
+    final TestHttpServer server = TestHttpServer.perTest();
+    private final HttpClient http = server.http();
     private final List<String> reports = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
         kernelsDir = tmp.resolve("kernels");
         catalog = new KernelCatalog(kernelsDir);
-        server = new TestHttpServer();
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
-        http.close();
     }
 
     private KernelPuller puller() {

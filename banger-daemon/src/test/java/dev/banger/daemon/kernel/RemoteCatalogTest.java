@@ -1,8 +1,8 @@
 package dev.banger.daemon.kernel;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.banger.core.Json;
+import dev.banger.daemon.fetch.TestCatalogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,26 +25,13 @@ class RemoteCatalogTest {
     Path tmp;
 
     private static ObjectNode entry(String name, String version, String sha) {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("name", name);
-        n.put("distro", "debian");
-        n.put("arch", "x86_64");
-        n.put("kernel_version", version);
-        n.put("tarball_url", "https://example.org/" + name + ".tar.zst");
-        n.put("tarball_sha256", sha);
-        n.put("size_bytes", 1234);
-        n.put("description", "kernel " + name);
-        return n;
+        return TestCatalogs.object("name", name, "distro", "debian", "arch", "x86_64", "kernel_version", version,
+                "tarball_url", "https://example.org/" + name + ".tar.zst", "tarball_sha256", sha,
+                "size_bytes", 1234, "description", "kernel " + name);
     }
 
     private static String catalog(int version, ObjectNode... entries) {
-        ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("version", version);
-        ArrayNode arr = root.putArray("entries");
-        for (ObjectNode e : entries) {
-            arr.add(e);
-        }
-        return root.toString();
+        return TestCatalogs.document(version, "entries", entries);
     }
 
     private Path file(String name, String content) throws IOException {

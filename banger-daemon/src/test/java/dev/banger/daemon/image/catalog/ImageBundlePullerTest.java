@@ -5,9 +5,9 @@ import dev.banger.daemon.fetch.TestPayloads;
 import dev.banger.daemon.image.build.TarBuilder;
 import dev.banger.daemon.image.build.TarToExt4;
 import dev.banger.daemon.image.build.UnsafeEntryException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,8 +39,9 @@ class ImageBundlePullerTest {
 
     private Path outDir;
     private Path out;
-    private TestHttpServer server;
-    private HttpClient http;
+    @RegisterExtension
+    final TestHttpServer server = TestHttpServer.perTest();
+    private final HttpClient http = server.http();
     private TarToExt4 tarToExt4;
     private final List<String> reports = new CopyOnWriteArrayList<>();
 
@@ -50,14 +51,6 @@ class ImageBundlePullerTest {
         out = outDir.resolve("rootfs.ext4");
         Path scratch = Files.createDirectory(tmp.resolve("scratch"));
         tarToExt4 = new TarToExt4(scratch);
-        server = new TestHttpServer();
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
-        http.close();
     }
 
     // ------------------------------------------------------------------ bundles

@@ -1,8 +1,7 @@
 package dev.banger.daemon.image.catalog;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.banger.core.Json;
+import dev.banger.daemon.fetch.TestCatalogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,25 +24,13 @@ class ImageCatalogTest {
     Path tmp;
 
     private static ObjectNode image(String name, String format, String sha) {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("name", name);
-        n.put("kernel_ref", "debian-6.1");
-        n.put("format", format);
-        n.put("rootfs_url", "https://example.org/" + name + "." + format);
-        n.put("rootfs_sha256", sha);
-        n.put("size_bytes", 1234);
-        n.put("description", "image " + name);
-        return n;
+        return TestCatalogs.object("name", name, "kernel_ref", "debian-6.1", "format", format,
+                "rootfs_url", "https://example.org/" + name + "." + format, "rootfs_sha256", sha,
+                "size_bytes", 1234, "description", "image " + name);
     }
 
     private static String catalog(int version, ObjectNode... images) {
-        ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("version", version);
-        ArrayNode arr = root.putArray("images");
-        for (ObjectNode n : images) {
-            arr.add(n);
-        }
-        return root.toString();
+        return TestCatalogs.document(version, "images", images);
     }
 
     private Path write(String json) throws IOException {
