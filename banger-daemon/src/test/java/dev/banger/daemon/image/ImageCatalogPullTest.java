@@ -6,7 +6,7 @@ import dev.banger.core.model.ImageRecord;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.image.build.TarBuilder;
 import dev.banger.daemon.image.oci.DockerCredentials;
-import dev.banger.daemon.kernel.TestHttpServer;
+import dev.banger.daemon.fetch.TestHttpServer;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

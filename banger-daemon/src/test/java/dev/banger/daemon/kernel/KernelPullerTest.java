@@ -1,18 +1,18 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fetch.TestHttpServer;
+import dev.banger.daemon.fetch.TestPayloads;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,8 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,22 +34,15 @@ class KernelPullerTest {
 
     private Path kernelsDir;
     private KernelCatalog catalog;
-    private TestHttpServer server;
-    private HttpClient http;
+    @RegisterExtension
+    final TestHttpServer server = TestHttpServer.perTest();
+    private final HttpClient http = server.http();
     private final List<String> reports = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
         kernelsDir = tmp.resolve("kernels");
         catalog = new KernelCatalog(kernelsDir);
-        server = new TestHttpServer();
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
-        http.close();
     }
 
     private KernelPuller puller() {
@@ -110,15 +101,6 @@ class KernelPullerTest {
     }
 
     @Test
-    void progressReportsSizeDuringLargeDownload() throws Exception {
-        // Incompressible 10 MiB vmlinux: the compressed body crosses the 8 MiB reporting step.
-        byte[] bundle = new TestBundle().file("vmlinux", TestBundle.elf(10 << 20, 5), 0644).build();
-        pull(served("big", bundle), false);
-        String total = String.format("%.1f", bundle.length / 1048576.0);
-        assertThat(reports).anyMatch(r -> r.matches("pull_kernel: downloaded [0-9.]+ of " + total.replace(".", "\\.") + " MiB"));
-    }
-
-    @Test
     void kernelBundlesOutputPullsBack() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         byte[] vmlinux = TestBundle.elf(50_000, 3);
@@ -152,25 +134,6 @@ class KernelPullerTest {
         // The catalog describes the padded body, so only the content check can catch it.
         CatalogEntry e = entry("pad", "6.1", server.serve("/pad", padded), padded);
         assertThatThrownBy(() -> pull(e, false)).isInstanceOf(IOException.class).hasMessageContaining("/pad");
-        assertKernelsDirHolds();
-    }
-
-    @Test
-    void bodyLargerThanCatalogSizeIsRefused() throws Exception {
-        byte[] bundle = TestBundle.standard(TestBundle.elf(100_000, 2)).build();
-        String url = server.serve("/k", bundle);
-        CatalogEntry e = new CatalogEntry("k", "debian", "x86_64", "6.1", url, TestBundle.sha256(bundle), 100, "");
-        assertThatThrownBy(() -> pull(e, false)).isInstanceOf(IOException.class)
-                .hasMessageContaining(url).hasMessageContaining("larger than the 100 bytes");
-        assertKernelsDirHolds();
-    }
-
-    @Test
-    void bodySmallerThanCatalogSizeIsRefused() throws Exception {
-        byte[] bundle = TestBundle.minimal().build();
-        String url = server.serve("/k", bundle);
-        CatalogEntry e = new CatalogEntry("k", "debian", "x86_64", "6.1", url, TestBundle.sha256(bundle), bundle.length + 1, "");
-        assertThatThrownBy(() -> pull(e, false)).isInstanceOf(IOException.class).hasMessageContaining("size mismatch for " + url);
         assertKernelsDirHolds();
     }
 
@@ -208,34 +171,6 @@ class KernelPullerTest {
         assertKernelsDirHolds();
         assertThat(tmp.resolve("escape")).doesNotExist();
         assertThat(kernelsDir.resolve("escape")).doesNotExist();
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {404, 500})
-    void httpErrorsAreClearAndLeaveNothing(int code) throws Exception {
-        byte[] bundle = TestBundle.minimal().build();
-        String url = server.status("/gone.tar.zst", code);
-        CatalogEntry e = entry("gone", "6.1", url, bundle);
-        assertThatThrownBy(() -> pull(e, false))
-                .isInstanceOf(IOException.class)
-                .hasMessage("GET " + url + ": HTTP " + code);
-        assertKernelsDirHolds();
-    }
-
-    @Test
-    void connectionRefusedIsClear() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        String url = "http://127.0.0.1:" + port + "/k.tar.zst";
-        CatalogEntry e = entry("nope", "6.1", url, TestBundle.minimal().build());
-        assertThatThrownBy(() -> pull(e, false))
-                .isInstanceOf(IOException.class)
-                .hasMessageStartingWith("GET " + url + ": ")
-                .hasMessageContaining("connection refused")
-                .satisfies(ex -> assertThat(ex.getMessage()).doesNotContain("\n"));
-        assertKernelsDirHolds();
     }
 
     @Test
@@ -292,57 +227,23 @@ class KernelPullerTest {
     }
 
     @Test
-    void interruptedDownloadReturnsPromptlyAndLeavesNothing() throws Exception {
+    void interruptedDownloadLeavesNothing() throws Exception {
         // Incompressible, so a 64 KiB prefix of the body is far from the end of the tar.
         byte[] bundle = TestBundle.standard(TestBundle.elf(4 << 20, 4)).build();
-        String url = server.stall("/stall.tar.zst", bundle, 64 << 10);
-        CatalogEntry e = entry("stalled", "6.1", url, bundle);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                pull(e, false);
-            } catch (Throwable ex) {
-                failure.set(ex);
-            }
-        });
-        assertThat(server.stallSent.await(10, TimeUnit.SECONDS)).isTrue();
-        // Let the client block on the stalled body, with the staging dir in place.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!hasStaging() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(hasStaging()).as("staging dir exists mid-download").isTrue();
-        Thread.sleep(200);
-        long start = System.nanoTime();
-        t.interrupt();
-        t.join(5000);
-        assertThat(t.isAlive()).as("pull returned after interrupt").isFalse();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-        assertThat(failure.get()).isInstanceOf(InterruptedException.class).hasMessageContaining("stalled");
+        CatalogEntry e = entry("stalled", "6.1", server.stall("/stall.tar.zst", bundle, 64 << 10), bundle);
+        Throwable failure = TestPayloads.interruptMidway(server, this::hasStaging, () -> pull(e, false));
+        assertThat(failure).isInstanceOf(InterruptedException.class).hasMessage("pull of kernel stalled interrupted");
         assertKernelsDirHolds();
     }
 
-    @Test
-    void stalledBodyTimesOut() throws Exception {
-        byte[] bundle = TestBundle.standard(TestBundle.elf(4 << 20, 4)).build();
-        String url = server.stall("/slow.tar.zst", bundle, 64 << 10);
-        CatalogEntry e = entry("slow", "6.1", url, bundle);
-        KernelPuller p = new KernelPuller(catalog, http, Duration.ofMillis(300));
-        long start = System.nanoTime();
-        assertThatThrownBy(() -> p.pull(e, false, (s, d) -> { }))
-                .isInstanceOf(IOException.class)
-                .hasMessageStartingWith("GET " + url + ": no data received");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-        assertThat(Thread.currentThread().isInterrupted()).as("no stray interrupt left behind").isFalse();
-        assertKernelsDirHolds();
-    }
-
-    private boolean hasStaging() throws IOException {
+    private boolean hasStaging() {
         if (!Files.isDirectory(kernelsDir)) {
             return false;
         }
         try (Stream<Path> s = Files.list(kernelsDir)) {
             return s.anyMatch(p -> p.getFileName().toString().startsWith(".stalled.pull-"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

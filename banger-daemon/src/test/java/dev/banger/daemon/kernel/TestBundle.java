@@ -1,6 +1,6 @@
 package dev.banger.daemon.kernel;
 
-import com.github.luben.zstd.ZstdOutputStream;
+import dev.banger.daemon.fetch.TestPayloads;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -9,9 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
@@ -123,20 +121,10 @@ final class TestBundle {
     }
 
     static byte[] zstd(byte[] raw) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZstdOutputStream z = new ZstdOutputStream(out, 3)) {
-            z.write(raw);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return TestPayloads.zstd(raw);
     }
 
     static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TestPayloads.sha256(b);
     }
 }

@@ -1,11 +1,9 @@
 package dev.banger.daemon.image.catalog;
 
+import dev.banger.daemon.fetch.CatalogFile;
 import dev.banger.daemon.kernel.KernelCatalog;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -28,7 +26,6 @@ public record ImageCatalogEntry(String name, String kernelRef, String format, St
     public static final List<String> FORMATS = List.of(TAR_ZST, TAR_GZ, TAR, EXT4_ZST, EXT4);
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     public ImageCatalogEntry {
         if (name == null || !NAME.matcher(name).matches()) {
@@ -44,38 +41,15 @@ public record ImageCatalogEntry(String name, String kernelRef, String format, St
             throw new IllegalArgumentException("image " + name + ": format " + quote(format)
                     + " is not one of " + String.join(", ", FORMATS));
         }
-        validateUrl(name, rootfsUrl);
-        if (rootfsSha256 == null || !SHA256.matcher(rootfsSha256).matches()) {
-            throw new IllegalArgumentException("image " + name + ": rootfs_sha256 must be 64 lowercase hex digits");
-        }
-        if (sizeBytes < 0) {
-            throw new IllegalArgumentException("image " + name + ": size_bytes must not be negative");
-        }
+        CatalogFile.requireHttpUrl("image", name, "rootfs_url", rootfsUrl);
+        CatalogFile.requireSha256("image", name, "rootfs_sha256", rootfsSha256);
+        CatalogFile.requireSize("image", name, sizeBytes);
         description = description == null ? "" : description;
     }
 
     /** True for the tar formats (converted to ext4 on the way in), false for ext4 payloads. */
     public boolean isTar() {
         return format.startsWith("tar");
-    }
-
-    private static void validateUrl(String name, String url) {
-        if (url == null || url.isEmpty()) {
-            throw new IllegalArgumentException("image " + name + ": rootfs_url must not be empty");
-        }
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("image " + name + ": rootfs_url is not a valid URL: " + e.getReason());
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IllegalArgumentException("image " + name + ": rootfs_url must be an http or https URL");
-        }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new IllegalArgumentException("image " + name + ": rootfs_url has no host");
-        }
     }
 
     // Names come from untrusted JSON; keep messages one printable line.

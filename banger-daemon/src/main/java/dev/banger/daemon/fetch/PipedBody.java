@@ -1,4 +1,4 @@
-package dev.banger.daemon.kernel;
+package dev.banger.daemon.fetch;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The consumer reads to EOF before trusting {@link #count()} or the digest: EOF is only queued
  * after the last byte was hashed. A failure on the reading side is rethrown to the consumer.
  * {@link #close()} stops the reader (closing the source and interrupting it) and waits for it.
- * Public so that other downloads (image catalog bundles) stream the same way.
+ * Used by {@link VerifiedDownload}.
  */
 public final class PipedBody extends InputStream {
     static final int CHUNK = 256 << 10;

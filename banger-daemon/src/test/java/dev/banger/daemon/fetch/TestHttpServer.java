@@ -1,11 +1,16 @@
-package dev.banger.daemon.kernel;
+package dev.banger.daemon.fetch;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -15,10 +20,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real HTTP server on 127.0.0.1: serves byte arrays by path, fixed status codes, and a "stall"
- * path that sends part of its body and then waits until the server is closed. Public for the
- * image catalog tests, which download the same way.
+ * path that sends part of its body and then waits until the server is closed. Shared by the
+ * download, catalog and puller tests.
  */
-public final class TestHttpServer implements AutoCloseable {
+public final class TestHttpServer implements AutoCloseable, AfterEachCallback {
     private final HttpServer server;
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
@@ -26,12 +31,30 @@ public final class TestHttpServer implements AutoCloseable {
     private final Map<String, byte[]> stalls = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
     public final CountDownLatch stallSent = new CountDownLatch(1);
+    private HttpClient http;
+
+    /** For {@code @RegisterExtension}: closed after each test. */
+    public static TestHttpServer perTest() {
+        try {
+            return new TestHttpServer();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     public TestHttpServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.setExecutor(pool);
         server.start();
+    }
+
+    /** An HTTP/1.1 client for this server (5 s connect timeout), closed with it. */
+    public synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
     }
 
     public String url(String path) {
@@ -96,7 +119,17 @@ public final class TestHttpServer implements AutoCloseable {
     }
 
     @Override
+    public void afterEach(ExtensionContext context) {
+        close();
+    }
+
+    @Override
     public void close() {
+        synchronized (this) {
+            if (http != null) {
+                http.close();
+            }
+        }
         release.countDown();
         server.stop(0);
         pool.shutdownNow();

@@ -1,4 +1,4 @@
-package dev.banger.daemon.kernel;
+package dev.banger.daemon.fetch;
 
 import java.time.Duration;
 
