@@ -60,7 +60,7 @@ public final class KernelPuller {
             // Returns the sha256 of vmlinux, computed as it was written.
             String vmlinuxSha = download.fetch(new VerifiedDownload.Expected(url, entry.tarballSha256(), entry.sizeBytes()),
                     name, progress, body -> BundleExtractor.extractHashingVmlinux(body, staging),
-                    e -> e instanceof BundleEntryException ? e : new IOException("bundle " + url + ": " + describe(e), e));
+                    e -> e instanceof BundleEntryException ? e : new IOException("bundle " + url + ": " + VerifiedDownload.describe(e), e));
             Path vmlinux = staging.resolve(BundleExtractor.VMLINUX);
             if (!Files.isRegularFile(vmlinux, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException("bundle " + url + " has no vmlinux");
@@ -116,10 +116,5 @@ public final class KernelPuller {
             byte[] b = in.readNBytes(4);
             return b.length == 4 && b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F';
         }
-    }
-
-    /** One line for an I/O failure; see {@link VerifiedDownload#describe}. */
-    public static String describe(IOException e) {
-        return VerifiedDownload.describe(e);
     }
 }

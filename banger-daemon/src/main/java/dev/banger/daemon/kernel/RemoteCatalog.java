@@ -34,11 +34,6 @@ public final class RemoteCatalog {
         return new RemoteCatalog(CatalogFile.read(fileOrUrl, http, FORMAT));
     }
 
-    /** See {@link CatalogFile#readBytes}. */
-    public static byte[] readCatalogBytes(String fileOrUrl, HttpClient http) throws IOException, InterruptedException {
-        return CatalogFile.readBytes(fileOrUrl, http);
-    }
-
     /** This catalog with other's entries added; where both name a kernel, other's entry wins. */
     public RemoteCatalog with(RemoteCatalog other) {
         return new RemoteCatalog(file.with(other.file));
