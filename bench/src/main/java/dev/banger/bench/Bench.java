@@ -39,10 +39,10 @@ public final class Bench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         java.util.Set<String> suites = args.length > 1
                 ? java.util.Set.of(java.util.Arrays.copyOfRange(args, 1, args.length)) : java.util.Set.of("vm", "pull", "oci");
-        Files.createDirectories(HOME);
         // vm needs the debian image, pull the kernel it brings; oci needs neither (nor bangerd).
         boolean daemon = suites.contains("vm") || suites.contains("pull");
         if (daemon) {
+            Files.createDirectories(HOME);
             cleanVms();
             System.out.println("preparing kernel and default image (first run builds them)…");
             banger(Duration.ofMinutes(20), "image", "ls");
@@ -58,7 +58,7 @@ public final class Bench {
         if (suites.contains("oci")) report.append(OciBench.run(ROOT.resolve("bench/results/oci-work"), rounds));
         if (daemon) banger(Duration.ofMinutes(1), "daemon", "stop");
         System.out.print(report);
-        Path out = ROOT.resolve("bench/results/latest.txt");
+        Path out = Files.createDirectories(ROOT.resolve("bench/results")).resolve("latest.txt");
         Files.writeString(out, report);
         System.out.println("written to " + out);
     }
