@@ -63,6 +63,8 @@ final class ScratchExtractor {
     /** Layer mode: every path the current layer created or passed through (entries and their ancestors). */
     private final Set<String> layerPaths = new HashSet<>();
     private boolean layered;
+    /** Whether any hardlink was recorded: removing a file only looks for peers to promote then. */
+    private boolean anyHardlinks;
     private int read;
 
     ScratchExtractor(Path root, ProgressSink progress) {
@@ -170,6 +172,7 @@ final class ScratchExtractor {
             case CHAR, BLOCK, FIFO -> { /* made by debugfs mknod after mkfs */ }
         }
         records.put(path, hardlinkAware(record(path, kind, entry, linkTarget)));
+        anyHardlinks |= kind == EntryKind.HARDLINK;
         xattrs.remove(path);
         if (kind != EntryKind.HARDLINK) {   // a hardlink's inode has its target's xattrs
             Map<String, byte[]> x = xattrsOf(name, entry);
@@ -291,20 +294,31 @@ final class ScratchExtractor {
     }
 
     private void removeSubtree(String path, Path target) throws IOException {
+        EntryRecord existing = records.get(path);
+        // Most entries name a new path: without this early return every entry scanned every record,
+        // which made flattening quadratic (92% of a 20 000-entry image's extraction time).
+        if (existing == null && !Files.exists(target, NOFOLLOW)) {
+            return;
+        }
         if (Files.isDirectory(target, NOFOLLOW)) {
             FileTrees.deleteRecursively(target);
         } else {
             Files.deleteIfExists(target);
         }
-        String prefix = path + "/";
         List<EntryRecord> gone = new ArrayList<>();
-        records.values().removeIf(r -> {
-            boolean in = r.path().equals(path) || r.path().startsWith(prefix);
-            if (in) {
-                gone.add(r);
-            }
-            return in;
-        });
+        if (existing != null && existing.kind() != EntryKind.DIR) {
+            records.remove(path);   // nothing lives under a non-directory
+            gone.add(existing);
+        } else {
+            String prefix = path + "/";
+            records.values().removeIf(r -> {
+                boolean in = r.path().equals(path) || r.path().startsWith(prefix);
+                if (in) {
+                    gone.add(r);
+                }
+                return in;
+            });
+        }
         for (EntryRecord r : gone) {
             Map<String, byte[]> x = xattrs.remove(r.path());
             if (r.kind() == EntryKind.FILE) {
@@ -321,6 +335,9 @@ final class ScratchExtractor {
      * file the others (and any later hardlink) point at, and carries the size for the sizing plan.
      */
     private String promotePeer(EntryRecord removed) {
+        if (!anyHardlinks) {
+            return null;
+        }
         EntryRecord heir = null;
         for (Map.Entry<String, EntryRecord> e : records.entrySet()) {
             EntryRecord r = e.getValue();
