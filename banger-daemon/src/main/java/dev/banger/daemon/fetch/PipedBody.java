@@ -40,6 +40,7 @@ public final class PipedBody extends InputStream {
     private int pos;
     private boolean eof;
 
+    /** digest: hashes every byte as it is read, or null when nothing needs hashing (a decompression stage). */
     public PipedBody(InputStream source, MessageDigest digest, Listener listener, String threadName) {
         this.source = source;
         this.digest = digest;
@@ -62,7 +63,7 @@ public final class PipedBody extends InputStream {
                 byte[] chunk = new byte[CHUNK];
                 int n = fill(chunk);
                 if (n > 0) {
-                    digest.update(chunk, 0, n);
+                    if (digest != null) digest.update(chunk, 0, n);
                     listener.read(count.addAndGet(n));
                     queue.put(n == CHUNK ? chunk : java.util.Arrays.copyOf(chunk, n));
                 }

@@ -5,7 +5,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
-import java.io.BufferedInputStream;
+import dev.banger.daemon.fetch.PipedBody;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,8 +93,10 @@ final class BundleExtractor {
         }
         // Closing the decompressor frees its native memory but must leave the caller's stream open:
         // the caller still drains it so that the checksum covers every byte.
+        // Decompression runs on its own thread, overlapping with the file writes here (as zstd and tar
+        // do in a shell pipeline); the bytes arrive in 256 KiB chunks through a bounded queue.
         try (InputStream zstd = new ZstdInputStreamNoFinalizer(new NonClosing(zstdCompressedTar));
-             InputStream tarBytes = new BufferedInputStream(zstd, BUFFER)) {
+             InputStream tarBytes = new PipedBody(zstd, null, total -> { }, "bundle-zstd").start()) {
             BundleExtractor x = new BundleExtractor(stagingDir, maxBytes, maxEntries);
             x.run(tarBytes);
             return java.util.HexFormat.of().formatHex(x.vmlinuxSha.digest());
