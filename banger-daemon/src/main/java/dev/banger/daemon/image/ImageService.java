@@ -18,7 +18,7 @@ import dev.banger.daemon.image.oci.ImageReference;
 import dev.banger.daemon.image.oci.PulledImage;
 import dev.banger.daemon.image.oci.RegistryClient;
 import dev.banger.core.model.ImageRunConfig;
-import dev.banger.daemon.host.Tools;
+import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.store.Store;
@@ -37,6 +37,9 @@ import java.util.Optional;
 
 /** {@code banger image …} lands here; kernels are {@link KernelService}'s. */
 public final class ImageService implements Images {
+    /** tar of a directory being imported, streamed into the ext4 writer. */
+    private static final Duration DIRECTORY_TAR_TIMEOUT = Duration.ofHours(1);
+
     private final Path imagesDir;
     private final DaemonConfig config;
     private final Store store;
@@ -199,10 +202,10 @@ public final class ImageService implements Images {
                 .orElseThrow(() -> RpcException.notFound("image of vm " + vm.name() + " no longer exists"));
         return publishBuilt(name, base.kernelRef(), "promote:" + vm.name() + "@" + vm.id(), base.config(), progress, target -> {
             progress.report("build_ext4", "flattening the root overlay of " + vm.name());
-            Tools.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", overlay.toString(), target.toString()),
-                    Duration.ofMinutes(30));
+            HostCommand.of(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", overlay.toString(), target.toString()),
+                    Duration.ofMinutes(30)).run();
             // A guest that was killed leaves its journal to replay: do it on our copy, never on the VM's disk.
-            Tools.run(List.of("e2fsck", "-fy", target.toString()), Duration.ofMinutes(10), 0, 1);
+            HostCommand.of(List.of("e2fsck", "-fy", target.toString()), Duration.ofMinutes(10)).okExitCodes(0, 1).run();
         });
     }
 
@@ -213,8 +216,9 @@ public final class ImageService implements Images {
         if (!isExt4(source)) throw RpcException.invalid("not an ext4 filesystem image: " + source);
         return publishBuilt(name, kernelRef, "register:" + source, null, progress, target -> {
             progress.report("build_ext4", "copying " + source);
-            Tools.run(List.of("cp", "--sparse=always", "--reflink=auto", source.toString(), target.toString()), Duration.ofMinutes(30));
-            Tools.run(List.of("e2fsck", "-fn", target.toString()), Duration.ofMinutes(10));
+            HostCommand.of(List.of("cp", "--sparse=always", "--reflink=auto", source.toString(), target.toString()),
+                    Duration.ofMinutes(30)).run();
+            HostCommand.of(List.of("e2fsck", "-fn", target.toString()), Duration.ofMinutes(10)).run();
         });
     }
 
@@ -227,14 +231,11 @@ public final class ImageService implements Images {
         if (Files.isDirectory(src)) {
             return publishBuilt(name, kernelRef, "import:" + src, null, progress, target -> {
                 // tar of the tree as it is (numeric owners kept), streamed: no copy of the tree on disk.
-                Process tar = new ProcessBuilder("tar", "-C", src.toString(), "--numeric-owner", "-cf", "-", ".")
-                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                try (InputStream in = tar.getInputStream()) {
-                    tarToExt4.convert(in, target, progress);
-                } finally {
-                    tar.destroy();
+                try (HostCommand.Running tar = HostCommand.of(
+                        List.of("tar", "-C", src.toString(), "--numeric-owner", "-cf", "-", "."), DIRECTORY_TAR_TIMEOUT).start()) {
+                    tarToExt4.convert(tar.stdout(), target, progress);
+                    tar.finish();
                 }
-                if (tar.waitFor() != 0) throw new IOException("tar of " + src + " failed (exit " + tar.exitValue() + ")");
             });
         }
         Path file = requireAbsoluteFile(src, "import source");

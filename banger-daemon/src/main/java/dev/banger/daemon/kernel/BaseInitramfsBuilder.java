@@ -1,5 +1,7 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.host.HostCommand;
+
 import dev.banger.daemon.boot.CpioWriter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,15 +24,15 @@ final class BaseInitramfsBuilder {
     private static final List<String> EMPTY_DIRS = List.of("proc", "sys", "dev", "newroot", "run", "tmp");
 
     private final Path busybox;
-    private final Command cmd;
+    private final Duration toolTimeout;
 
-    BaseInitramfsBuilder(Path busybox, Command cmd) {
+    BaseInitramfsBuilder(Path busybox, Duration toolTimeout) {
         this.busybox = busybox;
-        this.cmd = cmd;
+        this.toolTimeout = toolTimeout;
     }
 
     /** Returns the module basenames written to /etc/banger/modules, in load order. */
-    List<String> build(ModuleTree modules, Path scratch, Path out) throws IOException {
+    List<String> build(ModuleTree modules, Path scratch, Path out) throws IOException, InterruptedException {
         List<String> load = new ArrayList<>();
         for (String m : InitramfsModules.REQUIRED) {
             if (modules.has(m)) {
@@ -71,9 +74,9 @@ final class BaseInitramfsBuilder {
         return load;
     }
 
-    private Set<String> applets() throws IOException {
+    private Set<String> applets() throws IOException, InterruptedException {
         Set<String> out = new LinkedHashSet<>();
-        for (String line : cmd.run(List.of(busybox.toString(), "--list"), null).split("\n")) {
+        for (String line : HostCommand.of(List.of(busybox.toString(), "--list"), toolTimeout).run().stdout().split("\n")) {
             String a = line.strip();
             // Applet names become file names in the archive; refuse anything that could escape bin/.
             if (!a.isEmpty() && !a.equals("busybox") && a.matches("[A-Za-z0-9._\\[-]+") && !a.startsWith(".")) {

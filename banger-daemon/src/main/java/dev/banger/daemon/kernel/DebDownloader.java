@@ -1,9 +1,12 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.host.HostCommand;
+
 import dev.banger.daemon.fs.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
@@ -16,18 +19,18 @@ import java.util.stream.Stream;
 final class DebDownloader {
     private static final int MAX_HOPS = 3;
 
-    private final Command cmd;
+    private final Duration toolTimeout;
     private final DebPackage debs;
     private final Path cacheDir;
 
-    DebDownloader(Command cmd, DebPackage debs, Path cacheDir) {
-        this.cmd = cmd;
+    DebDownloader(Duration toolTimeout, DebPackage debs, Path cacheDir) {
+        this.toolTimeout = toolTimeout;
         this.debs = debs;
         this.cacheDir = cacheDir;
     }
 
     /** Returns the .deb that ships the kernel; downloads land in {@code scratch} unless a cache dir is set. */
-    Path download(String packageName, Path scratch) throws IOException {
+    Path download(String packageName, Path scratch) throws IOException, InterruptedException {
         String name = packageName;
         for (int hop = 0; hop < MAX_HOPS; hop++) {
             if (!DebPackage.PACKAGE_NAME.matcher(name).matches()) {
@@ -46,7 +49,7 @@ final class DebDownloader {
         throw new IOException(packageName + ": more than " + MAX_HOPS + " metapackage hops to a kernel");
     }
 
-    private Path fetchOne(String name, Path scratch) throws IOException {
+    private Path fetchOne(String name, Path scratch) throws IOException, InterruptedException {
         Path dest = (cacheDir != null ? cacheDir : scratch).resolve(name + ".deb");
         if (cacheDir != null && Files.isRegularFile(dest)) {
             return dest;
@@ -55,7 +58,7 @@ final class DebDownloader {
         // apt-get download writes into its working directory under a name we do not control; give it its own dir.
         Path dl = Files.createTempDirectory(scratch, "apt-");
         try {
-            cmd.run(List.of("apt-get", "download", "-q", name), dl);
+            HostCommand.of(List.of("apt-get", "download", "-q", name), toolTimeout).directory(dl).run();
             Path got;
             try (Stream<Path> s = Files.list(dl)) {
                 got = s.filter(p -> p.getFileName().toString().endsWith(".deb")).findFirst()

@@ -1,6 +1,7 @@
 package dev.banger.daemon.kernel;
 
 import dev.banger.daemon.fs.FileTrees;
+import dev.banger.daemon.host.HostCommand;
 import dev.banger.core.ProgressSink;
 
 import java.io.IOException;
@@ -29,7 +30,10 @@ public final class DebKernelImporter {
     private final KernelCatalog catalog;
     private final Path kernelsDir;
     private final Path busybox;
-    private final Command cmd;
+    /** dpkg-deb, apt-get download, depmod, decompressors. */
+    static final Duration TOOL_TIMEOUT = Duration.ofMinutes(10);
+
+    private final Duration toolTimeout;
     private final DebPackage debs;
     private final DebDownloader downloader;
 
@@ -42,16 +46,16 @@ public final class DebKernelImporter {
         this.catalog = catalog;
         this.kernelsDir = kernelsDir.toAbsolutePath().normalize();
         this.busybox = busybox.toAbsolutePath().normalize();
-        this.cmd = new Command(Duration.ofMinutes(10));
-        this.debs = new DebPackage(cmd);
-        this.downloader = new DebDownloader(cmd, debs, debCache);
+        this.toolTimeout = TOOL_TIMEOUT;
+        this.debs = new DebPackage(toolTimeout);
+        this.downloader = new DebDownloader(toolTimeout, debs, debCache);
         if (!this.kernelsDir.equals(catalog.kernelsDir())) {
             throw new IllegalArgumentException("importer and catalog disagree on the kernels directory");
         }
     }
 
     /** packageOrFile: a path to a .deb, or a Debian package name (e.g. linux-image-cloud-amd64, a metapackage: follow its Depends to the real linux-image-6.1.0-N-cloud-amd64). */
-    public KernelEntry importDeb(String name, String packageOrFile, ProgressSink progress) throws IOException {
+    public KernelEntry importDeb(String name, String packageOrFile, ProgressSink progress) throws IOException, InterruptedException {
         KernelCatalog.validateName(name);
         if (packageOrFile == null || packageOrFile.isBlank()) {
             throw new IllegalArgumentException("package name or .deb path must not be empty");
@@ -73,7 +77,7 @@ public final class DebKernelImporter {
 
             progress.report(STAGE, "extracting " + control.pkg() + " " + control.version());
             Path root = scratch.resolve("root");
-            cmd.run(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), null);
+            HostCommand.of(List.of("dpkg-deb", "-x", deb.toString(), root.toString()), toolTimeout).run();
             Path vmlinuz = findVmlinuz(root);
             String version = vmlinuz.getFileName().toString().substring("vmlinuz-".length());
             Path moduleSrc = root.resolve("lib/modules").resolve(version);
@@ -83,11 +87,11 @@ public final class DebKernelImporter {
 
             progress.report(STAGE, "extracting vmlinux from " + vmlinuz.getFileName());
             Path vmlinux = staging.resolve("vmlinux");
-            new VmlinuxExtractor(cmd).extract(vmlinuz, vmlinux);
+            new VmlinuxExtractor(toolTimeout).extract(vmlinuz, vmlinux);
 
             progress.report(STAGE, "building initramfs (busybox + boot modules)");
-            ModuleTree tree = new ModuleTree(moduleSrc, cmd);
-            List<String> loaded = new BaseInitramfsBuilder(busybox, cmd).build(tree, scratch, staging.resolve("initrd.img"));
+            ModuleTree tree = new ModuleTree(moduleSrc, toolTimeout);
+            List<String> loaded = new BaseInitramfsBuilder(busybox, toolTimeout).build(tree, scratch, staging.resolve("initrd.img"));
             progress.report(STAGE, "initramfs modules: " + String.join(" ", loaded));
 
             depmod(root, version, progress);
@@ -110,7 +114,7 @@ public final class DebKernelImporter {
         }
     }
 
-    private Path locateDeb(String packageOrFile, Path scratch, ProgressSink progress) throws IOException {
+    private Path locateDeb(String packageOrFile, Path scratch, ProgressSink progress) throws IOException, InterruptedException {
         if (isPath(packageOrFile)) {
             Path p = Path.of(packageOrFile).toAbsolutePath().normalize();
             if (!Files.isRegularFile(p)) {
@@ -153,9 +157,9 @@ public final class DebKernelImporter {
     }
 
     /** The .deb ships no modules.dep; write one so the guest can modprobe later. Not needed to boot. */
-    private void depmod(Path root, String version, ProgressSink progress) {
+    private void depmod(Path root, String version, ProgressSink progress) throws InterruptedException {
         try {
-            cmd.run(List.of(busybox.toString(), "depmod", "-b", root.toString(), version), null);
+            HostCommand.of(List.of(busybox.toString(), "depmod", "-b", root.toString(), version), toolTimeout).run();
         } catch (IOException e) {
             progress.report(STAGE, "depmod skipped: " + e.getMessage());
         }

@@ -1,7 +1,10 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.host.HostCommand;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -9,16 +12,16 @@ import java.util.regex.Pattern;
 final class DebPackage {
     static final Pattern PACKAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]{1,99}");
 
-    private final Command cmd;
+    private final Duration toolTimeout;
 
-    DebPackage(Command cmd) {
-        this.cmd = cmd;
+    DebPackage(Duration toolTimeout) {
+        this.toolTimeout = toolTimeout;
     }
 
     record Control(String pkg, String version, String arch, String depends) { }
 
-    Control control(Path deb) throws IOException {
-        String out = cmd.run(List.of("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends"), null);
+    Control control(Path deb) throws IOException, InterruptedException {
+        String out = HostCommand.of(List.of("dpkg-deb", "-f", deb.toString(), "Package", "Version", "Architecture", "Depends"), toolTimeout).run().stdout();
         String pkg = "", version = "", arch = "", depends = "";
         for (String line : out.split("\n")) {
             int colon = line.indexOf(':');
@@ -40,8 +43,8 @@ final class DebPackage {
         return new Control(pkg, version, arch, depends);
     }
 
-    boolean shipsKernel(Path deb) throws IOException {
-        String listing = cmd.run(List.of("dpkg-deb", "-c", deb.toString()), null);
+    boolean shipsKernel(Path deb) throws IOException, InterruptedException {
+        String listing = HostCommand.of(List.of("dpkg-deb", "-c", deb.toString()), toolTimeout).run().stdout();
         return listing.contains("./boot/vmlinuz-");
     }
 

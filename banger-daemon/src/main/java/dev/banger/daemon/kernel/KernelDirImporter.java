@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
+import dev.banger.daemon.host.HostCommand;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,19 +55,19 @@ public final class KernelDirImporter {
     private final KernelCatalog catalog;
     private final Path kernelsDir;
     private final Path busybox;
-    private final Command cmd;
+    private final Duration toolTimeout;
 
     public KernelDirImporter(KernelCatalog catalog, Path busybox) {
         this.catalog = catalog;
         this.kernelsDir = catalog.kernelsDir();
         this.busybox = busybox.toAbsolutePath().normalize();
-        this.cmd = new Command(Duration.ofMinutes(10));
+        this.toolTimeout = DebKernelImporter.TOOL_TIMEOUT;
     }
 
     /** What was found in the staged directory; every path is a real path inside it. initrd and modules may be null. */
     record Staged(Path kernel, Path initrd, Path modules, String version, String distro, String arch, String how) { }
 
-    public KernelEntry importDir(String name, Path dir, ProgressSink progress) throws IOException {
+    public KernelEntry importDir(String name, Path dir, ProgressSink progress) throws IOException, InterruptedException {
         KernelCatalog.validateName(name);
         if (dir == null) {
             throw new IllegalArgumentException("kernel directory must not be empty");
@@ -115,8 +116,8 @@ public final class KernelDirImporter {
                 if (staged.initrd() != null) {
                     out.report(STAGE, "ignoring staged " + rel(src, staged.initrd()) + ": banger builds its own initramfs from the modules");
                 }
-                ModuleTree tree = new ModuleTree(staging.resolve("modules"), cmd);
-                List<String> loaded = new BaseInitramfsBuilder(busybox, cmd).build(tree, scratch, staging.resolve("initrd.img"));
+                ModuleTree tree = new ModuleTree(staging.resolve("modules"), toolTimeout);
+                List<String> loaded = new BaseInitramfsBuilder(busybox, toolTimeout).build(tree, scratch, staging.resolve("initrd.img"));
                 out.report(STAGE, "initramfs modules: " + String.join(" ", loaded));
             } else if (staged.initrd() != null) {
                 Files.copy(staged.initrd(), staging.resolve("initrd.img"));
@@ -367,7 +368,7 @@ public final class KernelDirImporter {
 
     // ---- installing ----
 
-    private void installKernel(Path kernel, Path vmlinux, ProgressSink out) throws IOException {
+    private void installKernel(Path kernel, Path vmlinux, ProgressSink out) throws IOException, InterruptedException {
         String file = kernel.getFileName().toString();
         boolean elf;
         try (InputStream in = Files.newInputStream(kernel)) {
@@ -383,7 +384,7 @@ public final class KernelDirImporter {
             throw new IOException(file + " is not a 64-bit ELF kernel (a compressed kernel should be named vmlinuz*)");
         }
         out.report(STAGE, "extracting vmlinux from " + file);
-        new VmlinuxExtractor(cmd).extract(kernel, vmlinux);
+        new VmlinuxExtractor(toolTimeout).extract(kernel, vmlinux);
     }
 
     /**
@@ -431,9 +432,9 @@ public final class KernelDirImporter {
     }
 
     /** Writes modules.dep when the staged tree has none, so the guest can modprobe later. Not needed to boot. */
-    private void depmod(Path root, String version, ProgressSink out) {
+    private void depmod(Path root, String version, ProgressSink out) throws InterruptedException {
         try {
-            cmd.run(List.of(busybox.toString(), "depmod", "-b", root.toString(), version), null);
+            HostCommand.of(List.of(busybox.toString(), "depmod", "-b", root.toString(), version), toolTimeout).run();
         } catch (IOException e) {
             out.report(STAGE, "depmod skipped: " + e.getMessage());
         }

@@ -1,5 +1,7 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.host.HostCommand;
+
 import com.github.luben.zstd.ZstdInputStream;
 
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -18,10 +21,10 @@ import java.util.stream.Stream;
 final class ModuleTree {
     private final Map<String, Path> byName = new HashMap<>();
     private final Set<String> builtin = new HashSet<>();
-    private final Command cmd;
+    private final Duration toolTimeout;
 
-    ModuleTree(Path versionDir, Command cmd) throws IOException {
-        this.cmd = cmd;
+    ModuleTree(Path versionDir, Duration toolTimeout) throws IOException {
+        this.toolTimeout = toolTimeout;
         Path kernel = versionDir.resolve("kernel");
         if (!Files.isDirectory(kernel)) {
             throw new IOException("no kernel/ directory under " + versionDir);
@@ -64,14 +67,14 @@ final class ModuleTree {
     }
 
     /** Writes the module as an uncompressed .ko to out: insmod in busybox cannot read compressed modules. */
-    void writePlain(String name, Path out) throws IOException {
+    void writePlain(String name, Path out) throws IOException, InterruptedException {
         Path src = byName.get(name);
         if (src == null) {
             throw new IOException("kernel module " + name + " not found");
         }
         String f = src.getFileName().toString();
         if (f.endsWith(".ko.xz")) {
-            cmd.run(List.of("xz", "-dc"), null, src, out);
+            HostCommand.of(List.of("xz", "-dc"), toolTimeout).stdin(src).stdoutTo(out).run();
         } else if (f.endsWith(".ko.zst")) {
             try (InputStream in = new ZstdInputStream(Files.newInputStream(src)); OutputStream os = Files.newOutputStream(out)) {
                 in.transferTo(os);

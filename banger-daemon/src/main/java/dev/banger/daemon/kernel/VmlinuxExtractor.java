@@ -1,11 +1,14 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.host.HostCommand;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -28,13 +31,13 @@ final class VmlinuxExtractor {
             // Debian 12 builds its kernels with CONFIG_KERNEL_LZ4, not xz.
             new Format("lz4-legacy", Lz4Legacy.MAGIC, List.of()));
 
-    private final Command cmd;
+    private final Duration toolTimeout;
 
-    VmlinuxExtractor(Command cmd) {
-        this.cmd = cmd;
+    VmlinuxExtractor(Duration toolTimeout) {
+        this.toolTimeout = toolTimeout;
     }
 
-    void extract(Path vmlinuz, Path out) throws IOException {
+    void extract(Path vmlinuz, Path out) throws IOException, InterruptedException {
         byte[] image = Files.readAllBytes(vmlinuz);
         if (isElf64(image)) {
             Files.write(out, image);
@@ -62,7 +65,7 @@ final class VmlinuxExtractor {
                 + (tried.isEmpty() ? " (no xz, zstd, gzip or lz4 payload)" : " (tried " + String.join(", ", tried) + ")"));
     }
 
-    private boolean decompress(byte[] image, Candidate c, Path out) throws IOException {
+    private boolean decompress(byte[] image, Candidate c, Path out) throws IOException, InterruptedException {
         if (c.format().decompress().isEmpty()) {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
                 Lz4Legacy.decode(image, c.offset(), os);
@@ -76,7 +79,7 @@ final class VmlinuxExtractor {
             try (OutputStream os = Files.newOutputStream(payload)) {
                 os.write(image, c.offset(), image.length - c.offset());
             }
-            cmd.run(c.format().decompress(), null, payload, out);
+            HostCommand.of(c.format().decompress(), toolTimeout).stdin(payload).stdoutTo(out).run();
             return true;
         } catch (IOException e) {
             // gzip and zstd complain about the bzImage bytes after their stream; the ELF check decides.

@@ -1,6 +1,6 @@
 package dev.banger.daemon.vm;
 
-import dev.banger.daemon.host.Tools;
+import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.image.seed.SshKeys;
 import dev.banger.daemon.image.seed.WorkDisks;
 import dev.banger.daemon.image.seed.WorkSeeds;
@@ -285,8 +285,8 @@ public final class VmService {
     private void createOverlay(StartContext c) throws IOException, InterruptedException {
         if (Files.exists(c.overlay())) return;
         c.overlayCreated = true;
-        Tools.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", c.image.rootfsPath(), "-F", "raw",
-                c.overlay().toString()), Duration.ofSeconds(30));
+        HostCommand.of(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", c.image.rootfsPath(), "-F", "raw",
+                c.overlay().toString()), Duration.ofSeconds(30)).run();
     }
 
     /**

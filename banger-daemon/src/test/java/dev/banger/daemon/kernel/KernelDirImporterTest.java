@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.host.HostCommand;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,7 +46,7 @@ class KernelDirImporterTest {
         importer = new KernelDirImporter(catalog, SharedTestKernel.BUSYBOX);
     }
 
-    private KernelEntry importIt(String name) throws IOException {
+    private KernelEntry importIt(String name) throws IOException, InterruptedException {
         return importer.importDir(name, staged, (stage, detail) -> progress.add(stage + ": " + detail));
     }
 
@@ -336,9 +337,9 @@ class KernelDirImporterTest {
     }
 
     /** A bzImage look-alike: a setup stub, the ELF as a legacy lz4 stream (what Debian 12 uses), a trailer. */
-    private static void compressAsBzImage(Path elf, Path out) throws IOException {
+    private static void compressAsBzImage(Path elf, Path out) throws IOException, InterruptedException {
         Path lz4 = out.resolveSibling("payload.lz4");
-        new Command(Duration.ofMinutes(2)).run(List.of("lz4", "-l", "-c"), null, elf, lz4);
+        HostCommand.of(List.of("lz4", "-l", "-c"), Duration.ofMinutes(2)).stdin(elf).stdoutTo(lz4).run();
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write(new byte[] {'M', 'Z', 1, 2, 3, 4, 5, 6});
         b.write(Files.readAllBytes(lz4));

@@ -30,7 +30,12 @@ public final class SharedTestKernel {
             KernelCatalog catalog = new KernelCatalog(kernels);
             DebKernelImporter importer = new DebKernelImporter(catalog, kernels, BUSYBOX, CACHE.resolve("debs"));
             long t0 = System.nanoTime();
-            entry = importer.importDeb("cloud", PACKAGE, (stage, detail) -> PROGRESS.add(stage + ": " + detail));
+            try {
+                entry = importer.importDeb("cloud", PACKAGE, (stage, detail) -> PROGRESS.add(stage + ": " + detail));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted importing the shared test kernel");
+            }
             importMillis = (System.nanoTime() - t0) / 1_000_000;
             System.out.println("[shared-kernel] imported " + entry.kernelVersion() + " in " + importMillis + " ms; "
                     + "initrd.img " + Files.size(entry.initrd()) + " bytes, vmlinux " + Files.size(entry.vmlinux()) + " bytes");

@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.host.HostCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,14 +16,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class VmlinuxExtractorTest {
     @TempDir
     Path tmp;
-    private final Command cmd = new Command(Duration.ofSeconds(30));
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @Test
     void findsXzPayloadBetweenSetupCodeAndTrailer() throws Exception {
         byte[] elf = fakeElf();
         Path raw = Files.write(tmp.resolve("raw"), elf);
         Path xz = tmp.resolve("raw.xz");
-        cmd.run(List.of("xz", "-c", "--check=crc32"), null, raw, xz);
+        HostCommand.of(List.of("xz", "-c", "--check=crc32"), TIMEOUT).stdin(raw).stdoutTo(xz).run();
         ByteArrayOutputStream bz = new ByteArrayOutputStream();
         bz.write(new byte[] {'M', 'Z', 1, 2, 3, 4, 5, 6, 7});
         bz.write(Files.readAllBytes(xz));
@@ -30,7 +31,7 @@ class VmlinuxExtractorTest {
         Path vmlinuz = Files.write(tmp.resolve("vmlinuz-test"), bz.toByteArray());
 
         Path out = tmp.resolve("vmlinux");
-        new VmlinuxExtractor(cmd).extract(vmlinuz, out);
+        new VmlinuxExtractor(TIMEOUT).extract(vmlinuz, out);
         assertThat(Files.readAllBytes(out)).isEqualTo(elf);
     }
 
@@ -42,7 +43,7 @@ class VmlinuxExtractorTest {
         System.arraycopy(fakeElf(), 0, elf, 0, 5);
         Path raw = Files.write(tmp.resolve("raw"), elf);
         Path lz4 = tmp.resolve("raw.lz4");
-        cmd.run(List.of("lz4", "-l", "-c"), null, raw, lz4);
+        HostCommand.of(List.of("lz4", "-l", "-c"), TIMEOUT).stdin(raw).stdoutTo(lz4).run();
         ByteArrayOutputStream bz = new ByteArrayOutputStream();
         bz.write(new byte[] {'M', 'Z', 9, 9, 9});
         bz.write(Files.readAllBytes(lz4));
@@ -50,7 +51,7 @@ class VmlinuxExtractorTest {
         Path vmlinuz = Files.write(tmp.resolve("vmlinuz-lz4"), bz.toByteArray());
 
         Path out = tmp.resolve("vmlinux");
-        new VmlinuxExtractor(cmd).extract(vmlinuz, out);
+        new VmlinuxExtractor(TIMEOUT).extract(vmlinuz, out);
         assertThat(Files.readAllBytes(out)).isEqualTo(elf);
     }
 
@@ -58,7 +59,7 @@ class VmlinuxExtractorTest {
     void failsWithoutPayloadAndLeavesNoOutput() throws Exception {
         Path vmlinuz = Files.write(tmp.resolve("vmlinuz-junk"), "just some bytes".getBytes());
         Path out = tmp.resolve("vmlinux");
-        assertThatThrownBy(() -> new VmlinuxExtractor(cmd).extract(vmlinuz, out)).hasMessageContaining("no ELF vmlinux");
+        assertThatThrownBy(() -> new VmlinuxExtractor(TIMEOUT).extract(vmlinuz, out)).hasMessageContaining("no ELF vmlinux");
         assertThat(out).doesNotExist();
     }
 

@@ -2,6 +2,7 @@ package dev.banger.daemon.image.build;
 
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.core.ProgressSink;
+import dev.banger.daemon.host.HostCommand;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -32,7 +34,11 @@ public final class DebianRootfsBuilder {
             "bash", "apt", "ca-certificates", "iproute2", "procps", "openssh-server",
             "less", "iputils-ping", "curl", "netbase");
 
-    private static final long TERM_GRACE_SECONDS = 30;
+    private static final Duration TERM_GRACE = Duration.ofSeconds(30);
+    /** A minbase build with a few packages takes minutes; a stuck mirror must not hold the image lock for ever. */
+    private static final Duration BUILD_TIMEOUT = Duration.ofHours(2);
+    /** How much of mmdebstrap's stderr a failure carries: its errors come after a long log. */
+    private static final int STDERR_LINES = 25;
 
     private final TarToExt4 converter;
     private final Path scratchParent;
@@ -59,41 +65,41 @@ public final class DebianRootfsBuilder {
 
         Path work = Files.createTempDirectory(scratchParent, "rootfs-");
         Path building = target.resolveSibling("." + target.getFileName() + ".building");
-        Process process = null;
         boolean done = false;
         try {
             Path tmp = Files.createDirectory(work.resolve("tmp"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            // mmdebstrap keeps its chroot under TMPDIR; pin it to our scratch so a crash leaves it where we clean.
-            pb.environment().put("TMPDIR", tmp.toString());
-            pb.environment().put("LC_ALL", "C.UTF-8");
+            HostCommand mmdebstrap = HostCommand.of(cmd, BUILD_TIMEOUT)
+                    // mmdebstrap keeps its chroot under TMPDIR; pin it to our scratch so a crash leaves it where we clean.
+                    .env("TMPDIR", tmp.toString())
+                    .env("LC_ALL", "C.UTF-8")
+                    // SIGTERM first so mmdebstrap can tear down its chroot (in unshare mode its files belong to
+                    // subordinate ids we cannot delete ourselves), then SIGKILL everything it started.
+                    .termGrace(TERM_GRACE)
+                    .onStderrLine(line -> progress.report(STAGE, line));
             long start = System.nanoTime();
-            process = pb.start();
-            StderrPump pump = new StderrPump(process.getErrorStream(), progress, STAGE);
-            Thread pumpThread = Thread.ofVirtual().name("mmdebstrap-stderr").start(pump);
-
-            FirstByteClock clock = new FirstByteClock(process.getInputStream());
-            Process p = process;
-            FutureTask<Ext4Result> conversion = new FutureTask<>(() -> converter.convert(clock, building, progress));
-            Thread.ofVirtual().name("rootfs-tar2ext4").start(conversion);
             Ext4Result result;
-            try {
-                result = conversion.get();
-            } catch (InterruptedException e) {
-                terminate(p);
-                awaitQuietly(conversion);
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("rootfs build interrupted; mmdebstrap killed");
-            } catch (ExecutionException e) {
-                terminate(p);
-                pumpThread.join(TimeUnit.SECONDS.toMillis(5));
-                throw new IOException("rootfs build failed: " + e.getCause().getMessage()
-                        + "\nmmdebstrap stderr (last lines):\n" + pump.tail(), e.getCause());
-            }
-            int rc = p.waitFor();
-            pumpThread.join(TimeUnit.SECONDS.toMillis(5));
-            if (rc != 0) {
-                throw new IOException("mmdebstrap failed (exit " + rc + "):\n" + pump.tail());
+            FirstByteClock clock;
+            try (HostCommand.Running run = mmdebstrap.start()) {
+                clock = new FirstByteClock(run.stdout());
+                FutureTask<Ext4Result> conversion = new FutureTask<>(() -> converter.convert(clock, building, progress));
+                Thread.ofVirtual().name("rootfs-tar2ext4").start(conversion);
+                try {
+                    result = conversion.get();
+                } catch (InterruptedException e) {
+                    run.close();
+                    awaitQuietly(conversion);
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("rootfs build interrupted; mmdebstrap killed");
+                } catch (ExecutionException e) {
+                    run.close();
+                    throw new IOException("rootfs build failed: " + e.getCause().getMessage()
+                            + (run.timedOut() ? " (mmdebstrap timed out after " + BUILD_TIMEOUT.toMinutes() + " min)" : "")
+                            + "\nmmdebstrap stderr (last lines):\n" + run.stderrTail(STDERR_LINES, "\n"), e.getCause());
+                }
+                HostCommand.Result r = run.finishUnchecked();
+                if (r.exitCode() != 0) {
+                    throw new IOException("mmdebstrap failed (exit " + r.exitCode() + "):\n" + r.tail(STDERR_LINES, "\n"));
+                }
             }
             long end = System.nanoTime();
             progress.report(STAGE, String.format("mmdebstrap %.1f s until the tar started, %.1f s total with tar->ext4",
@@ -104,11 +110,8 @@ public final class DebianRootfsBuilder {
             return new Ext4Result(result.sizeBytes(), result.contentBytes(), result.entries(), result.ownershipFixes() + finished);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("rootfs build interrupted");
+            throw new InterruptedIOException("rootfs build interrupted; mmdebstrap killed");
         } finally {
-            if (process != null && process.isAlive()) {
-                terminate(process);
-            }
             if (!done) {
                 Files.deleteIfExists(building);
             }
@@ -116,28 +119,9 @@ public final class DebianRootfsBuilder {
         }
     }
 
-    /**
-     * SIGTERM first so mmdebstrap can tear down its chroot (in unshare mode its files belong to
-     * subordinate ids we cannot delete ourselves), then SIGKILL everything it started.
-     */
-    static void terminate(Process p) {
-        List<ProcessHandle> children = p.descendants().toList();
-        p.destroy();
-        boolean exited = false;
-        try {
-            exited = p.waitFor(TERM_GRACE_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        children.forEach(ProcessHandle::destroyForcibly);
-        if (!exited) {
-            ProcessRunner.kill(p);
-        }
-    }
-
     private static void awaitQuietly(FutureTask<?> task) {
         try {
-            task.get(TERM_GRACE_SECONDS, TimeUnit.SECONDS);
+            task.get(TERM_GRACE.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception ignored) {
             // The conversion fails once its input dies; all we need is for its cleanup to have run.
         }

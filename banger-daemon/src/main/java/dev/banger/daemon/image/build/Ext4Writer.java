@@ -2,14 +2,17 @@ package dev.banger.daemon.image.build;
 
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
+import dev.banger.daemon.host.HostCommand;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,6 +24,8 @@ import java.util.Objects;
  */
 final class Ext4Writer {
     static final String STAGE = "build_ext4";
+    /** mkfs.ext4 -d, debugfs and e2fsck over a whole image: minutes at worst, never hours. */
+    static final Duration TOOL_TIMEOUT = Duration.ofMinutes(30);
 
     /** Fills {@code tree} (an empty directory inside scratch) and describes what it put there. */
     interface Fill {
@@ -50,7 +55,7 @@ final class Ext4Writer {
                 raf.setLength(plan.sizeBytes());
             }
             progress.report(STAGE, "mkfs.ext4 " + plan.sizeBytes() / Ext4Sizing.MIB + " MiB, " + plan.inodes() + " inodes");
-            mkfs(tree, tmpImage, plan, scratch);
+            mkfs(tree, tmpImage, plan);
 
             DebugfsScript.Script script = DebugfsScript.build(extracted, scratch.resolve("xattrs"));
             progress.report(STAGE, "applying ownership: " + script.fixedInodes() + " inodes, "
@@ -58,7 +63,7 @@ final class Ext4Writer {
             if (!script.isEmpty()) {
                 runDebugfs(script.lines(), tmpImage, scratch);
             }
-            check(tmpImage, scratch);
+            check(tmpImage);
             FileTrees.deleteRecursively(scratch);   // free the space before the image becomes visible
             Files.move(tmpImage, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmpImage = null;
@@ -72,38 +77,52 @@ final class Ext4Writer {
         }
     }
 
-    private static void mkfs(Path tree, Path image, Ext4Sizing.Plan plan, Path scratch) throws IOException {
-        List<String> cmd = List.of("mkfs.ext4", "-q", "-F", "-b", "4096", "-N", Long.toString(plan.inodes()),
-                "-d", tree.toString(), image.toString());
-        ProcessRunner.Result r = ProcessRunner.run(cmd, scratch.resolve("mkfs.err"));
-        if (r.exitCode() != 0) {
-            throw new IOException("mkfs.ext4 failed (exit " + r.exitCode() + "): " + ProcessRunner.tail(r.stderr(), 10));
-        }
+    private static void mkfs(Path tree, Path image, Ext4Sizing.Plan plan) throws IOException {
+        run(HostCommand.of(List.of("mkfs.ext4", "-q", "-F", "-b", "4096", "-N", Long.toString(plan.inodes()),
+                "-d", tree.toString(), image.toString()), TOOL_TIMEOUT), true);
     }
 
     /** Runs debugfs -w over a command file in scratch and fails on the first error it reports. */
     static void runDebugfs(List<String> lines, Path image, Path scratch) throws IOException {
         Path cmdFile = scratch.resolve("debugfs.cmds");
         Files.write(cmdFile, lines, StandardCharsets.UTF_8);
-        ProcessRunner.Result r = ProcessRunner.run(List.of("debugfs", "-w", "-f", cmdFile.toString(), image.toString()),
-                scratch.resolve("debugfs.err"));
+        HostCommand.Result r = run(HostCommand.of(List.of("debugfs", "-w", "-f", cmdFile.toString(), image.toString()),
+                TOOL_TIMEOUT), false);
         // debugfs exits 0 even when a command fails; any stderr line besides its banner is a failure.
         String bad = r.stderr().lines()
                 .filter(l -> !l.isBlank() && !l.startsWith("debugfs "))
                 .findFirst().orElse(null);
         if (r.exitCode() != 0 || bad != null) {
-            throw new IOException("debugfs failed (exit " + r.exitCode() + "): " + (bad != null ? bad : ProcessRunner.tail(r.stderr(), 5)));
+            throw new IOException("debugfs failed (exit " + r.exitCode() + "): " + (bad != null ? bad : r.tail(5, " | ")));
         }
     }
 
     // Read-only e2fsck costs ~25 ms on a 320 MiB Debian image (metadata only), so every image gets one.
-    private static void check(Path image, Path scratch) throws IOException {
-        ProcessRunner.Result r = ProcessRunner.run(List.of("e2fsck", "-fn", image.toString()),
-                scratch.resolve("e2fsck.out"), scratch.resolve("e2fsck.err"));
+    private static void check(Path image) throws IOException {
+        HostCommand.Result r = run(HostCommand.of(List.of("e2fsck", "-fn", image.toString()), TOOL_TIMEOUT), false);
         if (r.exitCode() != 0) {
             throw new IOException("e2fsck found problems in the new image (exit " + r.exitCode() + "): "
-                    + ProcessRunner.tail(r.stdout() + r.stderr(), 10));
+                    + tailOfBoth(r, 10));
         }
+    }
+
+    /**
+     * Runs a tool for this package, whose public API (TarToExt4, LayersToExt4, DebianRootfsBuilder)
+     * throws only IOException and reports an interrupt as InterruptedIOException with the flag set.
+     */
+    static HostCommand.Result run(HostCommand command, boolean checked) throws IOException {
+        try {
+            return checked ? command.run() : command.runUnchecked();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while building an ext4 image; the tool was killed");
+        }
+    }
+
+    /** e2fsck reports problems on stdout and trouble on stderr: the last lines of both. */
+    private static String tailOfBoth(HostCommand.Result r, int lines) {
+        List<String> all = (r.stdout() + "\n" + r.stderr()).strip().lines().filter(l -> !l.isBlank()).toList();
+        return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private static Path validateOut(Path out) throws IOException {

@@ -1,5 +1,7 @@
 package dev.banger.daemon.image.build;
 
+import dev.banger.daemon.host.HostCommand;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,10 +21,12 @@ final class RootfsFinisher {
 
     /** Returns how many inodes were corrected or removed. */
     static int finish(Path image, Path scratch) throws IOException {
-        ProcessRunner.Result listing = ProcessRunner.run(
-                List.of("debugfs", "-R", "ls -p /", image.toString()), scratch.resolve("ls-root.out"), scratch.resolve("ls-root.err"));
-        ProcessRunner.Result ssh = ProcessRunner.run(
-                List.of("debugfs", "-R", "ls -p /etc/ssh", image.toString()), scratch.resolve("ls-ssh.out"), scratch.resolve("ls-ssh.err"));
+        // Read-only listings: their stdout is parsed, their exit code and stderr were never a verdict
+        // (a missing /root or /etc/ssh is simply an empty listing).
+        HostCommand.Result listing = Ext4Writer.run(
+                HostCommand.of(List.of("debugfs", "-R", "ls -p /", image.toString()), Ext4Writer.TOOL_TIMEOUT), false);
+        HostCommand.Result ssh = Ext4Writer.run(
+                HostCommand.of(List.of("debugfs", "-R", "ls -p /etc/ssh", image.toString()), Ext4Writer.TOOL_TIMEOUT), false);
         List<String> cmds = new ArrayList<>();
         int fixes = 0;
         LsEntry root = find(listing.stdout(), "root");

@@ -1,5 +1,7 @@
 package dev.banger.daemon.image.seed;
 
+import dev.banger.daemon.host.HostCommand;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -74,8 +76,8 @@ public final class SshKeys {
             Path tmp = bangerKeyDir.resolve("." + KEY_NAME + "." + UUID.randomUUID() + ".tmp");
             Path tmpPub = tmp.resolveSibling(tmp.getFileName() + ".pub");
             try {
-                Exec.check(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "banger", "-f", tmp.toString()),
-                        KEYGEN_TIMEOUT);
+                HostCommand.of(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "banger", "-f", tmp.toString()),
+                        KEYGEN_TIMEOUT).run();
                 if (!Files.isRegularFile(tmp) || !Files.isRegularFile(tmpPub)) {
                     throw new IOException("ssh-keygen did not write " + tmp + " and its .pub");
                 }
@@ -191,7 +193,7 @@ public final class SshKeys {
     }
 
     private void derivePublicKey(Path priv, Path pub) throws IOException, InterruptedException {
-        Exec.Result r = Exec.check(List.of("ssh-keygen", "-y", "-f", priv.toString()), KEYGEN_TIMEOUT);
+        HostCommand.Result r = HostCommand.of(List.of("ssh-keygen", "-y", "-f", priv.toString()), KEYGEN_TIMEOUT).run();
         Path tmp = pub.resolveSibling("." + pub.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
             Files.writeString(tmp, r.stdout().strip() + "\n", StandardCharsets.UTF_8);

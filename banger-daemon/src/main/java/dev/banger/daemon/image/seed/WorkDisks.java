@@ -1,5 +1,7 @@
 package dev.banger.daemon.image.seed;
 
+import dev.banger.daemon.host.HostCommand;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
@@ -60,13 +62,13 @@ public final class WorkDisks {
             try (RandomAccessFile raf = new RandomAccessFile(tmp.toFile(), "rw")) {
                 raf.setLength(sizeBytes);   // sparse: nothing is written
             }
-            Exec.Result fsck = Exec.run(List.of("e2fsck", "-f", "-p", tmp.toString()), TOOL_TIMEOUT);
+            HostCommand.Result fsck = HostCommand.of(List.of("e2fsck", "-f", "-p", tmp.toString()), TOOL_TIMEOUT).runUnchecked();
             if (fsck.exitCode() != 0) {
                 throw new IOException("work seed " + seed + " failed its check (e2fsck exit " + fsck.exitCode() + "): "
-                        + fsck.tail());
+                        + fsck.tail(5, " | "));
             }
             if (sizeBytes > seedSize) {
-                Exec.check(List.of("resize2fs", tmp.toString()), TOOL_TIMEOUT);
+                HostCommand.of(List.of("resize2fs", tmp.toString()), TOOL_TIMEOUT).run();
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (Throwable t) {

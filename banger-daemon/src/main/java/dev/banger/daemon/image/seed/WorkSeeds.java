@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.seed;
 
+import dev.banger.daemon.host.HostCommand;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
 
@@ -158,17 +159,17 @@ public final class WorkSeeds {
             }
             progress.report(STAGE, "mkfs.ext4 work seed " + plan.sizeBytes() / MIB + " MiB, "
                     + plan.entries() + " entries");
-            Exec.check(List.of("mkfs.ext4", "-q", "-F", "-b", Long.toString(BLOCK), "-L", "banger-work",
+            HostCommand.of(List.of("mkfs.ext4", "-q", "-F", "-b", Long.toString(BLOCK), "-L", "banger-work",
                     // No resize_inode: its reserved GDT blocks would cap growth at 1024x the seed
                     // (an 8 MiB seed could not become a 9 GiB work disk); without it offline
                     // resize2fs grows to any size.
                     "-O", "^resize_inode",
                     "-N", Long.toString(plan.inodes()),
-                    "-E", "root_owner=0:0", "-d", tree.toString(), tmp.toString()), TOOL_TIMEOUT);
+                    "-E", "root_owner=0:0", "-d", tree.toString(), tmp.toString()), TOOL_TIMEOUT).run();
             fixOwnership(tree, rootMode, tmp, scratch);
-            Exec.Result fsck = Exec.run(List.of("e2fsck", "-fn", tmp.toString()), TOOL_TIMEOUT);
+            HostCommand.Result fsck = HostCommand.of(List.of("e2fsck", "-fn", tmp.toString()), TOOL_TIMEOUT).runUnchecked();
             if (fsck.exitCode() != 0) {
-                throw new IOException("e2fsck found problems in the new work seed (exit " + fsck.exitCode() + "): " + fsck.tail());
+                throw new IOException("e2fsck found problems in the new work seed (exit " + fsck.exitCode() + "): " + fsck.tail(5, " | "));
             }
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             FileTrees.deleteRecursively(scratch);   // free the space before the seed becomes visible
@@ -204,8 +205,8 @@ public final class WorkSeeds {
         Path dump = Files.createDirectory(scratch.resolve("dump"));
         String normalized = homeDir.replaceAll("/+", "/").replaceAll("/$", "");
         String base = normalized.substring(normalized.lastIndexOf('/') + 1);
-        Exec.Result r = Exec.run(List.of("debugfs", "-R", "rdump \"" + normalized + "\" \"" + dump + "\"",
-                rootfs.toString()), TOOL_TIMEOUT);
+        HostCommand.Result r = HostCommand.of(List.of("debugfs", "-R", "rdump \"" + normalized + "\" \"" + dump + "\"",
+                rootfs.toString()), TOOL_TIMEOUT).runUnchecked();
         // Not root: rdump cannot give the dump the image's owners and says so for every inode.
         // Harmless, since fixOwnership sets every inode's owner in the seed anyway.
         List<String> errors = debugfsErrors(r).stream()
@@ -220,7 +221,7 @@ public final class WorkSeeds {
         }
         if (r.exitCode() != 0 || !errors.isEmpty()) {
             throw new IOException("debugfs could not copy " + normalized + " out of " + rootfs + " (exit " + r.exitCode()
-                    + "): " + (errors.isEmpty() ? r.tail() : errors.getFirst()));
+                    + "): " + (errors.isEmpty() ? r.tail(5, " | ") : errors.getFirst()));
         }
         if (!Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(normalized + " in " + rootfs + " is not a directory");
@@ -229,7 +230,7 @@ public final class WorkSeeds {
     }
 
     /** debugfs exits 0 even when a command fails; every stderr line but its banner is an error. */
-    private static List<String> debugfsErrors(Exec.Result r) {
+    private static List<String> debugfsErrors(HostCommand.Result r) {
         return r.stderr().lines().filter(l -> !l.isBlank() && !l.startsWith("debugfs ")).toList();
     }
 
@@ -288,11 +289,11 @@ public final class WorkSeeds {
         lines.add("sif \"/.ssh/authorized_keys\" mode 0100600");
         Path cmds = scratch.resolve("debugfs.cmds");
         Files.write(cmds, lines, StandardCharsets.UTF_8);
-        Exec.Result r = Exec.run(List.of("debugfs", "-w", "-f", cmds.toString(), image.toString()), TOOL_TIMEOUT);
+        HostCommand.Result r = HostCommand.of(List.of("debugfs", "-w", "-f", cmds.toString(), image.toString()), TOOL_TIMEOUT).runUnchecked();
         List<String> errors = debugfsErrors(r);
         if (r.exitCode() != 0 || !errors.isEmpty()) {
             throw new IOException("debugfs could not set ownership in the work seed (exit " + r.exitCode() + "): "
-                    + (errors.isEmpty() ? r.tail() : errors.getFirst()));
+                    + (errors.isEmpty() ? r.tail(5, " | ") : errors.getFirst()));
         }
     }
 
