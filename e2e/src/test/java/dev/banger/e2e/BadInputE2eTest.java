@@ -26,4 +26,20 @@ class BadInputE2eTest extends BootingE2eTest {
         refused("is not running", "vm", "exec", "taken", "--", "true");
         Banger.ok("vm", "rm", "taken");
     }
+
+    @Test
+    void badImageAndKernelInputIsRefusedClearly() throws Exception {
+        refused("is not in any catalog", "kernel", "pull", "no-such-kernel");
+        refused("kernel name may only contain", "kernel", "pull", "bad/name");
+        refused("give exactly one of --deb or --from", "kernel", "import", "k");
+        refused("no such directory", "kernel", "import", "k", "--from", "/nonexistent-dir");
+        refused("catalog /nonexistent-catalog.json: no such file", "kernel", "ls", "--available", "--catalog", "/nonexistent-catalog.json");
+        refused("not an ext4 filesystem image", "image", "register", "notext4", "--rootfs", "/etc/hostname");
+        refused("kernel not found: nokernel", "image", "register", "x", "--rootfs",
+                Banger.run("image", "show", "debian").json().path("rootfs_path").asText(), "--kernel-ref", "nokernel");
+        refused("invalid repository name 'UPPER/Case'", "image", "pull", "UPPER/Case:tag");
+        refused("image not found: 127.0.0.1:1/none/such:1", "image", "show", "127.0.0.1:1/none/such:1");
+        refused("no such file or directory", "image", "import", "x", "/nonexistent-rootfs.tar");
+        refused("no such vm: ghost", "vm", "ssh", "ghost");
+    }
 }

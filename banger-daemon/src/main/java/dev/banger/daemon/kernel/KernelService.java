@@ -168,7 +168,7 @@ public final class KernelService {
         try {
             return RemoteCatalog.load(source, http);
         } catch (IOException e) {
-            throw RpcException.invalid("kernel catalog " + source + ": " + e.getMessage());
+            throw RpcException.invalid(e.getMessage());   // already names the catalog
         } catch (IllegalArgumentException e) {
             throw RpcException.invalid(e.getMessage());
         }
