@@ -50,6 +50,23 @@ final class ImageCommand {
         }
     }
 
+    /** What register and import share: the kernel the image boots with, JSON output, and the call. */
+    static final class NewImageOptions {
+        @Option(names = "--kernel-ref", paramLabel = "KERNEL", description = "kernel to boot it with (default: the configured default kernel)")
+        String kernelRef;
+        @Option(names = "--json", description = "Print the image as JSON.")
+        boolean json;
+
+        int create(String method, String name, String pathField, Path path) throws Exception {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("name", name);
+            p.put(pathField, path.toString());
+            if (kernelRef != null) p.put("kernel_ref", kernelRef);
+            print(DaemonClient.callWithProgress(Main.PATHS, method, p), json);
+            return 0;
+        }
+    }
+
     @Command(name = "register", description = "Register an existing ext4 root filesystem file as an image (the file is copied).",
             mixinStandardHelpOptions = true)
     static final class Register implements Callable<Integer> {
@@ -57,21 +74,14 @@ final class ImageCommand {
         String name;
         @Option(names = "--rootfs", required = true, paramLabel = "FILE", description = "an ext4 image file")
         Path rootfs;
-        @Option(names = "--kernel-ref", paramLabel = "KERNEL", description = "kernel to boot it with (default: the configured default kernel)")
-        String kernelRef;
-        @Option(names = "--json", description = "Print the image as JSON.")
-        boolean json;
+        @picocli.CommandLine.Mixin
+        NewImageOptions options = new NewImageOptions();
 
         @Override
         public Integer call() throws Exception {
             Path file = rootfs.toAbsolutePath().normalize();
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such file: " + rootfs);
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("name", name);
-            p.put("rootfs", file.toString());
-            if (kernelRef != null) p.put("kernel_ref", kernelRef);
-            print(DaemonClient.callWithProgress(Main.PATHS, "image.register", p), json);
-            return 0;
+            return options.create("image.register", name, "rootfs", file);
         }
     }
 
@@ -82,21 +92,14 @@ final class ImageCommand {
         String name;
         @Parameters(paramLabel = "SOURCE", index = "1")
         Path source;
-        @Option(names = "--kernel-ref", paramLabel = "KERNEL", description = "kernel to boot it with (default: the configured default kernel)")
-        String kernelRef;
-        @Option(names = "--json", description = "Print the image as JSON.")
-        boolean json;
+        @picocli.CommandLine.Mixin
+        NewImageOptions options = new NewImageOptions();
 
         @Override
         public Integer call() throws Exception {
             Path src = source.toAbsolutePath().normalize();
             if (!Files.exists(src)) throw new IllegalArgumentException("no such file or directory: " + source);
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("name", name);
-            p.put("source", src.toString());
-            if (kernelRef != null) p.put("kernel_ref", kernelRef);
-            print(DaemonClient.callWithProgress(Main.PATHS, "image.import", p), json);
-            return 0;
+            return options.create("image.import", name, "source", src);
         }
     }
 

@@ -11,6 +11,7 @@ import dev.banger.daemon.image.oci.OciLayoutFixture;
 import dev.banger.daemon.image.oci.PulledImage;
 import dev.banger.daemon.image.oci.RegistryClient;
 import dev.banger.daemon.image.oci.TestRegistry;
+import dev.banger.daemon.fs.PosixModes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -245,7 +246,7 @@ final class OciBench {
                         if (used + a.size() > budget) continue;
                         TarArchiveEntry e = new TarArchiveEntry(n);
                         e.setSize(a.size());
-                        e.setMode(mode(a));
+                        e.setMode(PosixModes.mode(a.permissions()));
                         e.setModTime(a.lastModifiedTime().toMillis());
                         tar.putArchiveEntry(e);
                         long copied;
@@ -301,7 +302,7 @@ final class OciBench {
     private static int dir(TarArchiveOutputStream tar, Path p) throws IOException {
         PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         TarArchiveEntry e = new TarArchiveEntry(name(p) + "/");
-        e.setMode(040000 | mode(a));
+        e.setMode(040000 | PosixModes.mode(a.permissions()));
         e.setModTime(a.lastModifiedTime().toMillis());
         tar.putArchiveEntry(e);
         tar.closeArchiveEntry();
@@ -330,24 +331,6 @@ final class OciBench {
     /** Relative tar name of an absolute path. */
     private static String name(Path p) {
         return p.toString().substring(1);
-    }
-
-    private static int mode(PosixFileAttributes a) {
-        int m = 0;
-        for (PosixFilePermission perm : a.permissions()) {
-            m |= switch (perm) {
-                case OWNER_READ -> 0400;
-                case OWNER_WRITE -> 0200;
-                case OWNER_EXECUTE -> 0100;
-                case GROUP_READ -> 040;
-                case GROUP_WRITE -> 020;
-                case GROUP_EXECUTE -> 010;
-                case OTHERS_READ -> 04;
-                case OTHERS_WRITE -> 02;
-                case OTHERS_EXECUTE -> 01;
-            };
-        }
-        return m;
     }
 
     // ---- helpers ------------------------------------------------------------------------------

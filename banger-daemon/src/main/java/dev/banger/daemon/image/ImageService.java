@@ -2,35 +2,34 @@ package dev.banger.daemon.image;
 
 import dev.banger.core.ProgressSink;
 import dev.banger.core.model.ImageRecord;
+import dev.banger.core.model.ImageRunConfig;
 import dev.banger.core.model.Names;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.DaemonConfig;
 import dev.banger.daemon.fs.FileTrees;
+import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
-import dev.banger.daemon.image.build.Ext4Result;
 import dev.banger.daemon.image.build.LayersToExt4;
+import dev.banger.daemon.image.build.TarToExt4;
 import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import dev.banger.daemon.image.catalog.ImageCatalog;
 import dev.banger.daemon.image.catalog.ImageCatalogEntry;
-import dev.banger.daemon.image.build.TarToExt4;
 import dev.banger.daemon.image.oci.ImageReference;
 import dev.banger.daemon.image.oci.PulledImage;
 import dev.banger.daemon.image.oci.RegistryClient;
-import dev.banger.core.model.ImageRunConfig;
-import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpClient;
-import java.time.Duration;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -119,23 +118,9 @@ public final class ImageService implements Images {
     private ImageRecord buildDebianLocked(String name, String suite, ProgressSink progress) throws Exception {
         if (!suite.matches("[a-z][a-z0-9-]{1,30}")) throw RpcException.invalid("invalid suite: " + suite);
         kernels.ensure(config.defaultKernel(), progress);
-        String id = Names.newId();
-        Path staging = imagesDir.resolve(".build-" + id);
-        Path finalDir = imagesDir.resolve(id);
-        Files.createDirectories(staging);
-        try {
-            Path rootfs = staging.resolve("rootfs.ext4");
-            Ext4Result result = debianBuilder.build(suite, DebianRootfsBuilder.DEFAULT_PACKAGES,
-                    URI.create(config.debianMirror()), rootfs, progress);
-            // The base is shared by every VM's overlay: make it read-only so nothing writes through.
-            Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
-            ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(),
-                    config.defaultKernel(), "debian:" + suite, result.sizeBytes(), Instant.now(), null);
-            publish(staging, finalDir, image);
-            return image;
-        } finally {
-            FileTrees.deleteRecursively(staging);
-        }
+        return publishBuiltLocked(name, config.defaultKernel(), "debian:" + suite, null, progress,
+                target -> debianBuilder.build(suite, DebianRootfsBuilder.DEFAULT_PACKAGES, URI.create(config.debianMirror()),
+                        target, progress));
     }
 
     /** Rename + insert as one step: a reader sees either no image or a complete one. */
@@ -271,6 +256,7 @@ public final class ImageService implements Images {
         try {
             Path rootfs = staging.resolve("rootfs.ext4");
             writer.write(rootfs);
+            // The base is shared by every VM's overlay: read-only, so nothing writes through.
             Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
             ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel, source,
                     Files.size(rootfs), Instant.now(), runConfig);

@@ -6,6 +6,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import dev.banger.daemon.fetch.PipedBody;
+import dev.banger.daemon.fs.PosixModes;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -144,7 +145,7 @@ final class BundleExtractor {
         switch (kind) {
             case DIR -> {
                 Files.createDirectory(target);
-                Files.setPosixFilePermissions(target, permissions((e.getMode() & 0755) | 0700));
+                Files.setPosixFilePermissions(target, PosixModes.permissions((e.getMode() & 0755) | 0700));
             }
             case FILE -> {
                 if (e.getSize() < 0) {
@@ -155,7 +156,7 @@ final class BundleExtractor {
                         StandardOpenOption.WRITE, NOFOLLOW)) {
                     copy(name, content, out, path.equals(VMLINUX) ? vmlinuxSha : null);
                 }
-                Files.setPosixFilePermissions(target, permissions((e.getMode() & 0755) | 0600));
+                Files.setPosixFilePermissions(target, PosixModes.permissions((e.getMode() & 0755) | 0600));
             }
             case SYMLINK -> {
                 String linkTarget = e.getLinkName();
@@ -282,7 +283,7 @@ final class BundleExtractor {
                 throw new BundleEntryException(name, "parent '" + parent + "' is not a directory");
             }
             Files.createDirectory(p);
-            Files.setPosixFilePermissions(p, permissions(0755));
+            Files.setPosixFilePermissions(p, PosixModes.permissions(0755));
             created.put(parent, Kind.DIR);
         }
     }
@@ -345,20 +346,6 @@ final class BundleExtractor {
         } catch (InvalidPathException e) {
             throw new BundleEntryException(name, "name not representable on this host (" + e.getReason() + ")");
         }
-    }
-
-    static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-        for (int bit = 0; bit < order.length; bit++) {
-            if ((mode & (1 << bit)) != 0) {
-                set.add(order[bit]);
-            }
-        }
-        return set;
     }
 
     /** Lets the decompressor be closed without closing the caller's stream. */

@@ -94,7 +94,7 @@ public final class DebKernelImporter {
             List<String> loaded = new BaseInitramfsBuilder(busybox, toolTimeout).build(tree, scratch, staging.resolve("initrd.img"));
             progress.report(STAGE, "initramfs modules: " + String.join(" ", loaded));
 
-            depmod(root, version, progress);
+            ModuleTree.depmod(busybox, root, version, toolTimeout, progress);
             // Same filesystem as the staging dir, so a rename instead of a copy of ~100 MB of modules.
             Files.move(moduleSrc, staging.resolve("modules"), StandardCopyOption.ATOMIC_MOVE);
             FileTrees.deleteRecursively(scratch);
@@ -153,15 +153,6 @@ public final class DebKernelImporter {
                 throw new IOException("unexpected kernel version string: " + version);
             }
             return v;
-        }
-    }
-
-    /** The .deb ships no modules.dep; write one so the guest can modprobe later. Not needed to boot. */
-    private void depmod(Path root, String version, ProgressSink progress) throws InterruptedException {
-        try {
-            HostCommand.of(List.of(busybox.toString(), "depmod", "-b", root.toString(), version), toolTimeout).run();
-        } catch (IOException e) {
-            progress.report(STAGE, "depmod skipped: " + e.getMessage());
         }
     }
 

@@ -5,6 +5,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
+import dev.banger.daemon.fs.PosixModes;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -76,7 +77,7 @@ public final class KernelBundles {
                 tar.closeArchiveEntry();
             } else if (Files.isDirectory(p, NOFOLLOW)) {
                 TarArchiveEntry e = new TarArchiveEntry(name + "/", TarConstants.LF_DIR);
-                e.setMode(040000 | mode(p));
+                e.setMode(040000 | PosixModes.mode(Files.getPosixFilePermissions(p, NOFOLLOW)));
                 tar.putArchiveEntry(e);
                 tar.closeArchiveEntry();
             } else if (Files.isRegularFile(p, NOFOLLOW)) {
@@ -89,7 +90,7 @@ public final class KernelBundles {
     private static void file(TarArchiveOutputStream tar, Path p, String name) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
         e.setSize(Files.size(p));
-        e.setMode(0100000 | mode(p));
+        e.setMode(0100000 | PosixModes.mode(Files.getPosixFilePermissions(p, NOFOLLOW)));
         e.setModTime(Files.getLastModifiedTime(p, NOFOLLOW));
         tar.putArchiveEntry(e);
         try (InputStream in = Files.newInputStream(p, NOFOLLOW)) {
@@ -114,25 +115,6 @@ public final class KernelBundles {
             }
         }
         return true;
-    }
-
-    private static int mode(Path p) throws IOException {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, NOFOLLOW);
-        int m = 0;
-        for (PosixFilePermission perm : perms) {
-            m |= switch (perm) {
-                case OWNER_READ -> 0400;
-                case OWNER_WRITE -> 0200;
-                case OWNER_EXECUTE -> 0100;
-                case GROUP_READ -> 040;
-                case GROUP_WRITE -> 020;
-                case GROUP_EXECUTE -> 010;
-                case OTHERS_READ -> 04;
-                case OTHERS_WRITE -> 02;
-                case OTHERS_EXECUTE -> 01;
-            };
-        }
-        return m;
     }
 
     private static final class NonClosing extends FilterOutputStream {

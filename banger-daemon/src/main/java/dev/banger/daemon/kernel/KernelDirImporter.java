@@ -108,7 +108,7 @@ public final class KernelDirImporter {
                     out.report(STAGE, "skipped " + skipped + " symlink(s) leaving the modules tree or special file(s)");
                 }
                 if (!Files.exists(modCopy.resolve("modules.dep"))) {
-                    depmod(modRoot, modVersion, out);
+                    ModuleTree.depmod(busybox, modRoot, modVersion, toolTimeout, out);
                 }
                 Files.move(modCopy, staging.resolve("modules"), StandardCopyOption.ATOMIC_MOVE);
 
@@ -428,15 +428,6 @@ public final class KernelDirImporter {
             return link.toRealPath().startsWith(root);
         } catch (IOException dangling) {
             return false;
-        }
-    }
-
-    /** Writes modules.dep when the staged tree has none, so the guest can modprobe later. Not needed to boot. */
-    private void depmod(Path root, String version, ProgressSink out) throws InterruptedException {
-        try {
-            HostCommand.of(List.of(busybox.toString(), "depmod", "-b", root.toString(), version), toolTimeout).run();
-        } catch (IOException e) {
-            out.report(STAGE, "depmod skipped: " + e.getMessage());
         }
     }
 

@@ -19,6 +19,19 @@ import java.util.stream.Stream;
 
 /** A kernel's lib/modules/<version> tree: finds modules by name and yields them as plain .ko files. */
 final class ModuleTree {
+    /**
+     * Writes lib/modules/VERSION/modules.dep under root with busybox depmod, so the guest can
+     * modprobe later. Not needed to boot, so a failure is reported as progress, not thrown.
+     */
+    static void depmod(Path busybox, Path root, String version, Duration timeout, dev.banger.core.ProgressSink progress)
+            throws InterruptedException {
+        try {
+            HostCommand.of(List.of(busybox.toString(), "depmod", "-b", root.toString(), version), timeout).run();
+        } catch (IOException e) {
+            progress.report("import_kernel", "depmod skipped: " + e.getMessage());
+        }
+    }
+
     private final Map<String, Path> byName = new HashMap<>();
     private final Set<String> builtin = new HashSet<>();
     private final Duration toolTimeout;

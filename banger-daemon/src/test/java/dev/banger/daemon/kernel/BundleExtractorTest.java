@@ -191,7 +191,7 @@ class BundleExtractorTest {
         Files.createSymbolicLink(kernel.resolve("modules/build"), Path.of("/usr/src/linux-headers"));
         Files.createSymbolicLink(kernel.resolve("modules/up"), Path.of("../../outside"));
         Files.createSymbolicLink(kernel.resolve("modules/virtio-link.ko"), Path.of("kernel/drivers/virtio.ko"));
-        Files.setPosixFilePermissions(kernel.resolve("initrd.img"), BundleExtractor.permissions(0755));
+        Files.setPosixFilePermissions(kernel.resolve("initrd.img"), dev.banger.daemon.fs.PosixModes.permissions(0755));
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         KernelBundles.write(kernel, out);

@@ -1,6 +1,7 @@
 package dev.banger.daemon.image.build;
 
 import dev.banger.daemon.fs.FileTrees;
+import dev.banger.daemon.fs.PosixModes;
 import dev.banger.core.ProgressSink;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -491,20 +492,7 @@ final class ScratchExtractor {
     }
 
     static void setScratchMode(Path p, int mode) throws IOException {
-        Files.setPosixFilePermissions(p, permissions(mode));
+        Files.setPosixFilePermissions(p, PosixModes.permissions(mode));
     }
 
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-        for (int bit = 0; bit < order.length; bit++) {
-            if ((mode & (1 << bit)) != 0) {
-                set.add(order[bit]);
-            }
-        }
-        return set;
-    }
 }
