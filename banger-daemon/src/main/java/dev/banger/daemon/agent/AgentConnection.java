@@ -59,7 +59,13 @@ public final class AgentConnection implements AutoCloseable {
         while (true) {
             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
-                ch.connect(UnixDomainSocketAddress.of(unixSocket));
+                // Non-blocking: a blocking connect to a listener whose backlog is full (QEMU's chardev
+                // queues one client while it serves another) waits with no bound, past any deadline.
+                ch.configureBlocking(false);
+                if (!ch.connect(UnixDomainSocketAddress.of(unixSocket)) && !ch.finishConnect()) {
+                    throw new IOException("connect in progress");
+                }
+                ch.configureBlocking(true);
                 return over(ch);
             } catch (IOException e) {
                 ch.close();

@@ -165,4 +165,40 @@ class AgentConnectionTest {
         assertThat(agent.process().waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(agent.process().exitValue()).isZero();
     }
+
+    /**
+     * QEMU's agent chardev serves one client and queues the next; once its listen backlog is full a
+     * blocking connect waited with no bound, so a boot could sit in wait_vsock_agent past its timeout.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void connectingToAListenerWithAFullBacklogGivesUpAtTheDeadline() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("agent-backlog");
+        java.nio.file.Path sock = dir.resolve("agent.sock");
+        List<java.nio.channels.SocketChannel> queued = new java.util.ArrayList<>();
+        try (java.nio.channels.ServerSocketChannel server =
+                     java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(sock), 1);
+            // Fill the backlog without ever accepting, as a busy QEMU chardev would.
+            while (queued.size() < 64) {
+                java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+                c.configureBlocking(false);
+                try {
+                    c.connect(java.net.UnixDomainSocketAddress.of(sock));
+                    queued.add(c);
+                } catch (java.io.IOException full) {
+                    c.close();
+                    break;
+                }
+            }
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> AgentConnection.connect(sock, Duration.ofMillis(500)))
+                    .hasMessageContaining("did not accept within");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000);
+        } finally {
+            for (java.nio.channels.SocketChannel c : queued) c.close();
+            java.nio.file.Files.deleteIfExists(sock);
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
 }
