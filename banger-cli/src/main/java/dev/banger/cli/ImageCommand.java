@@ -136,15 +136,26 @@ final class ImageCommand {
     static final class Ls implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
+        @Option(names = "--available", description = "List the configured image catalogs' bundles with their pulled/available state.")
+        boolean available;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode images = DaemonClient.call(Main.PATHS, "image.list", Map.of());
+            JsonNode images = DaemonClient.call(Main.PATHS, available ? "image.catalog" : "image.list", Map.of());
             if (json) {
                 Output.json(System.out, images);
                 return 0;
             }
             List<List<String>> rows = new ArrayList<>();
+            if (available) {
+                for (JsonNode i : images) {
+                    rows.add(List.of(i.path("name").asText(), i.path("kernel_ref").asText(), i.path("format").asText(),
+                            Sizes.human(i.path("size_bytes").asLong()), i.path("pulled").asBoolean() ? "pulled" : "available",
+                            i.path("description").asText()));
+                }
+                Output.table(System.out, List.of("NAME", "KERNEL", "FORMAT", "SIZE", "STATE", "DESCRIPTION"), rows);
+                return 0;
+            }
             for (JsonNode i : images) {
                 rows.add(List.of(i.path("name").asText(), i.path("id").asText(), i.path("kernel_ref").asText(),
                         Sizes.human(i.path("size_bytes").asLong()), i.path("source").asText()));
@@ -153,6 +164,7 @@ final class ImageCommand {
             return 0;
         }
     }
+
 
     @Command(name = "show", description = "Show one image (JSON, including the root ext4 path).", mixinStandardHelpOptions = true)
     static final class Show implements Callable<Integer> {

@@ -53,6 +53,7 @@ public final class ImageMethods {
             return vms.whileStopped(Params.requireText(p, "vm"), vm -> images.promote(vm, name, ctx));
         });
         m.put("image.list", (p, ctx) -> images.list());
+        m.put("image.catalog", (p, ctx) -> images.available());
         m.put("image.show", (p, ctx) -> images.show(Params.requireText(p, "image")));
         m.put("image.rm", (p, ctx) -> images.remove(Params.requireText(p, "image")));
     }

@@ -281,6 +281,15 @@ public final class ImageService implements Images {
         }
     }
 
+    /** A catalog image and whether it is already pulled ({@code image ls --available}). */
+    public record AvailableImage(String name, String kernelRef, String format, long sizeBytes, String description,
+                                 String rootfsUrl, boolean pulled) { }
+
+    public List<AvailableImage> available() throws InterruptedException {
+        return imageCatalog().entries().stream().map(e -> new AvailableImage(e.name(), e.kernelRef(), e.format(),
+                e.sizeBytes(), e.description(), e.rootfsUrl(), find(e.name()).isPresent())).toList();
+    }
+
     /** Under the name's lock: a peer's published image for an auto-pull to use, or a conflict for an explicit pull. */
     private Optional<ImageRecord> alreadyPulled(String name, boolean reuseExisting) {
         Optional<ImageRecord> found = find(name);

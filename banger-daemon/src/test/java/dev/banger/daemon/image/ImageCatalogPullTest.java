@@ -43,6 +43,7 @@ class ImageCatalogPullTest {
                           "rootfs_url": "%s", "rootfs_sha256": "%s", "size_bytes": %d, "description": "test"}]}"""
                         .formatted(url, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bundle)), bundle.length));
                 try (PullHarness h = PullHarness.start(DockerCredentials.empty(), "image_catalogs = [\"" + catalog + "\"]\n")) {
+                    assertThat(h.images.available()).extracting(a -> a.name() + "=" + a.pulled()).containsExactly("tiny=false");
                     List<Future<ImageRecord>> results = new ArrayList<>();
                     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                         for (int i = 0; i < 4; i++) results.add(pool.submit(() -> h.images.resolve("tiny", ProgressSink.NONE)));
@@ -53,6 +54,7 @@ class ImageCatalogPullTest {
                     assertThat(image.source()).isEqualTo("catalog:" + url);
                     assertThat(image.kernelRef()).isEqualTo("debian-cloud");
                     assertThat(h.imageDirEntries()).containsExactly(id);
+                    assertThat(h.images.available()).extracting(a -> a.name() + "=" + a.pulled()).containsExactly("tiny=true");
                     Process cat = new ProcessBuilder("debugfs", "-R", "cat /etc/hello", image.rootfsPath())
                             .redirectError(ProcessBuilder.Redirect.DISCARD).start();
                     assertThat(new String(cat.getInputStream().readAllBytes())).isEqualTo("from the catalog\n");
