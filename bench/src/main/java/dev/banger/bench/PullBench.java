@@ -3,6 +3,7 @@ package dev.banger.bench;
 import com.sun.net.httpserver.HttpServer;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
+import dev.banger.daemon.fs.Sha256;
 import dev.banger.daemon.kernel.CatalogEntry;
 import dev.banger.daemon.kernel.KernelBundles;
 import dev.banger.daemon.kernel.KernelCatalog;
@@ -14,9 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -38,13 +37,7 @@ final class PullBench {
             KernelBundles.write(kernelDir, out);
         }
         long size = Files.size(bundle);
-        String sha;
-        try (InputStream in = Files.newInputStream(bundle)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            sha = HexFormat.of().formatHex(md.digest());
-        }
+        String sha = Sha256.of(bundle);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/bundle.tar.zst", ex -> {

@@ -9,8 +9,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +45,7 @@ class KernelPullE2eTest extends BootingE2eTest {
                       "kernel_version": "%s", "tarball_url": "http://127.0.0.1:%d/bundles/pulled.tar.zst",
                       "tarball_sha256": "%s", "size_bytes": %d, "description": "the shared kernel, as a bundle"}]}"""
                     .formatted(version, server.getAddress().getPort(),
-                            HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), bytes.length));
+                            dev.banger.daemon.fs.Sha256.of(bytes), bytes.length));
 
             JsonNode before = Banger.run("kernel", "ls", "--available", "--catalog", catalog.toString(), "--json").json();
             assertThat(before.get(0).path("pulled").asBoolean()).isFalse();

@@ -1,5 +1,6 @@
 package dev.banger.daemon.fetch;
 
+import dev.banger.daemon.fs.Sha256;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
 
@@ -16,9 +17,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -95,7 +94,7 @@ public final class VerifiedDownload {
         } catch (IOException e) {
             throw new IOException("GET " + url + ": " + describe(e), e);
         }
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.newDigest();
         IdleWatchdog watchdog = new IdleWatchdog(idleTimeout, threadPrefix + "-watchdog");
         PipedBody.Listener limit = total -> {
             watchdog.touch();
@@ -133,7 +132,7 @@ public final class VerifiedDownload {
             if (size > 0 && count != size) {
                 throw new IOException("size mismatch for " + url + ": expected " + size + " bytes, got " + count);
             }
-            String got = HexFormat.of().formatHex(sha.digest());
+            String got = Sha256.hex(sha);
             if (!got.equals(expected.sha256())) {
                 throw new IOException("sha256 mismatch for " + url + ": expected " + expected.sha256() + ", got " + got);
             }
@@ -187,13 +186,6 @@ public final class VerifiedDownload {
         return false;
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("JDK without SHA-256", e);
-        }
-    }
 
     private static String mib(long bytes) {
         return String.format("%.1f", bytes / 1048576.0);

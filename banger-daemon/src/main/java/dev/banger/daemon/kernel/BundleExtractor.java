@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.Sha256;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -66,11 +67,7 @@ final class BundleExtractor {
         this.root = root;
         this.maxBytes = maxBytes;
         this.maxEntries = maxEntries;
-        try {
-            this.vmlinuxSha = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("JDK without SHA-256", e);
-        }
+        this.vmlinuxSha = Sha256.newDigest();
     }
 
     /** Decompresses and extracts into stagingDir, which must exist and be empty. Does not close the stream. */
@@ -100,7 +97,7 @@ final class BundleExtractor {
              InputStream tarBytes = new PipedBody(zstd, null, total -> { }, "bundle-zstd").start()) {
             BundleExtractor x = new BundleExtractor(stagingDir, maxBytes, maxEntries);
             x.run(tarBytes);
-            return java.util.HexFormat.of().formatHex(x.vmlinuxSha.digest());
+            return Sha256.hex(x.vmlinuxSha);
         }
     }
 

@@ -1,20 +1,17 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.Sha256;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.host.HostCommand;
 import dev.banger.core.ProgressSink;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -102,7 +99,7 @@ public final class DebKernelImporter {
             String source = isPath(packageOrFile)
                     ? "file:" + deb
                     : "apt:" + control.pkg() + "=" + control.version();
-            KernelEntry staged = new KernelEntry(name, "debian", unameArch(control.arch()), version, sha256(vmlinux),
+            KernelEntry staged = new KernelEntry(name, "debian", unameArch(control.arch()), version, Sha256.of(vmlinux),
                     source, Instant.now(), staging);
             Manifest.write(staged);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -164,16 +161,4 @@ public final class DebKernelImporter {
         };
     }
 
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("JDK without SHA-256", e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -130,7 +131,7 @@ public final class KernelDirImporter {
             FileTrees.deleteRecursively(scratch);
 
             KernelEntry entry = new KernelEntry(name, staged.distro(), staged.arch(), staged.version(),
-                    DebKernelImporter.sha256(vmlinux), "dir:" + src, Instant.now(), staging);
+                    Sha256.of(vmlinux), "dir:" + src, Instant.now(), staging);
             Manifest.write(entry);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             out.report(STAGE, "imported " + name + " (" + staged.version() + ")");

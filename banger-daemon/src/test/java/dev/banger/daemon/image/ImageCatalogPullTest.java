@@ -12,9 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +39,7 @@ class ImageCatalogPullTest {
                 Files.writeString(catalog, """
                         {"version": 1, "images": [{"name": "tiny", "kernel_ref": "debian-cloud", "format": "tar.zst",
                           "rootfs_url": "%s", "rootfs_sha256": "%s", "size_bytes": %d, "description": "test"}]}"""
-                        .formatted(url, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bundle)), bundle.length));
+                        .formatted(url, dev.banger.daemon.fs.Sha256.of(bundle), bundle.length));
                 try (PullHarness h = PullHarness.start(DockerCredentials.empty(), "image_catalogs = [\"" + catalog + "\"]\n")) {
                     assertThat(h.images.available()).extracting(a -> a.name() + "=" + a.pulled()).containsExactly("tiny=false");
                     List<Future<ImageRecord>> results = new ArrayList<>();

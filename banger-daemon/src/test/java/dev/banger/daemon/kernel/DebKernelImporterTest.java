@@ -67,7 +67,7 @@ class DebKernelImporterTest {
         assertThat(k.arch()).isEqualTo("x86_64");
         assertThat(k.kernelVersion()).matches("6\\.1\\.0-\\d+-cloud-amd64");
         assertThat(k.source()).startsWith("apt:linux-image-6.1.0-").contains("-cloud-amd64=");
-        assertThat(k.sha256()).isEqualTo(DebKernelImporter.sha256(k.vmlinux()));
+        assertThat(k.sha256()).isEqualTo(dev.banger.daemon.fs.Sha256.of(k.vmlinux()));
         assertThat(VmlinuxExtractor.hasElfHeader(k.vmlinux())).isTrue();
         assertThat(k.modulesDir().resolve("kernel/drivers/virtio/virtio_ring.ko")).isRegularFile();
         assertThat(k.modulesDir().resolve("modules.dep")).isRegularFile();

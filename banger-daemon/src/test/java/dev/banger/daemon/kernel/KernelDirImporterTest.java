@@ -70,7 +70,7 @@ class KernelDirImporterTest {
         assertThat(k.arch()).isEqualTo("x86_64");
         assertThat(k.kernelVersion()).isEqualTo("6.1.0-56-cloud-amd64");
         assertThat(k.source()).isEqualTo("dir:" + staged.toAbsolutePath());
-        assertThat(k.sha256()).isEqualTo(shared.sha256()).isEqualTo(DebKernelImporter.sha256(k.vmlinux()));
+        assertThat(k.sha256()).isEqualTo(shared.sha256()).isEqualTo(dev.banger.daemon.fs.Sha256.of(k.vmlinux()));
         assertThat(k.dir()).isEqualTo(kernels.resolve("meta"));
         assertThat(k.modulesDir().resolve("kernel/drivers/virtio/virtio_ring.ko")).isRegularFile();
         assertBangerInitramfs(k);
@@ -126,7 +126,7 @@ class KernelDirImporterTest {
 
         assertThat(VmlinuxExtractor.hasElfHeader(k.vmlinux())).isTrue();
         assertThat(Files.mismatch(k.vmlinux(), shared.vmlinux())).isEqualTo(-1L);
-        assertThat(k.sha256()).isEqualTo(DebKernelImporter.sha256(k.vmlinux())).isEqualTo(shared.sha256());
+        assertThat(k.sha256()).isEqualTo(dev.banger.daemon.fs.Sha256.of(k.vmlinux())).isEqualTo(shared.sha256());
         assertThat(k.kernelVersion()).isEqualTo(ver);
         // No modules and no initrd: still a catalog entry, but without initrd.img, and the user is told.
         assertThat(k.initrd()).doesNotExist();
@@ -379,7 +379,7 @@ class KernelDirImporterTest {
                 } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     out.put(rel, "dir");
                 } else {
-                    out.put(rel, DebKernelImporter.sha256(p) + " " + Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS));
+                    out.put(rel, dev.banger.daemon.fs.Sha256.of(p) + " " + Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.oci;
 
+import dev.banger.daemon.fs.Sha256;
 import dev.banger.core.ProgressSink;
 
 import java.io.IOException;
@@ -11,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -60,7 +59,7 @@ public final class BlobCache {
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), ".tmp-" + hex.substring(0, 12) + "-", ".partial");
         try {
-            MessageDigest sha = sha256();
+            MessageDigest sha = Sha256.newDigest();
             long total = 0;
             long lastReport = System.nanoTime();
             try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -77,7 +76,7 @@ public final class BlobCache {
                     }
                 }
             }
-            String got = HexFormat.of().formatHex(sha.digest());
+            String got = Sha256.hex(sha);
             if (!got.equals(hex)) throw new IOException("digest mismatch for " + digest + ": got sha256:" + got);
             if (!Files.exists(target)) { // else a peer stored it first: keep theirs (identical by construction)
                 try {
@@ -119,15 +118,7 @@ public final class BlobCache {
         return m.group(1);
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static String sha256(byte[] bytes) {
-        return "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
+        return "sha256:" + Sha256.of(bytes);
     }
 }

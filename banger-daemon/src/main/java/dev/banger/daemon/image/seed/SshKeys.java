@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.seed;
 
+import dev.banger.daemon.fs.Sha256;
 import dev.banger.daemon.host.HostCommand;
 
 import java.io.IOException;
@@ -14,11 +15,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,12 +129,7 @@ public final class SshKeys {
     }
 
     static String fingerprintOf(List<String> keys) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(authorizedKeysContent(keys).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
-        }
+        return Sha256.of(authorizedKeysContent(keys).getBytes(StandardCharsets.UTF_8));
     }
 
     private List<Path> userPublicKeyFiles() throws IOException {
