@@ -8,6 +8,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import dev.banger.daemon.fetch.PipedBody;
 import dev.banger.daemon.fs.PosixModes;
+import dev.banger.daemon.fs.RelativePaths;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -260,14 +261,7 @@ final class BundleExtractor {
 
     /** Creates parents the tar did not list and refuses to go through anything but directories we made. */
     private void ensureParents(String name, String path) throws IOException {
-        String[] parts = path.split("/");
-        StringBuilder prefix = new StringBuilder();
-        for (int i = 0; i < parts.length - 1; i++) {
-            if (!prefix.isEmpty()) {
-                prefix.append('/');
-            }
-            prefix.append(parts[i]);
-            String parent = prefix.toString();
+        for (String parent : RelativePaths.parents(path)) {
             Kind k = created.get(parent);
             Path p = resolve(name, parent);
             if (k == Kind.SYMLINK || Files.isSymbolicLink(p)) {

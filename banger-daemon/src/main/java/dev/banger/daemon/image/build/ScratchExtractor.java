@@ -2,6 +2,7 @@ package dev.banger.daemon.image.build;
 
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.fs.PosixModes;
+import dev.banger.daemon.fs.RelativePaths;
 import dev.banger.core.ProgressSink;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -246,16 +247,8 @@ final class ScratchExtractor {
 
     /** True if every component of dir is a real directory; refuses to look through a symlink. */
     private boolean isRealDirectory(String name, String dir) throws IOException {
-        if (dir.isEmpty()) {
-            return true;
-        }
-        StringBuilder prefix = new StringBuilder();
-        for (String part : dir.split("/")) {
-            if (!prefix.isEmpty()) {
-                prefix.append('/');
-            }
-            prefix.append(part);
-            Path p = resolve(name, prefix.toString());
+        for (String prefix : RelativePaths.prefixes(dir)) {
+            Path p = resolve(name, prefix);
             if (Files.isSymbolicLink(p)) {
                 throw new UnsafeEntryException(name, "path traverses the symlink '" + prefix + "'");
             }
@@ -387,14 +380,7 @@ final class ScratchExtractor {
 
     /** Creates parents the tar did not list, and refuses to go through anything but real directories. */
     private void ensureParents(String name, String path, TarArchiveEntry entry) throws IOException {
-        String[] parts = path.split("/");
-        StringBuilder prefix = new StringBuilder();
-        for (int i = 0; i < parts.length - 1; i++) {
-            if (!prefix.isEmpty()) {
-                prefix.append('/');
-            }
-            prefix.append(parts[i]);
-            String parent = prefix.toString();
+        for (String parent : RelativePaths.parents(path)) {
             Path p = resolve(name, parent);
             if (Files.isSymbolicLink(p)) {
                 throw new UnsafeEntryException(name, "path traverses the symlink '" + parent + "'");
