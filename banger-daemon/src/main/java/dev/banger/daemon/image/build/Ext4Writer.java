@@ -7,7 +7,6 @@ import dev.banger.daemon.host.HostCommand;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -61,7 +60,7 @@ final class Ext4Writer {
             progress.report(STAGE, "applying ownership: " + script.fixedInodes() + " inodes, "
                     + script.createdNodes() + " device nodes/fifos, " + script.xattrs() + " xattrs");
             if (!script.isEmpty()) {
-                runDebugfs(script.lines(), tmpImage, scratch);
+                DebugfsCommands.runScript("apply ownership, modes and special files", script.lines(), tmpImage, scratch);
             }
             check(tmpImage);
             FileTrees.deleteRecursively(scratch);   // free the space before the image becomes visible
@@ -80,21 +79,6 @@ final class Ext4Writer {
     private static void mkfs(Path tree, Path image, Ext4Sizing.Plan plan) throws IOException {
         run(HostCommand.of(List.of("mkfs.ext4", "-q", "-F", "-b", "4096", "-N", Long.toString(plan.inodes()),
                 "-d", tree.toString(), image.toString()), TOOL_TIMEOUT), true);
-    }
-
-    /** Runs debugfs -w over a command file in scratch and fails on the first error it reports. */
-    static void runDebugfs(List<String> lines, Path image, Path scratch) throws IOException {
-        Path cmdFile = scratch.resolve("debugfs.cmds");
-        Files.write(cmdFile, lines, StandardCharsets.UTF_8);
-        HostCommand.Result r = run(HostCommand.of(List.of("debugfs", "-w", "-f", cmdFile.toString(), image.toString()),
-                TOOL_TIMEOUT), false);
-        // debugfs exits 0 even when a command fails; any stderr line besides its banner is a failure.
-        String bad = r.stderr().lines()
-                .filter(l -> !l.isBlank() && !l.startsWith("debugfs "))
-                .findFirst().orElse(null);
-        if (r.exitCode() != 0 || bad != null) {
-            throw new IOException("debugfs failed (exit " + r.exitCode() + "): " + (bad != null ? bad : r.tail(5, " | ")));
-        }
     }
 
     // Read-only e2fsck costs ~25 ms on a 320 MiB Debian image (metadata only), so every image gets one.

@@ -47,7 +47,7 @@ final class RootfsFinisher {
             }
         }
         if (!cmds.isEmpty()) {
-            Ext4Writer.runDebugfs(cmds, image, scratch);
+            DebugfsCommands.runScript("finish the Debian root filesystem", cmds, image, scratch);
         }
         return fixes;
     }

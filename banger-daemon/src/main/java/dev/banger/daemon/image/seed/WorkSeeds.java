@@ -1,6 +1,7 @@
 package dev.banger.daemon.image.seed;
 
 import dev.banger.daemon.host.HostCommand;
+import dev.banger.daemon.image.build.DebugfsCommands;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
 
@@ -147,7 +148,7 @@ public final class WorkSeeds {
         Path tmp = null;
         Throwable primary = null;
         try {
-            requireDebugfsSafe(scratch.toString());
+            DebugfsCommands.requireEncodable(scratch.toString());
             Path tree = extractHome(rootfs, homeDir, scratch, progress);
             int rootMode = 040000 | modeBits(tree);
             addAuthorizedKeys(tree, authorized);
@@ -209,7 +210,7 @@ public final class WorkSeeds {
                 rootfs.toString()), TOOL_TIMEOUT).runUnchecked();
         // Not root: rdump cannot give the dump the image's owners and says so for every inode.
         // Harmless, since fixOwnership sets every inode's owner in the seed anyway.
-        List<String> errors = debugfsErrors(r).stream()
+        List<String> errors = DebugfsCommands.errors(r).stream()
                 .filter(l -> !l.contains("while changing ownership of"))
                 .toList();
         Path tree = dump.resolve(base);
@@ -229,10 +230,6 @@ public final class WorkSeeds {
         return tree;
     }
 
-    /** debugfs exits 0 even when a command fails; every stderr line but its banner is an error. */
-    private static List<String> debugfsErrors(HostCommand.Result r) {
-        return r.stderr().lines().filter(l -> !l.isBlank() && !l.startsWith("debugfs ")).toList();
-    }
 
     /**
      * Replaces whatever the skeleton had at .ssh/authorized_keys. A skeleton's .ssh may be a
@@ -260,8 +257,7 @@ public final class WorkSeeds {
      * daemon's user otherwise. Set uid/gid 0 on every inode explicitly so the seed is the same
      * either way, and pin the modes that sshd insists on.
      */
-    private static void fixOwnership(Path tree, int rootMode, Path image, Path scratch)
-            throws IOException, InterruptedException {
+    private static void fixOwnership(Path tree, int rootMode, Path image, Path scratch) throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add("sif \"/\" mode 0" + Integer.toOctalString(rootMode));
         Files.walkFileTree(tree, new SimpleFileVisitor<>() {
@@ -287,37 +283,17 @@ public final class WorkSeeds {
         });
         lines.add("sif \"/.ssh\" mode 040700");
         lines.add("sif \"/.ssh/authorized_keys\" mode 0100600");
-        Path cmds = scratch.resolve("debugfs.cmds");
-        Files.write(cmds, lines, StandardCharsets.UTF_8);
-        HostCommand.Result r = HostCommand.of(List.of("debugfs", "-w", "-f", cmds.toString(), image.toString()), TOOL_TIMEOUT).runUnchecked();
-        List<String> errors = debugfsErrors(r);
-        if (r.exitCode() != 0 || !errors.isEmpty()) {
-            throw new IOException("debugfs could not set ownership in the work seed (exit " + r.exitCode() + "): "
-                    + (errors.isEmpty() ? r.tail(5, " | ") : errors.getFirst()));
-        }
+        DebugfsCommands.runScript("set ownership in the work seed", lines, image, scratch);
     }
 
     private static String inImage(Path tree, Path p) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (Path part : tree.relativize(p)) {
             String name = part.toString();
-            requireDebugfsSafe(name);
+            DebugfsCommands.requireEncodable(name);
             sb.append('/').append(name);
         }
         return sb.toString();
-    }
-
-    /**
-     * Names go into double-quoted debugfs arguments; control characters end a command line and
-     * '"' / '\\' are refused outright (the same rule TarToExt4 applies when it builds images).
-     */
-    private static void requireDebugfsSafe(String name) throws IOException {
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '\uFFFD') {
-                throw new IOException("name cannot be passed to debugfs safely: " + name.replaceAll("\\p{Cntrl}", "?"));
-            }
-        }
     }
 
     private static int modeBits(Path dir) throws IOException {
