@@ -7,6 +7,7 @@ import dev.banger.core.model.Names;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.fs.Ext4Magic;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
@@ -98,21 +99,16 @@ public final class ImageService implements Images {
         if (!nameOrId.equals(config.defaultImage())) {
             throw RpcException.notFound("image not found: " + nameOrId + " (see banger image ls)");
         }
-        try (AutoCloseable ignored = imageLocks.acquire(nameOrId)) {
-            found = find(nameOrId);
-            if (found.isPresent()) return found.get();
+        return onceUnderLock(nameOrId, true, null, () -> {
             progress.report("auto_pull_image", "building default image " + nameOrId + " (debian "
                     + config.debianSuite() + ") — first run only");
             return buildDebianLocked(nameOrId, config.debianSuite(), progress);
-        }
+        });
     }
 
     public ImageRecord buildDebian(String name, String suite, ProgressSink progress) throws Exception {
         validateImageName(name);
-        try (AutoCloseable ignored = imageLocks.acquire(name)) {
-            if (find(name).isPresent()) throw RpcException.conflict("image already exists: " + name);
-            return buildDebianLocked(name, suite, progress);
-        }
+        return onceUnderLock(name, false, "image already exists: " + name, () -> buildDebianLocked(name, suite, progress));
     }
 
     private ImageRecord buildDebianLocked(String name, String suite, ProgressSink progress) throws Exception {
@@ -161,15 +157,13 @@ public final class ImageService implements Images {
      */
     private ImageRecord pullOci(ImageReference ref, ProgressSink progress, boolean reuseExisting) throws Exception {
         String name = ref.canonical();
-        try (AutoCloseable ignored = imageLocks.acquire(name)) {
-            Optional<ImageRecord> found = alreadyPulled(name, reuseExisting);
-            if (found.isPresent()) return found.get();
+        return onceUnderLock(name, reuseExisting, alreadyPulled(name), () -> {
             PulledImage pulled = registry.pull(ref, progress);
             List<LayersToExt4.Layer> layers = pulled.layers().stream()
                     .map(l -> new LayersToExt4.Layer(l.path(), l.mediaType(), l.digest())).toList();
             return publishBuiltLocked(name, config.defaultKernel(), "oci:" + name + "@" + pulled.manifestDigest(),
                     pulled.config(), progress, target -> layersToExt4.convert(layers, target, progress));
-        }
+        });
     }
 
     /**
@@ -198,7 +192,7 @@ public final class ImageService implements Images {
     public ImageRecord register(String name, Path rootfs, String kernelRef, ProgressSink progress) throws Exception {
         validateImageName(name);
         Path source = requireAbsoluteFile(rootfs, "--rootfs");
-        if (!isExt4(source)) throw RpcException.invalid("not an ext4 filesystem image: " + source);
+        if (!Ext4Magic.isExt4(source)) throw RpcException.invalid("not an ext4 filesystem image: " + source);
         return publishBuilt(name, kernelRef, "register:" + source, null, progress, target -> {
             progress.report("build_ext4", "copying " + source);
             HostCommand.of(List.of("cp", "--sparse=always", "--reflink=auto", source.toString(), target.toString()),
@@ -212,7 +206,7 @@ public final class ImageService implements Images {
         validateImageName(name);
         if (source == null || !source.isAbsolute()) throw RpcException.invalid("import source must be an absolute path: " + source);
         Path src = source.normalize();
-        if (Files.isRegularFile(src) && isExt4(src)) return register(name, src, kernelRef, progress);
+        if (Files.isRegularFile(src) && Ext4Magic.isExt4(src)) return register(name, src, kernelRef, progress);
         if (Files.isDirectory(src)) {
             return publishBuilt(name, kernelRef, "import:" + src, null, progress, target -> {
                 // tar of the tree as it is (numeric owners kept), streamed: no copy of the tree on disk.
@@ -238,13 +232,11 @@ public final class ImageService implements Images {
     /** Builds rootfs.ext4 in a staging dir under the image's name lock, then publishes image and record together. */
     private ImageRecord publishBuilt(String name, String kernelRef, String source, ImageRunConfig runConfig,
                                      ProgressSink progress, RootfsWriter writer) throws Exception {
-        try (AutoCloseable ignored = imageLocks.acquire(name)) {
-            if (find(name).isPresent()) throw RpcException.conflict("image already exists: " + name);
-            return publishBuiltLocked(name, kernelRef, source, runConfig, progress, writer);
-        }
+        return onceUnderLock(name, false, "image already exists: " + name,
+                () -> publishBuiltLocked(name, kernelRef, source, runConfig, progress, writer));
     }
 
-    /** The caller holds the name's lock and has checked the name is free. */
+    /** Runs inside {@link #onceUnderLock}: the caller holds the name's lock and the name is free. */
     private ImageRecord publishBuiltLocked(String name, String kernelRef, String source, ImageRunConfig runConfig,
                                            ProgressSink progress, RootfsWriter writer) throws Exception {
         String kernel = kernelRef == null || kernelRef.isBlank() ? config.defaultKernel() : kernelRef;
@@ -273,12 +265,9 @@ public final class ImageService implements Images {
      * name's lock and uses a peer's published image; an explicit pull of a present image is a conflict.
      */
     private ImageRecord pullBundle(ImageCatalogEntry entry, ProgressSink progress, boolean reuseExisting) throws Exception {
-        try (AutoCloseable ignored = imageLocks.acquire(entry.name())) {
-            Optional<ImageRecord> found = alreadyPulled(entry.name(), reuseExisting);
-            if (found.isPresent()) return found.get();
-            return publishBuiltLocked(entry.name(), entry.kernelRef(), "catalog:" + entry.rootfsUrl(), null, progress,
-                    target -> bundles.fetchRootfs(entry, target, progress));
-        }
+        return onceUnderLock(entry.name(), reuseExisting, alreadyPulled(entry.name()),
+                () -> publishBuiltLocked(entry.name(), entry.kernelRef(), "catalog:" + entry.rootfsUrl(), null, progress,
+                        target -> bundles.fetchRootfs(entry, target, progress)));
     }
 
     /** A catalog image and whether it is already pulled ({@code image ls --available}). */
@@ -290,13 +279,29 @@ public final class ImageService implements Images {
                 e.sizeBytes(), e.description(), e.rootfsUrl(), find(e.name()).isPresent())).toList();
     }
 
-    /** Under the name's lock: a peer's published image for an auto-pull to use, or a conflict for an explicit pull. */
-    private Optional<ImageRecord> alreadyPulled(String name, boolean reuseExisting) {
-        Optional<ImageRecord> found = find(name);
-        if (found.isPresent() && !reuseExisting) {
-            throw RpcException.conflict("image already pulled: " + name + " (banger image rm it first to pull again)");
+    interface LockedBuild {
+        ImageRecord build() throws Exception;
+    }
+
+    /**
+     * Runs build under the name's lock unless the image exists by then (seed 002, fix 2): an
+     * auto-pull (reuseExisting) uses the image a peer published while it waited; an explicit build,
+     * pull or import is refused with conflictMessage. Waiting is interruptible.
+     */
+    private ImageRecord onceUnderLock(String name, boolean reuseExisting, String conflictMessage, LockedBuild build)
+            throws Exception {
+        try (AutoCloseable ignored = imageLocks.acquire(name)) {
+            Optional<ImageRecord> found = find(name);
+            if (found.isPresent()) {
+                if (reuseExisting) return found.get();
+                throw RpcException.conflict(conflictMessage);
+            }
+            return build.build();
         }
-        return found;
+    }
+
+    private static String alreadyPulled(String name) {
+        return "image already pulled: " + name + " (banger image rm it first to pull again)";
     }
 
     /** Embedded + configured image catalogs; later ones win on a name. */
@@ -318,14 +323,6 @@ public final class ImageService implements Images {
         return p.normalize();
     }
 
-    /** The ext4 superblock magic 0xEF53 at byte 1080: enough to refuse a tarball passed as --rootfs. */
-    static boolean isExt4(Path file) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(file)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            if (ch.read(b, 1080) != 2) return false;
-            return (b.getShort(0) & 0xFFFF) == 0xEF53;
-        }
-    }
 
     public List<ImageRecord> list() {
         return store.listImages();

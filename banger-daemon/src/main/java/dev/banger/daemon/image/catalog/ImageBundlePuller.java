@@ -1,5 +1,6 @@
 package dev.banger.daemon.image.catalog;
 
+import dev.banger.daemon.fs.Ext4Magic;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fetch.VerifiedDownload;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -88,7 +88,7 @@ public final class ImageBundlePuller {
                 }
                 return new IOException("image bundle " + url + " (" + e.format() + "): " + VerifiedDownload.describe(ex), ex);
             });
-            if (!e.isTar() && !isExt4(tmp)) {
+            if (!e.isTar() && !Ext4Magic.isExt4(tmp)) {
                 throw new IOException("image bundle " + url + " (" + e.format() + "): payload is not an ext4 filesystem");
             }
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
@@ -132,19 +132,6 @@ public final class ImageBundlePuller {
                 // A trailing hole: writing the (zero) last byte sets the length.
                 ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
             }
-        }
-    }
-
-    /** The ext4 superblock magic 0xEF53 (little-endian) at byte 1080. */
-    static boolean isExt4(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer b = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
-            while (b.hasRemaining()) {
-                if (ch.read(b, 1080 + b.position()) < 0) {
-                    return false;
-                }
-            }
-            return (b.getShort(0) & 0xFFFF) == 0xEF53;
         }
     }
 }

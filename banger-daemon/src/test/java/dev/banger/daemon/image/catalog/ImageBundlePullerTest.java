@@ -118,7 +118,7 @@ class ImageBundlePullerTest {
             default -> tar;
         };
         fetch(served("hello", format, payload));
-        assertThat(ImageBundlePuller.isExt4(out)).isTrue();
+        assertThat(dev.banger.daemon.fs.Ext4Magic.isExt4(out)).isTrue();
         assertThat(debugfsCat(out, "/etc/hello")).isEqualTo(HELLO);
         assertThat(reports).anyMatch(r -> r.startsWith("pull_image: downloading http://127.0.0.1:"));
         assertThat(reports).anyMatch(r -> r.matches("pull_image: downloaded [0-9.]+ MiB, sha256 ok"));
