@@ -8,6 +8,7 @@ import dev.banger.daemon.api.VmMethods;
 import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
+import dev.banger.daemon.fetch.HttpClients;
 import dev.banger.daemon.image.build.LayersToExt4;
 import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import dev.banger.daemon.image.build.TarToExt4;
@@ -31,7 +32,6 @@ import dev.banger.daemon.vmm.AccelSelector;
 import dev.banger.daemon.vmm.QemuVmm;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.time.Duration;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -86,8 +86,7 @@ public final class Bangerd {
         DebKernelImporter importer = new DebKernelImporter(kernels, paths.kernelsDir(), config.busybox());
         TarToExt4 tarToExt4 = new TarToExt4(paths.cacheDir());
         DebianRootfsBuilder debian = new DebianRootfsBuilder(tarToExt4, paths.cacheDir());
-        HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(20)).build();
+        HttpClient http = HttpClients.standard();
         KernelService kernelService = new KernelService(kernels, importer, new KernelDirImporter(kernels, config.busybox()),
                 new KernelPuller(kernels, http), config.kernelCatalogs(), http,
                 new KernelService.DefaultKernel(config.defaultKernel(), config.kernelPackage()),

@@ -11,6 +11,7 @@ import dev.banger.daemon.image.oci.OciLayoutFixture;
 import dev.banger.daemon.image.oci.PulledImage;
 import dev.banger.daemon.image.oci.RegistryClient;
 import dev.banger.daemon.image.oci.TestRegistry;
+import dev.banger.daemon.fetch.HttpClients;
 import dev.banger.daemon.fs.PosixModes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -89,8 +89,7 @@ final class OciBench {
             registry.push(written, REPO_TAG);
             FileTrees.deleteRecursively(written.layout());
             String ref = registry.host() + "/" + REPO_TAG;
-            HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(20)).build();
+            HttpClient http = HttpClients.standard();
 
             // Warm-up of both sides: JIT and connections for banger, page cache of the registry's blobs for both.
             System.out.println("oci: warm-up…");

@@ -2,6 +2,7 @@ package dev.banger.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.banger.core.ProgressSink;
+import dev.banger.daemon.fetch.HttpClients;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.fs.Sha256;
 import dev.banger.daemon.kernel.CatalogEntry;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ final class PullBench {
             CatalogEntry entry = new CatalogEntry("bench-pull", "debian", "x86_64", "bench", url, sha, size, "benchmark bundle");
             Path kernels = Files.createDirectories(work.resolve("kernels"));
             KernelCatalog catalog = new KernelCatalog(kernels);
-            KernelPuller puller = new KernelPuller(catalog, HttpClient.newHttpClient());
+            KernelPuller puller = new KernelPuller(catalog, HttpClients.standard());
             // Warm-up of both sides: JIT for banger, page cache for the server's file.
             puller.pull(entry, false, ProgressSink.NONE);
             baseline(url, work.resolve("baseline-warm"));

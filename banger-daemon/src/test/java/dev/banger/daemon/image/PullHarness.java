@@ -53,7 +53,7 @@ final class PullHarness implements AutoCloseable {
         if (configToml != null) Files.writeString(configFile, configToml);
         DaemonConfig config = DaemonConfig.load(configFile, Map.of());
         this.store = new Store(root.resolve("state.db"));
-        HttpClient http = RegistryClient.defaultHttpClient();
+        HttpClient http = dev.banger.daemon.fetch.HttpClients.standard();
         KernelCatalog catalog = new KernelCatalog(kernelsDir);
         KernelService kernels = new KernelService(catalog, new DebKernelImporter(catalog, kernelsDir, config.busybox()),
                 new KernelDirImporter(catalog, config.busybox()), new KernelPuller(catalog, http), List.of(), http,

@@ -75,13 +75,6 @@ public final class RegistryClient {
         this.insecure = Set.copyOf(insecureRegistries);
     }
 
-    /** An HttpClient suited to registries: follows redirects (never HTTPS to HTTP), 30 s connect timeout. */
-    public static HttpClient defaultHttpClient() {
-        return HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(30))
-                .build();
-    }
 
     /** Pulls {@code ref}'s linux/amd64 image into the cache. */
     public PulledImage pull(ImageReference ref, ProgressSink progress) throws IOException, InterruptedException {

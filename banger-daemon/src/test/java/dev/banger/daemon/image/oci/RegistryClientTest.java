@@ -36,7 +36,7 @@ class RegistryClientTest {
     private static final OciLayoutFixture.Config CONFIG = new OciLayoutFixture.Config(
             List.of("/bin/sh", "-c"), List.of("echo hello"), List.of("PATH=/usr/bin:/bin", "GREETING=hi there"), "/srv", "1000:1000");
     private static TestRegistry registry;
-    private static final HttpClient HTTP = RegistryClient.defaultHttpClient();
+    private static final HttpClient HTTP = dev.banger.daemon.fetch.HttpClients.standard();
 
     @TempDir
     Path tmp;

@@ -102,7 +102,7 @@ class RegistryRedirectTest {
 
     @Test
     void basicAuthAndRedirectedBlobsWithAFollowingClient() throws Exception {
-        pullThrough(RegistryClient.defaultHttpClient());
+        pullThrough(dev.banger.daemon.fetch.HttpClients.standard());
     }
 
     @Test
@@ -123,7 +123,7 @@ class RegistryRedirectTest {
 
     @Test
     void basicChallengeWithoutCredentialsIsAClearError() {
-        assertThatThrownBy(() -> new RegistryClient(RegistryClient.defaultHttpClient(), new BlobCache(tmp.resolve("cache")),
+        assertThatThrownBy(() -> new RegistryClient(dev.banger.daemon.fetch.HttpClients.standard(), new BlobCache(tmp.resolve("cache")),
                 DockerCredentials.empty(), Set.of()).pull(ImageReference.parse(host() + "/app:v1"), ProgressSink.NONE))
                 .isInstanceOf(IOException.class)
                 .hasMessage("authentication required for " + host() + " (no credentials in ~/.docker/config.json)");
@@ -133,7 +133,7 @@ class RegistryRedirectTest {
     void rejectedBasicCredentialsNameTheUrlAndTheRegistryMessage() throws Exception {
         Path config = tmp.resolve("bad.json");
         Files.writeString(config, "{\"auths\":{\"" + host() + "\":{\"username\":\"u\",\"password\":\"wrong\"}}}");
-        assertThatThrownBy(() -> new RegistryClient(RegistryClient.defaultHttpClient(), new BlobCache(tmp.resolve("cache")),
+        assertThatThrownBy(() -> new RegistryClient(dev.banger.daemon.fetch.HttpClients.standard(), new BlobCache(tmp.resolve("cache")),
                 DockerCredentials.load(config), Set.of()).pull(ImageReference.parse(host() + "/app:v1"), ProgressSink.NONE))
                 .isInstanceOf(IOException.class)
                 .hasMessage("access to " + host() + "/app:v1 denied: GET http://" + host()
