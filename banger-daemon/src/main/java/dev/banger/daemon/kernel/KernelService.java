@@ -33,7 +33,7 @@ public final class KernelService {
     private final DebKernelImporter debs;
     private final KernelDirImporter dirs;
     private final KernelPuller puller;
-    private final RemoteCatalog configured;
+    private final RemoteCatalog embedded;
     private final List<String> configuredSources;
     private final HttpClient http;
     private final DefaultKernel defaultKernel;
@@ -52,7 +52,7 @@ public final class KernelService {
         this.debs = debs;
         this.dirs = dirs;
         this.puller = puller;
-        this.configured = RemoteCatalog.embedded();
+        this.embedded = RemoteCatalog.embedded();
         this.configuredSources = List.copyOf(catalogSources);
         this.http = http;
         this.defaultKernel = defaultKernel;
@@ -158,7 +158,7 @@ public final class KernelService {
 
     /** Embedded + configured + per-call catalogs; later ones win on a name. */
     RemoteCatalog catalog(List<String> extraCatalogs) throws InterruptedException {
-        RemoteCatalog c = configured;
+        RemoteCatalog c = embedded;
         for (String source : configuredSources) c = c.with(load(source));
         for (String source : extraCatalogs) c = c.with(load(source));
         return c;

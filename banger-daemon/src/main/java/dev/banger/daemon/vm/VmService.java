@@ -1,10 +1,5 @@
 package dev.banger.daemon.vm;
 
-import dev.banger.daemon.host.HostCommand;
-import dev.banger.daemon.image.seed.SshKeys;
-import dev.banger.daemon.image.seed.WorkDisks;
-import dev.banger.daemon.image.seed.WorkSeeds;
-
 import dev.banger.core.ProgressSink;
 import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.Names;
@@ -18,7 +13,11 @@ import dev.banger.daemon.DaemonConfig;
 import dev.banger.daemon.boot.GuestBootConfig;
 import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.fs.FileTrees;
+import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.image.Images;
+import dev.banger.daemon.image.seed.SshKeys;
+import dev.banger.daemon.image.seed.WorkDisks;
+import dev.banger.daemon.image.seed.WorkSeeds;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.store.Store;
 import dev.banger.daemon.vmm.Accel;
