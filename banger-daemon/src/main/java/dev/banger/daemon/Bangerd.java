@@ -103,7 +103,7 @@ public final class Bangerd {
         VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
                 new QemuVmm(config.qemuBinary(), tsc), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
                 new SshKeys(paths.stateDir().resolve("ssh"), Path.of(System.getProperty("user.home"), ".ssh")),
-                System.getenv("BANGER_FAULT_AFTER_STEP"));
+                System.getenv("BANGER_FAULT_AFTER_STEP"), dev.banger.daemon.vm.CrashPoints.fromEnvironment(System.getenv("BANGER_CRASH_AFTER")));
 
         for (String line : vms.reconcile()) log.info("reconcile: {}", line);
 

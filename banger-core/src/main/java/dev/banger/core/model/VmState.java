@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Lifecycle state of a VM as stored and shown to users. */
 public enum VmState {
-    CREATED, STOPPED, RUNNING, ERROR;
+    CREATED, STARTING, STOPPED, RUNNING, ERROR;
 
     @JsonValue
     public String wire() {

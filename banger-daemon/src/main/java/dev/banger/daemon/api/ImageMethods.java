@@ -25,13 +25,6 @@ public final class ImageMethods {
 
     record ImportParams(String name, String source, String kernelRef) { }
 
-    private static Path absolute(String path, String field) {
-        if (path == null || path.isBlank()) throw RpcException.invalid("invalid params: " + field + " is required");
-        Path p = Path.of(path);
-        if (!p.isAbsolute()) throw RpcException.invalid("invalid params: " + field + " must be an absolute path");
-        return p.normalize();
-    }
-
     public void register(Map<String, RpcMethod> m) {
         m.put("image.build", (p, ctx) -> {
             BuildParams b = Params.decode(p, BuildParams.class);
@@ -41,11 +34,11 @@ public final class ImageMethods {
         });
         m.put("image.register", (p, ctx) -> {
             RegisterParams r = Params.decode(p, RegisterParams.class);
-            return images.register(r.name(), absolute(r.rootfs(), "rootfs"), r.kernelRef(), ctx);
+            return images.register(r.name(), Params.absolute(r.rootfs(), "rootfs"), r.kernelRef(), ctx);
         });
         m.put("image.import", (p, ctx) -> {
             ImportParams r = Params.decode(p, ImportParams.class);
-            return images.importImage(r.name(), absolute(r.source(), "source"), r.kernelRef(), ctx);
+            return images.importImage(r.name(), Params.absolute(r.source(), "source"), r.kernelRef(), ctx);
         });
         m.put("image.pull", (p, ctx) -> images.pull(Params.requireText(p, "ref"), ctx));
         m.put("image.promote", (p, ctx) -> {

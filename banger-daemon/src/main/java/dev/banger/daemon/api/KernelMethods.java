@@ -34,7 +34,8 @@ public final class KernelMethods {
             String deb = optionalText(p, "deb");
             String from = optionalText(p, "from");
             if ((deb == null) == (from == null)) throw RpcException.invalid("kernel.import needs exactly one of deb or from");
-            return KernelView.of(deb != null ? kernels.importDeb(name, deb, ctx) : kernels.importDir(name, Path.of(from), ctx));
+            if (deb != null && (deb.contains("/") || deb.endsWith(".deb"))) deb = Params.absolute(deb, "deb").toString();
+            return KernelView.of(deb != null ? kernels.importDeb(name, deb, ctx) : kernels.importDir(name, Params.absolute(from, "from"), ctx));
         });
         m.put("kernel.pull", (p, ctx) -> KernelView.of(kernels.pull(Params.requireText(p, "name"),
                 p.path("force").asBoolean(false), catalogs(p), ctx)));

@@ -18,6 +18,17 @@ final class Params {
         }
     }
 
+    /**
+     * A local path from a client: bangerd's working directory is not the caller's, so a relative path
+     * would name some other file. The CLI resolves paths before sending them; everything else is refused.
+     */
+    static java.nio.file.Path absolute(String path, String field) {
+        if (path == null || path.isBlank()) throw RpcException.invalid("invalid params: " + field + " is required");
+        java.nio.file.Path p = java.nio.file.Path.of(path);
+        if (!p.isAbsolute()) throw RpcException.invalid("invalid params: " + field + " must be an absolute path, got " + path);
+        return p.normalize();
+    }
+
     static String requireText(JsonNode params, String field) {
         JsonNode v = params.get(field);
         if (v == null || !v.isTextual() || v.asText().isBlank()) {

@@ -18,9 +18,16 @@ final class StartPipeline {
 
     /** Test hook: makes the named step fail right after its run, so its own undo must clean up. */
     private final String faultAfterStep;
+    /** Test hook: the daemon dies (no rollback, no shutdown hooks, as under SIGKILL) right after the named point. */
+    private final CrashPoints crashPoints;
 
     StartPipeline(String faultAfterStep) {
+        this(faultAfterStep, CrashPoints.NONE);
+    }
+
+    StartPipeline(String faultAfterStep, CrashPoints crashPoints) {
         this.faultAfterStep = faultAfterStep == null || faultAfterStep.isBlank() ? null : faultAfterStep;
+        this.crashPoints = crashPoints;
     }
 
     void run(List<StartStep> steps, StartContext ctx, ProgressSink progress) throws Exception {
@@ -32,6 +39,7 @@ final class StartPipeline {
             try {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedException("cancelled before " + step.name());
                 step.run().apply(ctx);
+                crashPoints.reached(step.name());
                 if (step.name().equals(faultAfterStep)) {
                     throw new InjectedFault("injected fault after step " + step.name());
                 }

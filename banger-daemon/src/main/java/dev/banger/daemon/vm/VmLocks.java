@@ -12,14 +12,30 @@ final class VmLocks {
     final ReentrantLock reservation = new ReentrantLock();
     private final Map<String, ReentrantLock> perVm = new ConcurrentHashMap<>();
 
+    /** A held VM lock; closing releases it. */
+    interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Acquires the VM's lock; interruptible so a cancelled caller does not queue forever. */
-    AutoCloseable lockVm(String vmId) throws InterruptedException {
+    Held lockVm(String vmId) throws InterruptedException {
         ReentrantLock lock = perVm.computeIfAbsent(vmId, id -> new ReentrantLock());
         lock.lockInterruptibly();
         return lock::unlock;
     }
 
-    void forget(String vmId) {
-        perVm.remove(vmId);
+    /**
+     * Drops a removed VM's lock so the map does not grow forever, but never while another caller
+     * waits on it: that caller would then hold a lock no one else sees, and two operations could
+     * run on one VM at once. A waiter left with the lock finds the VM gone when it reloads it.
+     */
+    void forgetUnlessWaitedOn(String vmId) {
+        perVm.computeIfPresent(vmId, (id, lock) -> lock.hasQueuedThreads() ? lock : null);
+    }
+
+    /** Tests: whether a lock for this VM is still tracked. */
+    boolean tracks(String vmId) {
+        return perVm.containsKey(vmId);
     }
 }

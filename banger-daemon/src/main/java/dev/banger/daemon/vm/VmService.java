@@ -25,6 +25,7 @@ import dev.banger.daemon.vmm.AccelSelector;
 import dev.banger.daemon.vmm.LaunchSpec;
 import dev.banger.daemon.vmm.ProcessIdentity;
 import dev.banger.daemon.vmm.Vmm;
+import dev.banger.daemon.vmm.VmmProcesses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,12 +59,16 @@ public final class VmService {
     private final WorkSeeds workSeeds;
     private final SshKeys sshKeys;
     private final StartPipeline pipeline;
+    private final CrashPoints crashPoints;
     private final VmLocks locks = new VmLocks();
     private final HandleStore handles = new HandleStore();
+    private final VmmProcesses vmmProcesses = new VmmProcesses();
+    /** Written by the VMM itself (QEMU's -pidfile) once it has daemonized. */
+    private static final String PID_FILE = "qemu.pid";
 
     public VmService(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm,
                      AccelSelector accelSelector, VmInitrd initrdBuilder, GuestAgents agents, WorkSeeds workSeeds,
-                     SshKeys sshKeys, String faultAfterStep) {
+                     SshKeys sshKeys, String faultAfterStep, CrashPoints crashPoints) {
         this.vmsDir = vmsDir;
         this.workSeeds = workSeeds;
         this.sshKeys = sshKeys;
@@ -75,7 +80,8 @@ public final class VmService {
         this.accelSelector = accelSelector;
         this.initrdBuilder = initrdBuilder;
         this.agents = agents;
-        this.pipeline = new StartPipeline(faultAfterStep);
+        this.crashPoints = crashPoints;
+        this.pipeline = new StartPipeline(faultAfterStep, crashPoints);
     }
 
     /** {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error (vm run --rm). */
@@ -109,10 +115,11 @@ public final class VmService {
         ImageRecord image = images.resolve(imageName, progress);
         progress.report("resolve_image", "using image " + image.name());
 
-        VmRecord vm = reserve(requestedName, image, spec);
+        Reservation reserved = reserve(requestedName, image, spec);
+        VmRecord vm = reserved.vm();
         progress.report("reserve_vm", "allocated " + vm.name() + " (" + vm.runtime().guestIp() + ")");
 
-        try (AutoCloseable ignored = locks.lockVm(vm.id())) {
+        try (AutoCloseable ignored = reserved.lock()) {
             if (req.noStart()) {
                 vm = vm.withState(VmState.STOPPED);
                 store.upsertVm(vm);
@@ -149,8 +156,11 @@ public final class VmService {
         }
     }
 
-    private VmRecord reserve(String requestedName, ImageRecord image, VmSpec spec) throws IOException {
-        locks.reservation.lock();
+    /** A reserved VM and its lock, already held: nothing (a prune, an rm) can act on the row before create does. */
+    private record Reservation(VmRecord vm, VmLocks.Held lock) { }
+
+    private Reservation reserve(String requestedName, ImageRecord image, VmSpec spec) throws IOException, InterruptedException {
+        locks.reservation.lockInterruptibly();
         try {
             String name = requestedName.isEmpty() ? uniqueGeneratedName() : requestedName;
             // Exact match: a new name that merely prefixes another VM's id or name is fine.
@@ -166,8 +176,16 @@ public final class VmService {
                     runtimeDir.resolve(id + ".qmp").toString(), runtimeDir.resolve(id + ".agent").toString(),
                     null, null, null, null, null, null);
             VmRecord vm = new VmRecord(id, name, image.id(), VmState.CREATED, now, now, spec, runtime);
-            store.upsertVm(vm);
-            return vm;
+            // The id is new, so this lock is free; taking it before the row exists closes the window in
+            // which a concurrent prune could remove a VM that is still being created.
+            VmLocks.Held vmLock = locks.lockVm(id);
+            try {
+                store.upsertVm(vm);
+            } catch (RuntimeException e) {
+                vmLock.close();
+                throw e;
+            }
+            return new Reservation(vm, vmLock);
         } finally {
             locks.reservation.unlock();
         }
@@ -206,7 +224,10 @@ public final class VmService {
 
     private VmRecord startLocked(VmRecord vm, ImageRecord image, ProgressSink progress) throws Exception {
         KernelEntry kernel = images.kernelFor(image, progress);
-        StartContext ctx = new StartContext(vm, image, kernel);
+        // Disk ahead of memory: a crash from here on leaves a row that reconcile knows to check.
+        VmRecord starting = vm.withState(VmState.STARTING);
+        store.upsertVm(starting);
+        StartContext ctx = new StartContext(starting, image, kernel);
         try {
             pipeline.run(startSteps(), ctx, progress);
         } catch (Exception e) {
@@ -324,6 +345,7 @@ public final class VmService {
             // Even when launch failed half-way a pidfile may name a VMM; record it so undo can kill it.
             if (c.pid <= 0) c.pid = dev.banger.daemon.vmm.QemuVmm.readPid(c.pidFile());
         }
+        crashPoints.reached(CrashPoints.VMM_STARTED);
         VmHandles h = new VmHandles(c.pid, vmm.name(), c.qmpSocket().toString(), c.agentSocket().toString());
         handles.set(vm.id(), c.vmDir, h);  // disk (handles.json) first, then the cache
         VmRecord withProcess = vm.withRuntime(vm.runtime().withLastError(null)
@@ -451,10 +473,10 @@ public final class VmService {
                 throw cleanup;
             }
             store.deleteVm(vm.id());
+            // Only a VM that is really gone loses its agent entry and lock; a refused rm changes nothing.
+            agents.forget(vm.id());
+            locks.forgetUnlessWaitedOn(vm.id());
             return vm;
-        } finally {
-            locks.forget(found.id());
-            agents.forget(found.id());
         }
     }
 
@@ -495,18 +517,25 @@ public final class VmService {
         Path vmDir = Path.of(rt.vmDir());
         agents.disconnect(vm.id());
         Optional<VmHandles> h = currentHandles(vm);
-        if (h.isPresent() && h.get().pid() > 0) {
+        // The pidfile is read, not just deleted: after a crash between the VMM's start and handles.json
+        // it is the only record of the process.
+        long pidFromFile = dev.banger.daemon.vmm.QemuVmm.readPid(vmDir.resolve(PID_FILE));
+        String marker = h.map(VmHandles::qmpSocket).orElse(rt.qmpSocket());
+        java.util.Set<Long> pids = new java.util.LinkedHashSet<>();
+        h.filter(x -> x.pid() > 0).ifPresent(x -> pids.add(x.pid()));
+        if (pidFromFile > 0) pids.add(pidFromFile);
+        for (long pid : pids) {
             try {
                 boolean gone = immediateKill
-                        ? ProcessIdentity.kill(h.get().pid(), h.get().qmpSocket())
-                        : ProcessIdentity.terminate(h.get().pid(), h.get().qmpSocket(), Duration.ofSeconds(5));
-                if (!gone) errors.add(new IOException("vmm pid " + h.get().pid() + " is still running"));
+                        ? ProcessIdentity.kill(pid, marker)
+                        : ProcessIdentity.terminate(pid, marker, Duration.ofSeconds(5));
+                if (!gone) errors.add(new IOException("vmm pid " + pid + " is still running"));
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 errors.add(ie);
             }
         }
-        for (String p : new String[] {rt.qmpSocket(), rt.agentSocket(), vmDir.resolve("qemu.pid").toString()}) {
+        for (String p : new String[] {rt.qmpSocket(), rt.agentSocket(), vmDir.resolve(PID_FILE).toString()}) {
             if (p == null) continue;
             try {
                 Files.deleteIfExists(Path.of(p));
@@ -529,15 +558,19 @@ public final class VmService {
         return joined(errors);
     }
 
+    /** Cache, else handles.json, else the row, else the VMM's pidfile (a crash before handles.json was written). */
     private Optional<VmHandles> currentHandles(VmRecord vm) {
         Optional<VmHandles> cached = handles.cached(vm.id());
         if (cached.isPresent()) return cached;
-        Optional<VmHandles> file = HandleStore.readFile(Path.of(vm.runtime().vmDir()));
+        Path vmDir = Path.of(vm.runtime().vmDir());
+        Optional<VmHandles> file = HandleStore.readFile(vmDir);
         if (file.isPresent()) return file;
         VmRuntime rt = vm.runtime();
         if (rt.pid() != null && rt.pid() > 0) {
             return Optional.of(new VmHandles(rt.pid(), rt.vmm(), rt.qmpSocket(), rt.agentSocket()));
         }
+        long pidFromFile = dev.banger.daemon.vmm.QemuVmm.readPid(vmDir.resolve(PID_FILE));
+        if (pidFromFile > 0) return Optional.of(new VmHandles(pidFromFile, vmm.name(), rt.qmpSocket(), rt.agentSocket()));
         return Optional.empty();
     }
 
@@ -554,18 +587,46 @@ public final class VmService {
      */
     public List<String> reconcile() {
         List<String> report = new ArrayList<>();
+        Set<String> adopted = new java.util.HashSet<>();
         for (VmRecord vm : store.listVms()) {
-            if (vm.state() != VmState.RUNNING && vm.state() != VmState.CREATED) continue;
+            if (vm.state() != VmState.RUNNING && vm.state() != VmState.CREATED && vm.state() != VmState.STARTING) continue;
             Optional<VmHandles> h = currentHandles(vm);
             if (vm.state() == VmState.RUNNING && h.isPresent() && ProcessIdentity.matches(h.get().pid(), h.get().qmpSocket())) {
                 handles.seed(vm.id(), h.get());
                 watchForExit(vm);
+                adopted.add(vm.id());
                 report.add(vm.name() + ": running");
                 continue;
             }
+            // A start that a crash interrupted is rolled back, not adopted: its guest may never have come up.
             Exception e = cleanupRuntimeCollect(vm, true, true);
-            markStopped(vm, e == null ? (vm.state() == VmState.RUNNING ? "vm exited while bangerd was down" : null) : e.getMessage());
+            String why = switch (vm.state()) {
+                case RUNNING -> "vm exited while bangerd was down";
+                case STARTING -> "bangerd stopped while the vm was starting; the start was rolled back";
+                default -> "bangerd stopped while the vm was being created";
+            };
+            markStopped(vm, e == null ? why : why + "; " + e.getMessage());
             report.add(vm.name() + ": cleaned, now stopped");
+        }
+        report.addAll(killOrphanVmms(adopted));
+        return report;
+    }
+
+    /**
+     * Every VMM of this home that no running VM owns is killed, whatever its row says (stopped, error,
+     * or no row at all): it may be writing a disk that promote or rm is about to read or delete.
+     */
+    private List<String> killOrphanVmms(Set<String> adopted) {
+        List<String> report = new ArrayList<>();
+        for (VmmProcesses.Found orphan : vmmProcesses.under(runtimeDir)) {
+            if (adopted.contains(orphan.vmId())) continue;
+            try {
+                boolean gone = ProcessIdentity.kill(orphan.pid(), orphan.controlSocket());
+                report.add("orphan vmm pid " + orphan.pid() + " of vm " + orphan.vmId() + (gone ? ": killed" : ": did not exit"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         return report;
     }

@@ -19,10 +19,16 @@ public final class ProcessIdentity {
         try {
             byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
             String cmdline = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
-            return cmdline.contains(marker) && !isZombie(pid);
+            // A marker inside a QEMU option list appears with its commas doubled.
+            return (cmdline.contains(marker) || cmdline.contains(qemuEscaped(marker))) && !isZombie(pid);
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** QEMU's escaping inside option lists: a literal comma is written twice. */
+    static String qemuEscaped(String value) {
+        return value.replace(",", ",,");
     }
 
     private static boolean isZombie(long pid) {

@@ -42,13 +42,13 @@ public final class QemuVmm implements Vmm {
                 "-initrd", s.initrd().toString(),
                 // tsc_early_khz: without it microvm (no HPET/PM timer) hangs calibrating the TSC on a loaded host.
                 "-append", "console=ttyS0 panic=-1 quiet reboot=t tsc_early_khz=" + tscKhz,
-                "-chardev", "file,id=console,path=" + s.consoleLog(),
+                "-chardev", "file,id=console,path=" + optionValue(s.consoleLog()),
                 "-serial", "chardev:console",
-                "-drive", "id=root,file=" + s.rootDisk() + ",format=" + s.rootFormat() + ",if=none,discard=unmap",
+                "-drive", "id=root,file=" + optionValue(s.rootDisk()) + ",format=" + s.rootFormat() + ",if=none,discard=unmap",
                 "-device", "virtio-blk-device,drive=root,serial=banger-root"));
         if (s.workDisk() != null) {
             cmd.addAll(List.of(
-                    "-drive", "id=work,file=" + s.workDisk() + ",format=raw,if=none,discard=unmap",
+                    "-drive", "id=work,file=" + optionValue(s.workDisk()) + ",format=raw,if=none,discard=unmap",
                     "-device", "virtio-blk-device,drive=work,serial=banger-work"));
         }
         LaunchSpec.Network n = s.network();
@@ -59,12 +59,20 @@ public final class QemuVmm implements Vmm {
         }
         cmd.addAll(List.of(
                 "-device", "virtio-serial-device",
-                "-chardev", "socket,id=agent,path=" + s.sockets().agent() + ",server=on,wait=off",
+                "-chardev", "socket,id=agent,path=" + optionValue(s.sockets().agent()) + ",server=on,wait=off",
                 "-device", "virtserialport,chardev=agent,name=org.banger.agent",
-                "-qmp", "unix:" + s.sockets().qmp() + ",server=on,wait=off",
+                "-qmp", "unix:" + optionValue(s.sockets().qmp()) + ",server=on,wait=off",
                 "-pidfile", s.pidFile().toString(),
                 "-daemonize"));
         return cmd;
+    }
+
+    /**
+     * A path inside a QEMU option list (-drive, -chardev, -qmp): QEMU splits those at commas and reads
+     * a doubled comma as a literal one. Plain arguments (-kernel, -initrd, -pidfile) are taken as they are.
+     */
+    static String optionValue(Path path) {
+        return ProcessIdentity.qemuEscaped(path.toString());
     }
 
     @Override
