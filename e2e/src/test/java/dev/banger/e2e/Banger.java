@@ -15,9 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Drives the real CLI (bin/banger) against one banger home, the way a user would. The home
- * lives under e2e/target so the kernel and image are built once per run and shared by every
- * end-to-end test; VMs, daemons and QEMU processes are removed after each test class.
+ * Drives the real CLI (bin/banger) against one banger home, the way a user would. Each test class
+ * gets a fresh home of its own ({@link #useFreshHome}, emptied first, so a run never depends on the
+ * previous run's leftovers); only the read-only kernel and image come from the seed home, where
+ * they are built once per checkout ({@link SharedImage}). VMs, daemons and QEMU processes are
+ * removed after each test class.
  */
 final class Banger {
     record Result(int exit, String stdout, String stderr) {
@@ -27,7 +29,43 @@ final class Banger {
     }
 
     static final Path ROOT = Path.of(System.getProperty("banger.root", "..")).toAbsolutePath().normalize();
-    static final Path HOME = ROOT.resolve("e2e/target/e2e-home");
+    /** Where the kernel and default image are built once per checkout; no test runs VMs here. */
+    static final Path SEED_HOME = ROOT.resolve("e2e/target/e2e-seed");
+    private static final Path CLASS_HOMES = ROOT.resolve("e2e/target/e2e-homes");
+    private static volatile Path home = SEED_HOME;
+
+    /** The banger home the current test class works in. */
+    static Path home() {
+        return home;
+    }
+
+    /**
+     * Switches to a fresh, empty home for one test class. Whatever a previous run left there is
+     * ended (processes, by PID) and deleted first.
+     */
+    static Path useFreshHome(String name) throws IOException, InterruptedException {
+        home = CLASS_HOMES.resolve(name);
+        killProcessesOfHome();
+        deleteTree(home);
+        Files.createDirectories(home);
+        return home;
+    }
+
+    /** Runs {@code work} against another home, then switches back. */
+    static void withHome(Path other, Work work) throws Exception {
+        Path previous = home;
+        home = other;
+        try {
+            work.run();
+        } finally {
+            home = previous;
+        }
+    }
+
+    @FunctionalInterface
+    interface Work {
+        void run() throws Exception;
+    }
 
     private Banger() { }
 
@@ -40,7 +78,7 @@ final class Banger {
         cmd.add(ROOT.resolve("bin/banger").toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("BANGER_HOME", HOME.toString());
+        pb.environment().put("BANGER_HOME", home.toString());
         pb.environment().putAll(extraEnv);
         Path out = Files.createTempFile("banger-e2e", ".out");
         Path err = Files.createTempFile("banger-e2e", ".err");
@@ -69,26 +107,103 @@ final class Banger {
     }
 
     static Path stateDir() {
-        return HOME.resolve("state");
+        return home.resolve("state");
     }
 
     static Path runtimeDir() {
-        return HOME.resolve("run");
+        return home.resolve("run");
     }
 
-    /** PID of the bangerd serving HOME, from daemon status; -1 when none. */
+    /** PID of the bangerd serving the current home, from daemon status; -1 when none. */
     static long daemonPid() throws IOException, InterruptedException {
         Result r = run("daemon", "status", "--json");
         return r.exit() == 0 ? r.json().path("pid").asLong(-1) : -1;
     }
 
-    /** Every live process whose command line mentions this banger home (bangerd, QEMU). */
+    /**
+     * Every live process of this banger home, found by what identifies it: bangerd and the CLI
+     * processes a test starts carry {@code BANGER_HOME} in their environment (bangerd's command line
+     * does not name the home), QEMU names the home's sockets on its command line (and inherits
+     * bangerd's environment too).
+     */
     static List<ProcessHandle> processesOfHome() {
-        String marker = HOME.toString();
+        String marker = home + "/";
+        String env = "BANGER_HOME=" + home;
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             return all.filter(ph -> ph.pid() != ProcessHandle.current().pid())
-                    .filter(ph -> cmdline(ph.pid()).contains(marker)).toList();
+                    .filter(ph -> cmdline(ph.pid()).contains(marker) || environ(ph.pid()).contains(env)).toList();
         }
+    }
+
+    /** The process's environment, one {@code KEY=value} per element; empty when unreadable. */
+    static List<String> environ(long pid) {
+        try {
+            String raw = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")), StandardCharsets.UTF_8);
+            return List.of(raw.split("\0"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** What a VM can leave on the host: files under vms/ and run/, store rows, processes of the home. */
+    record Leftovers(java.util.Set<String> vmDirs, java.util.Set<String> runtimeEntries, java.util.Set<String> storeRows,
+                     java.util.Set<Long> processes) {
+        static final Leftovers NONE = new Leftovers(java.util.Set.of(), java.util.Set.of(), java.util.Set.of(), java.util.Set.of());
+
+        /** Everything in {@code after} that was not in this snapshot. */
+        Leftovers addedIn(Leftovers after) {
+            return new Leftovers(minus(after.vmDirs, vmDirs), minus(after.runtimeEntries, runtimeEntries),
+                    minus(after.storeRows, storeRows), minus(after.processes, processes));
+        }
+
+        private static <T> java.util.Set<T> minus(java.util.Set<T> a, java.util.Set<T> b) {
+            java.util.Set<T> d = new java.util.TreeSet<>(a);
+            d.removeAll(b);
+            return d;
+        }
+    }
+
+    /**
+     * A snapshot of everything VMs leave behind. Processes are counted without the daemon itself (a
+     * call may start one); store rows are read straight from SQLite, not through bangerd.
+     */
+    static Leftovers leftovers() throws IOException {
+        long daemon = -1;
+        try {
+            daemon = daemonPid();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long self = daemon;
+        java.util.Set<Long> procs = new java.util.TreeSet<>();
+        for (ProcessHandle ph : processesOfHome()) {
+            if (ph.pid() != self && isRunning(ph.pid())) procs.add(ph.pid());
+        }
+        return new Leftovers(names(stateDir().resolve("vms")), names(runtimeDir()), storeVmRows(), procs);
+    }
+
+    private static java.util.Set<String> names(Path dir) throws IOException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (!Files.isDirectory(dir)) return out;
+        try (Stream<Path> list = Files.list(dir)) {
+            list.forEach(p -> out.add(p.getFileName().toString()));
+        }
+        // the daemon's own socket and lock come and go with the daemon, not with a VM
+        out.removeAll(List.of("bangerd.sock", "bangerd.lock"));
+        return out;
+    }
+
+    private static java.util.Set<String> storeVmRows() throws IOException {
+        Path db = stateDir().resolve("banger.db");
+        java.util.Set<String> rows = new java.util.TreeSet<>();
+        if (!Files.exists(db)) return rows;
+        try (var conn = java.sql.DriverManager.getConnection("jdbc:sqlite:file:" + db + "?mode=ro");
+             var st = conn.createStatement(); var rs = st.executeQuery("SELECT id, name FROM vms")) {
+            while (rs.next()) rows.add(rs.getString(1) + " " + rs.getString(2));
+        } catch (java.sql.SQLException e) {
+            throw new IOException("reading " + db + ": " + e.getMessage(), e);
+        }
+        return rows;
     }
 
     /**
@@ -119,6 +234,10 @@ final class Banger {
             for (JsonNode vm : ls.json()) run("vm", "rm", "--force", vm.path("id").asText());
         }
         run("daemon", "stop");
+        killProcessesOfHome();
+    }
+
+    private static void killProcessesOfHome() throws IOException, InterruptedException {
         for (ProcessHandle ph : processesOfHome()) {
             ph.destroyForcibly();
             try {

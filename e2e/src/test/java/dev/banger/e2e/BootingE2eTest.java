@@ -2,14 +2,17 @@ package dev.banger.e2e;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
 
 /**
- * Base of the end-to-end tests that boot guests: the shared kernel and image exist before the
- * first test, and every VM, daemon and QEMU process of the banger home is gone after the last.
+ * Base of the end-to-end tests that boot guests: each class gets a fresh home of its own with the
+ * shared kernel and image in it before the first test, and every VM, daemon and QEMU process of that
+ * home is gone after the last.
  */
 abstract class BootingE2eTest {
     @BeforeAll
-    static void sharedImage() throws Exception {
+    static void freshHomeWithTheSharedImage(TestInfo info) throws Exception {
+        Banger.useFreshHome(info.getTestClass().orElseThrow().getSimpleName());
         SharedImage.ensure();
     }
 

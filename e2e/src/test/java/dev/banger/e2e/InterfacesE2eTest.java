@@ -17,6 +17,11 @@ import org.junit.jupiter.api.Test;
 
 /** The RPC methods bangerd serves are exactly the ones docs/rpc.md documents. */
 class InterfacesE2eTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void freshHome() throws Exception {
+        Banger.useFreshHome(InterfacesE2eTest.class.getSimpleName());
+    }
+
     @AfterAll
     static void cleanUp() throws Exception {
         Banger.cleanUp();
@@ -26,7 +31,7 @@ class InterfacesE2eTest {
     void everyRpcMethodIsDocumentedAndEveryDocumentedMethodExists() throws Exception {
         Banger.ok("vm", "ls");  // starts bangerd on demand
         TreeSet<String> served = new TreeSet<>();
-        BangerPaths paths = BangerPaths.from(Map.of("BANGER_HOME", Banger.HOME.toString(), "HOME", "/nonexistent"));
+        BangerPaths paths = BangerPaths.from(Map.of("BANGER_HOME", Banger.home().toString(), "HOME", "/nonexistent"));
         try (RpcClient c = RpcClient.connect(paths.daemonSocket())) {
             for (JsonNode n : c.call("rpc.methods", Map.of())) served.add(n.asText());
         }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -77,8 +78,9 @@ class MoreVerbsE2eTest extends BootingE2eTest {
     @Test
     void callerThatDisconnectsMidBootCancelsAndRollsBack() throws Exception {
         Banger.ok("vm", "ls");
+        Banger.Leftovers before = Banger.leftovers();
         ProcessBuilder pb = new ProcessBuilder(Banger.ROOT.resolve("bin/banger").toString(), "vm", "create", "--name", "walkaway");
-        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        pb.environment().put("BANGER_HOME", Banger.home().toString());
         Process cli = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         long qemu = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -100,7 +102,19 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         assertThat(vm.path("state").asText()).isEqualTo("error");
         assertThat(vm.path("runtime").path("last_error").asText()).contains("cancel");
         assertThat(Banger.isRunning(qemu)).isFalse();
+        // rolled back: every file and socket this start made is gone, only the row in state error stays
+        String id = vm.path("id").asText();
+        java.nio.file.Path dir = Banger.stateDir().resolve("vms").resolve(id);
+        for (String made : List.of("root.qcow2", "work.ext4", "vm-initrd.img", "handles.json", "qemu.pid")) {
+            assertThat(dir.resolve(made)).as(made).doesNotExist();
+        }
+        assertThat(Banger.runtimeDir().resolve(id + ".qmp")).doesNotExist();
+        assertThat(Banger.runtimeDir().resolve(id + ".agent")).doesNotExist();
+        Banger.Leftovers added = before.addedIn(Banger.leftovers());
+        assertThat(added.processes()).as("processes").isEmpty();
+        assertThat(added.runtimeEntries()).as("runtime entries").isEmpty();
         Banger.ok("vm", "rm", "walkaway");
+        assertThat(before.addedIn(Banger.leftovers())).as("after rm: nothing at all").isEqualTo(Banger.Leftovers.NONE);
     }
 
     /** Regression: connecting to one VM's agent held a daemon-wide lock, so a hung guest blocked exec into every other VM. */
@@ -111,7 +125,7 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         Banger.ok("daemon", "stop");  // the next daemon has no agent connections yet
         new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start().waitFor();
         ProcessBuilder hung = new ProcessBuilder(Banger.ROOT.resolve("bin/banger").toString(), "vm", "exec", "frozen", "--", "true");
-        hung.environment().put("BANGER_HOME", Banger.HOME.toString());
+        hung.environment().put("BANGER_HOME", Banger.home().toString());
         Process stuck = null;
         try {
             Banger.ok("vm", "ls");

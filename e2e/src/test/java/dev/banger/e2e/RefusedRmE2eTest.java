@@ -21,7 +21,7 @@ class RefusedRmE2eTest extends BootingE2eTest {
         Path out = Files.createTempFile("banger-e2e-exec", ".out");
         ProcessBuilder pb = new ProcessBuilder(Banger.ROOT.resolve("bin/banger").toString(), "vm", "exec", "keeper", "--",
                 "sh", "-c", "touch /tmp/exec-started; sleep 4; echo finished");
-        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        pb.environment().put("BANGER_HOME", Banger.home().toString());
         Process exec = pb.redirectErrorStream(true).redirectOutput(out.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         try {

@@ -1,22 +1,45 @@
 package dev.banger.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * The kernel and default image every end-to-end test boots. Built once per run (the first
- * test to ask pays for it) and kept in the shared home; later runs on the same checkout reuse it.
+ * The kernel and default image every end-to-end test boots. Built once per checkout in the seed
+ * home (the first test to ask pays for it; later runs reuse it), then given to each test class's
+ * fresh home the way a user would bring their own: the kernel directory hard-linked (kernels are
+ * read-only once published, and replaced by rename, never rewritten), the image registered from the
+ * seed's root filesystem with {@code image register} (a copy).
  */
 final class SharedImage {
-    private static boolean ready;
+    private static Path seedRootfs;
 
     private SharedImage() { }
 
-    static synchronized void ensure() throws IOException, InterruptedException {
-        if (ready) return;
-        Banger.Result images = Banger.run("image", "ls", "--json");
-        if (images.exit() != 0 || !images.stdout().contains("\"debian\"")) {
-            Banger.ok("image", "build", "debian");
+    static synchronized void ensure() throws Exception {
+        if (seedRootfs == null) {
+            Banger.withHome(Banger.SEED_HOME, () -> {
+                Banger.Result images = Banger.run("image", "ls", "--json");
+                if (images.exit() != 0 || !images.stdout().contains("\"debian\"")) {
+                    Banger.ok("image", "build", "debian");
+                }
+                JsonNode debian = Banger.run("image", "show", "debian").json();
+                seedRootfs = Path.of(debian.path("rootfs_path").asText());
+                Banger.run("daemon", "stop");
+            });
         }
-        ready = true;
+        if (Banger.home().equals(Banger.SEED_HOME)) return;
+        Path kernels = Banger.stateDir().resolve("kernels");
+        if (!Files.exists(kernels)) {
+            Files.createDirectories(kernels.getParent());
+            Process cp = new ProcessBuilder("cp", "-al", Banger.SEED_HOME.resolve("state/kernels").toString(), kernels.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(cp.getInputStream().readAllBytes());
+            if (cp.waitFor() != 0) throw new IOException("linking the seed kernels failed: " + out);
+        }
+        if (!Banger.run("image", "ls", "--json").stdout().contains("\"debian\"")) {
+            Banger.ok("image", "register", "debian", "--rootfs", seedRootfs.toString());
+        }
     }
 }

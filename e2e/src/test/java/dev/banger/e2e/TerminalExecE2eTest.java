@@ -20,7 +20,7 @@ class TerminalExecE2eTest extends BootingE2eTest {
         Path transcript = Files.createTempFile("banger-tty", ".log");
         String inner = Banger.ROOT.resolve("bin/banger") + " vm exec -i -t tty -- sh";
         ProcessBuilder pb = new ProcessBuilder(List.of("script", "-q", "-e", "-c", inner, transcript.toString()));
-        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        pb.environment().put("BANGER_HOME", Banger.home().toString());
         Process p = pb.redirectErrorStream(true).start();
         try {
             var in = p.getOutputStream();

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 class VmLifecycleE2eTest extends BootingE2eTest {
     @Test
     void createExecStopStartRemove() throws Exception {
+        Banger.Leftovers before = Banger.leftovers();
         JsonNode vm = Banger.run("vm", "create", "--name", "life", "--json").json();
         String id = vm.path("id").asText();
         assertThat(vm.path("state").asText()).isEqualTo("running");
@@ -42,13 +43,17 @@ class VmLifecycleE2eTest extends BootingE2eTest {
         }
         assertThat(Banger.processesOfHome()).noneMatch(ph -> Banger.cmdline(ph.pid()).contains(id));
         assertThat(Banger.run("vm", "show", "life").exit()).isNotZero();
+        assertThat(before.addedIn(Banger.leftovers())).as("what the VM left behind").isEqualTo(Banger.Leftovers.NONE);
     }
 
     @Test
     void runWithRmPrintsWhatTheGuestPrintedAndLeavesNothing() throws Exception {
+        Banger.Leftovers before = Banger.leftovers();
         Banger.Result r = Banger.run("vm", "run", "--rm", "--name", "oneshot", "--", "uname", "-r");
         assertThat(r.exit()).as(r.stderr()).isZero();
         assertThat(r.stdout().strip()).endsWith("-amd64");
         assertThat(Banger.run("vm", "show", "oneshot").exit()).isNotZero();
+        // no VM dir, no socket, no store row, no process: not merely "vm show fails"
+        assertThat(before.addedIn(Banger.leftovers())).as("what the VM left behind").isEqualTo(Banger.Leftovers.NONE);
     }
 }
