@@ -6,14 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.BangerPaths;
 import dev.banger.core.rpc.RpcClient;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The RPC methods bangerd serves are exactly the ones docs/rpc.md documents. */
 class InterfacesE2eTest {
@@ -44,20 +49,59 @@ class InterfacesE2eTest {
     }
 
     /**
-     * A CLI AOT cache made before the jar was rebuilt used to serve the old classes (the JVM did not
-     * notice), so new verbs were "unmatched arguments". The launcher now skips a cache older than the jar.
+     * Regression: a CLI AOT cache made from an older jar served the old classes after the jar was
+     * rebuilt (the JVM does not notice: measured with JDK 25, a cache trained on a jar whose Main
+     * printed "old banger" kept printing it after the jar was replaced). The launcher now skips a cache
+     * older than the jar. This builds exactly that situation in a scratch copy of the launcher: a
+     * cache trained on an older jar (a stub Main), then the real jar written over it.
      */
     @Test
-    void cliServesTheBuiltVerbsEvenWhenItsAotCacheIsOlderThanTheJar() throws Exception {
-        java.nio.file.Path jar = Banger.ROOT.resolve("banger-cli/target/banger-cli.jar");
-        java.nio.file.Path cache = Banger.ROOT.resolve("banger-cli/target/banger-cli.aot");
-        if (Files.exists(cache)) {
-            Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(
-                    Files.getLastModifiedTime(jar).toMillis() - 60_000));
+    void cliServesTheBuiltVerbsEvenWhenItsAotCacheWasTrainedOnAnOlderJar(@TempDir Path root)
+            throws Exception {
+        Path bin = Files.createDirectories(root.resolve("bin"));
+        for (String script : List.of("banger", "env.sh")) {
+            Files.copy(Banger.ROOT.resolve("bin").resolve(script), bin.resolve(script), StandardCopyOption.COPY_ATTRIBUTES);
         }
-        String help = Banger.ok("image", "--help") + Banger.ok("kernel", "--help") + Banger.ok("vm", "--help");
-        for (String verb : List.of("pull", "register", "import", "promote", "ssh")) {
-            assertThat(help).contains("  " + verb + " ");
+        Path target = Files.createDirectories(root.resolve("banger-cli/target"));
+        Path jar = target.resolve("banger-cli.jar");
+        Path cache = target.resolve("banger-cli.aot");
+        String javaBin = System.getProperty("java.home") + "/bin/java";
+
+        // the older jar: a Main that knows no verbs
+        Path src = Files.createDirectories(root.resolve("old-src/dev/banger/cli")).resolve("Main.java");
+        Files.writeString(src, "package dev.banger.cli; public class Main { public static void main(String[] a) {"
+                + " System.out.println(\"old banger\"); } }");
+        Path classes = Files.createDirectories(root.resolve("old-classes"));
+        assertThat(javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), src.toString()))
+                .isZero();
+        try (var out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry("dev/banger/cli/Main.class"));
+            out.write(Files.readAllBytes(classes.resolve("dev/banger/cli/Main.class")));
+        }
+        ProcessBuilder train = new ProcessBuilder(javaBin, "-XX:AOTCacheOutput=" + cache, "-Xlog:aot=error,cds=error",
+                "-cp", jar.toString(), "dev.banger.cli.Main").redirectErrorStream(true);
+        train.environment().remove("JAVA_TOOL_OPTIONS");
+        Process p = train.start();
+        assertThat(new String(p.getInputStream().readAllBytes())).contains("old banger");
+        assertThat(p.waitFor()).isZero();
+        assertThat(cache).exists();
+
+        // the rebuild: the real jar written over the old one, the cache left as it was
+        Thread.sleep(1100);  // the launcher compares modification times (1 s resolution on some filesystems)
+        Files.copy(Banger.ROOT.resolve("banger-cli/target/banger-cli.jar"), jar, StandardCopyOption.REPLACE_EXISTING);
+        Path lib = Files.createDirectories(target.resolve("lib"));  // the jar's manifest Class-Path
+        try (var deps = Files.list(Banger.ROOT.resolve("banger-cli/target/lib"))) {
+            for (Path dep : deps.toList()) Files.copy(dep, lib.resolve(dep.getFileName()));
+        }
+
+        ProcessBuilder help = new ProcessBuilder(bin.resolve("banger").toString(), "vm", "--help").redirectErrorStream(true);
+        help.environment().put("BANGER_HOME", Banger.home().toString());
+        Process h = help.start();
+        String printed = new String(h.getInputStream().readAllBytes());
+        assertThat(h.waitFor()).as(printed).isZero();
+        assertThat(printed).doesNotContain("old banger");
+        for (String verb : List.of("run", "exec", "ssh", "rm", "prune")) {
+            assertThat(printed).contains("  " + verb + " ");
         }
     }
 }
