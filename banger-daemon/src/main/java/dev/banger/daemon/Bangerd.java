@@ -112,7 +112,7 @@ public final class Bangerd {
         new ImageMethods(images, vms, config.debianSuite()).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
-        RpcServer serving = new RpcServer(paths.daemonSocket(), methods);
+        RpcServer serving = new RpcServer(paths.daemonSocket(), methods, config.rpcLimits());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             serving.close();
             store.close();
