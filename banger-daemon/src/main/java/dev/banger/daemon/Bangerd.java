@@ -93,7 +93,7 @@ public final class Bangerd {
                 name -> store.listImages().stream().filter(i -> name.equals(i.kernelRef())).map(i -> i.name()).toList());
         ImageService images = new ImageService(paths.imagesDir(), config, store, kernelService, debian, tarToExt4,
                 new RegistryClient(http, new BlobCache(paths.cacheDir().resolve("blobs")),
-                        DockerCredentials.load(Path.of(System.getProperty("user.home"), ".docker", "config.json")),
+                        DockerCredentials.fromEnvironment(System.getenv()),
                         java.util.Set.copyOf(config.insecureRegistries())),
                 new LayersToExt4(paths.cacheDir()), new ImageBundlePuller(http, tarToExt4), http);
         long tsc = QemuVmm.hostTscKhz();
@@ -112,7 +112,7 @@ public final class Bangerd {
         new ImageMethods(images, vms, config.debianSuite()).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
-        RpcServer serving = new RpcServer(paths.daemonSocket(), methods);
+        RpcServer serving = new RpcServer(paths.daemonSocket(), methods, config.rpcLimits());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             serving.close();
             store.close();

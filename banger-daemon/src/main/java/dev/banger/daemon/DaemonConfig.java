@@ -30,9 +30,17 @@ public record DaemonConfig(
         Path busybox,
         List<String> kernelCatalogs,
         List<String> insecureRegistries,
-        List<String> imageCatalogs) {
+        List<String> imageCatalogs,
+        int rpcMaxRequestMib,
+        int rpcWriteTimeoutSeconds) {
 
     public DaemonConfig {
+        if (rpcMaxRequestMib < 1 || rpcMaxRequestMib > 1024) {
+            throw new IllegalArgumentException("rpc_max_request_mib must be between 1 and 1024, got " + rpcMaxRequestMib);
+        }
+        if (rpcWriteTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("rpc_write_timeout_seconds must be at least 1, got " + rpcWriteTimeoutSeconds);
+        }
         if (!subnet.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24")) {
             throw new IllegalArgumentException("subnet must be an IPv4 /24 like 172.30.0.0/24, got " + subnet);
         }
@@ -47,10 +55,10 @@ public record DaemonConfig(
                         Integer defaultMemoryMib, Integer stopTimeoutSeconds, Integer agentReadyTimeoutSeconds,
                         String subnet, String agentBinary, List<String> kernelCatalogs,
                         List<String> insecureRegistries,
-        List<String> imageCatalogs) { }
+        List<String> imageCatalogs, Integer rpcMaxRequestMib, Integer rpcWriteTimeoutSeconds) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
-        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -81,7 +89,15 @@ public record DaemonConfig(
                 Path.of("/bin/busybox"),
                 List.copyOf(or(f.kernelCatalogs(), List.<String>of())),
                 List.copyOf(or(f.insecureRegistries(), List.<String>of())),
-                List.copyOf(or(f.imageCatalogs(), List.<String>of())));
+                List.copyOf(or(f.imageCatalogs(), List.<String>of())),
+                or(f.rpcMaxRequestMib(), 16),
+                or(f.rpcWriteTimeoutSeconds(), 30));
+    }
+
+    /** The RPC socket's limits (docs/rpc.md, "Connections"). */
+    public dev.banger.daemon.rpc.RpcServer.Limits rpcLimits() {
+        return new dev.banger.daemon.rpc.RpcServer.Limits(rpcMaxRequestMib << 20, java.time.Duration.ofSeconds(rpcWriteTimeoutSeconds),
+                dev.banger.daemon.rpc.RpcServer.Limits.DEFAULT_PROBE_INTERVAL);
     }
 
     public String subnetPrefix() {

@@ -119,6 +119,7 @@ public final class RpcClient implements AutoCloseable {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
+                if (line.isBlank()) continue;
                 JsonNode msg = Json.MAPPER.readTree(line);
                 if (msg.has("id") && !msg.get("id").isNull() && !msg.has("method")) {
                     Pending p = pending.remove(msg.get("id").asLong());

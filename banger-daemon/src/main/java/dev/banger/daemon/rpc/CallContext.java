@@ -1,6 +1,7 @@
 package dev.banger.daemon.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.banger.core.ProgressSink;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +19,8 @@ public final class CallContext implements ProgressSink {
         void send(String method, Map<String, Object> params);
     }
 
-    private final long callId;
+    /** The request's id exactly as the client sent it (string, number or null). */
+    private final JsonNode callId;
     private final Notifier notifier;
     private final long startNanos = System.nanoTime();
     private final Map<String, Consumer<JsonNode>> inbound = new ConcurrentHashMap<>();
@@ -27,17 +29,18 @@ public final class CallContext implements ProgressSink {
     private String currentStage;
     private long currentStageStart;
 
-    CallContext(long callId, Notifier notifier) {
+    CallContext(JsonNode callId, Notifier notifier) {
         this.callId = callId;
         this.notifier = notifier;
     }
 
     /** A context with nobody listening: internal work such as reconcile, and tests. */
     public static CallContext detached() {
-        return new CallContext(0, (m, p) -> { });
+        return new CallContext(NullNode.getInstance(), (m, p) -> { });
     }
 
-    public long callId() {
+    /** The request's id as the client sent it; notifications carry it back as {@code call_id}. */
+    public JsonNode callId() {
         return callId;
     }
 

@@ -364,9 +364,22 @@ public final class RegistryClient {
 
     private String authorize(Session s, String challenge, URI uri) throws IOException, InterruptedException {
         String registry = s.ref.registry();
-        Optional<DockerCredentials.Credential> cred = creds.forRegistry(registry);
+        // A broken docker config or helper only matters when credentials are needed: a token
+        // server that serves anonymous pulls is still tried without them.
+        Optional<DockerCredentials.Credential> cred;
+        IOException lookupFailed = null;
+        try {
+            cred = creds.forRegistry(registry);
+        } catch (IOException e) {
+            cred = Optional.empty();
+            lookupFailed = e;
+        }
         Challenge c = Challenge.parse(challenge);
         if (c.scheme.equals("basic")) {
+            if (lookupFailed != null) throw lookupFailed;
+            if (cred.isPresent() && cred.get().hasIdentityToken()) {
+                throw new IOException("registry " + registry + " asks for Basic auth, but " + creds.source() + " holds an identity token for it");
+            }
             return cred.map(RegistryClient::basic).orElseThrow(() -> noCredentials(registry));
         }
         if (!c.scheme.equals("bearer")) {
@@ -388,12 +401,14 @@ public final class RegistryClient {
         q.append("scope=").append(URLEncoder.encode("repository:" + s.ref.repository() + ":pull", StandardCharsets.UTF_8));
         URI tokenUri = URI.create(realm + (realm.contains("?") ? "&" : "?") + q);
         HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).GET().timeout(SHORT_TIMEOUT);
-        cred.ifPresent(cr -> b.header("Authorization", basic(cr)));
+        cred.filter(cr -> !cr.hasIdentityToken()).ifPresent(cr -> b.header("Authorization", basic(cr)));
+        if (cred.isPresent() && cred.get().hasIdentityToken()) refreshTokenRequest(b, realm, service, s.ref.repository(), cred.get());
         HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() == 401 || r.statusCode() == 403) {
+            if (lookupFailed != null) throw lookupFailed;
             if (cred.isEmpty()) throw noCredentials(registry);
             throw new IOException("authentication failed for " + registry + ": token server " + realm + " returned HTTP "
-                    + r.statusCode() + " for user " + cred.get().username());
+                    + r.statusCode() + (cred.get().hasIdentityToken() ? " for the identity token" : " for user " + cred.get().username()));
         }
         if (r.statusCode() / 100 != 2) {
             String msg = registryMessage(r.body());
@@ -412,8 +427,23 @@ public final class RegistryClient {
         return "Bearer " + token;
     }
 
-    private static IOException noCredentials(String registry) {
-        return new IOException("authentication required for " + registry + " (no credentials in ~/.docker/config.json)");
+    private IOException noCredentials(String registry) {
+        return new IOException("authentication required for " + registry
+                + creds.file().map(f -> " (no credentials for it in " + f + ")").orElse(" (no credentials configured)"));
+    }
+
+    /**
+     * An identity token is an OAuth2 refresh token: Docker POSTs it to the realm
+     * ({@code grant_type=refresh_token}) instead of a Basic-authenticated GET.
+     */
+    private static void refreshTokenRequest(HttpRequest.Builder b, String realm, String service, String repository,
+                                            DockerCredentials.Credential cred) {
+        StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=banger");
+        form.append("&refresh_token=").append(URLEncoder.encode(cred.identityToken(), StandardCharsets.UTF_8));
+        if (service != null) form.append("&service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8));
+        form.append("&scope=").append(URLEncoder.encode("repository:" + repository + ":pull", StandardCharsets.UTF_8));
+        b.uri(URI.create(realm)).POST(HttpRequest.BodyPublishers.ofString(form.toString()))
+                .setHeader("Content-Type", "application/x-www-form-urlencoded");
     }
 
     private static String basic(DockerCredentials.Credential c) {

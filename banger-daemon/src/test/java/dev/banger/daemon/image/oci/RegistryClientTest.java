@@ -367,7 +367,7 @@ class RegistryClientTest {
             assertThatThrownBy(() -> new RegistryClient(HTTP, cache, DockerCredentials.load(tmp.resolve("missing.json")), Set.of())
                     .pull(ref, ProgressSink.NONE))
                     .isInstanceOf(IOException.class)
-                    .hasMessage("authentication required for " + auth.host() + " (no credentials in ~/.docker/config.json)");
+                    .hasMessage("authentication required for " + auth.host() + " (no credentials for it in " + tmp.resolve("missing.json") + ")");
 
             Path config = tmp.resolve("config.json");
             Files.writeString(config, "{\"auths\":{\"" + auth.host() + "\":{\"username\":\"banger\",\"password\":\"wrong\"}}}");

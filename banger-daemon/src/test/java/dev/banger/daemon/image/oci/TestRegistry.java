@@ -412,7 +412,16 @@ public final class TestRegistry implements AutoCloseable {
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-                if (!expected.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                String query = ex.getRequestURI().getRawQuery();
+                boolean allowed = expected.equals(ex.getRequestHeaders().getFirst("Authorization"));
+                boolean oauth = ex.getRequestMethod().equals("POST");
+                if (oauth) {
+                    // Docker's OAuth2 form for identity tokens: grant_type=refresh_token; the password doubles as the token.
+                    query = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                    allowed = List.of(query.split("&")).containsAll(List.of("grant_type=refresh_token",
+                            "refresh_token=" + java.net.URLEncoder.encode(password, StandardCharsets.UTF_8)));
+                }
+                if (!allowed) {
                     refused.incrementAndGet();
                     byte[] body = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad credentials\"}]}".getBytes(StandardCharsets.UTF_8);
                     ex.getResponseHeaders().set("Content-Type", "application/json");
@@ -421,7 +430,6 @@ public final class TestRegistry implements AutoCloseable {
                     return;
                 }
                 List<String> repos = new ArrayList<>();
-                String query = ex.getRequestURI().getRawQuery();
                 for (String kv : query == null ? new String[0] : query.split("&")) {
                     int eq = kv.indexOf('=');
                     if (eq < 0 || !kv.substring(0, eq).equals("scope")) continue;
@@ -435,7 +443,7 @@ public final class TestRegistry implements AutoCloseable {
                 }
                 String jwt = jwt(repos);
                 issued.incrementAndGet();
-                byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("token", jwt).put("expires_in", 600));
+                byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put(oauth ? "access_token" : "token", jwt).put("expires_in", 600));
                 ex.getResponseHeaders().set("Content-Type", "application/json");
                 ex.sendResponseHeaders(200, body.length);
                 ex.getResponseBody().write(body);
