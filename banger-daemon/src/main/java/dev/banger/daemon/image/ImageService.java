@@ -113,6 +113,7 @@ public final class ImageService implements Images {
 
     private ImageRecord buildDebianLocked(String name, String suite, ProgressSink progress) throws Exception {
         if (!suite.matches("[a-z][a-z0-9-]{1,30}")) throw RpcException.invalid("invalid suite: " + suite);
+        debianBuilder.preflight();   // a host that cannot build says so before the kernel is downloaded
         kernels.ensure(config.defaultKernel(), progress);
         return publishBuiltLocked(name, config.defaultKernel(), "debian:" + suite, null, progress,
                 target -> debianBuilder.build(suite, DebianRootfsBuilder.DEFAULT_PACKAGES, URI.create(config.debianMirror()),
