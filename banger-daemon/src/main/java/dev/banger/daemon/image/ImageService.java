@@ -249,8 +249,9 @@ public final class ImageService implements Images {
         try {
             Path rootfs = staging.resolve("rootfs.ext4");
             writer.write(rootfs);
-            // The base is shared by every VM's overlay: read-only, so nothing writes through.
-            Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
+            // The base is shared by every VM's overlay: read-only, so nothing writes through; QEMU runs as
+            // the owner, so nobody else needs to read it either.
+            Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--------"));
             ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel, source,
                     Files.size(rootfs), Instant.now(), runConfig);
             publish(staging, finalDir, image);
