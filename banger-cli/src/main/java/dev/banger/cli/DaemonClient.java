@@ -6,6 +6,7 @@ import dev.banger.core.rpc.RpcClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,8 +49,14 @@ final class DaemonClient {
         String root = System.getProperty("banger.root");
         if (root == null) throw new IOException("cannot start bangerd: banger.root is not set (run banger through bin/banger)");
         Path bangerd = Path.of(root, "bin", "bangerd");
-        Files.createDirectories(paths.stateDir());
+        // Private from the first byte, whatever our umask: bangerd makes the rest of its home 0700/0600 itself.
+        Files.createDirectories(paths.stateDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path out = paths.stateDir().resolve("bangerd.out");
+        try {
+            Files.createFile(out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-------"));
+        }
         List<String> cmd = new ArrayList<>();
         // setsid: the daemon must not share our terminal's session (Ctrl-C here must not kill it).
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");

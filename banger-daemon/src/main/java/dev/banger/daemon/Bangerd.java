@@ -9,6 +9,7 @@ import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.fetch.HttpClients;
+import dev.banger.daemon.fs.PrivateFiles;
 import dev.banger.daemon.image.build.LayersToExt4;
 import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import dev.banger.daemon.image.build.TarToExt4;
@@ -37,7 +38,6 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -53,10 +53,15 @@ public final class Bangerd {
     private Bangerd() { }
 
     public static void main(String[] args) throws Exception {
+        // Private whatever umask we were started with: bin/bangerd sets 077, but a systemd unit or another
+        // launcher may not, and QEMU and every host tool inherit ours. The chmods also fix homes made before.
+        PrivateFiles.restrictUmask();
         BangerPaths paths = BangerPaths.fromEnvironment();
         Files.createDirectories(paths.stateDir());
         Files.createDirectories(paths.runtimeDir());
-        Files.setPosixFilePermissions(paths.runtimeDir(), PosixFilePermissions.fromString("rwx------"));
+        PrivateFiles.restrictDir(paths.stateDir());
+        PrivateFiles.restrictDir(paths.runtimeDir());
+        if (Files.isDirectory(paths.configDir())) PrivateFiles.restrictDir(paths.configDir());
         System.setProperty("BANGER_LOG_FILE", paths.daemonLog().toString());
         Logger log = LoggerFactory.getLogger(Bangerd.class);
 
@@ -80,6 +85,7 @@ public final class Bangerd {
         DaemonConfig config = DaemonConfig.load(paths.configFile(), System.getenv());
         for (Path dir : new Path[] {paths.vmsDir(), paths.imagesDir(), paths.kernelsDir(), paths.cacheDir()}) {
             Files.createDirectories(dir);
+            PrivateFiles.restrictDir(dir);
         }
         Store store = new Store(paths.database());
         KernelCatalog kernels = new KernelCatalog(paths.kernelsDir());

@@ -32,6 +32,8 @@ import java.util.function.Consumer;
  *   <li>on timeout, interrupt or {@link Running#close()} the tool and every descendant are killed
  *       by PID and the tool is reaped; an interrupt then propagates as InterruptedException;</li>
  *   <li>{@code LC_ALL=C} unless the caller sets it, so callers can parse messages;</li>
+ *   <li>argv[0] is found over PATH and then /usr/local/sbin, /usr/sbin, /sbin ({@link HostTools}), also for
+ *       an ordinary user; a missing tool is a {@link MissingToolException} naming its Debian package;</li>
  *   <li>{@link #run()} turns an exit code outside {@link #okExitCodes} into an IOException that names
  *       the tool, the exit code and the last lines of stderr.</li>
  * </ul>
@@ -288,7 +290,13 @@ public final class HostCommand {
     }
 
     private Process launch() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv)
+        // The JDK looks argv[0] up over the daemon's PATH only; an ordinary user's lacks /usr/sbin and
+        // /sbin (mkfs.ext4, debugfs...). Resolve over the PATH the tool gets plus sbin, and hand that
+        // PATH on, so the tool's own children are found the same way.
+        String path = env.getOrDefault("PATH", System.getenv("PATH"));
+        List<String> resolved = new ArrayList<>(argv);
+        resolved.set(0, HostTools.resolve(argv.getFirst(), path).toString());
+        ProcessBuilder pb = new ProcessBuilder(resolved)
                 .redirectInput(stdinFile != null ? ProcessBuilder.Redirect.from(stdinFile.toFile())
                         : ProcessBuilder.Redirect.from(DEV_NULL))
                 .redirectOutput(stdoutFile != null ? ProcessBuilder.Redirect.to(stdoutFile.toFile())
@@ -300,6 +308,7 @@ public final class HostCommand {
         // Stable, untranslated messages: callers match on debugfs' stderr and parse listings.
         pb.environment().put("LC_ALL", "C");
         pb.environment().putAll(env);
+        pb.environment().put("PATH", HostTools.childPath(path));
         return pb.start();
     }
 

@@ -113,6 +113,7 @@ public final class ImageService implements Images {
 
     private ImageRecord buildDebianLocked(String name, String suite, ProgressSink progress) throws Exception {
         if (!suite.matches("[a-z][a-z0-9-]{1,30}")) throw RpcException.invalid("invalid suite: " + suite);
+        debianBuilder.preflight();   // a host that cannot build says so before the kernel is downloaded
         kernels.ensure(config.defaultKernel(), progress);
         return publishBuiltLocked(name, config.defaultKernel(), "debian:" + suite, null, progress,
                 target -> debianBuilder.build(suite, DebianRootfsBuilder.DEFAULT_PACKAGES, URI.create(config.debianMirror()),
@@ -248,8 +249,9 @@ public final class ImageService implements Images {
         try {
             Path rootfs = staging.resolve("rootfs.ext4");
             writer.write(rootfs);
-            // The base is shared by every VM's overlay: read-only, so nothing writes through.
-            Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--r--r--"));
+            // The base is shared by every VM's overlay: read-only, so nothing writes through; QEMU runs as
+            // the owner, so nobody else needs to read it either.
+            Files.setPosixFilePermissions(rootfs, PosixFilePermissions.fromString("r--------"));
             ImageRecord image = new ImageRecord(id, name, finalDir.resolve("rootfs.ext4").toString(), kernel, source,
                     Files.size(rootfs), Instant.now(), runConfig);
             publish(staging, finalDir, image);

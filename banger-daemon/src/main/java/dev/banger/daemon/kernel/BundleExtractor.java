@@ -143,7 +143,7 @@ final class BundleExtractor {
         switch (kind) {
             case DIR -> {
                 Files.createDirectory(target);
-                Files.setPosixFilePermissions(target, PosixModes.permissions((e.getMode() & 0755) | 0700));
+                Files.setPosixFilePermissions(target, PosixModes.permissions(0700));
             }
             case FILE -> {
                 if (e.getSize() < 0) {
@@ -154,7 +154,7 @@ final class BundleExtractor {
                         StandardOpenOption.WRITE, NOFOLLOW)) {
                     copy(name, content, out, path.equals(VMLINUX) ? vmlinuxSha : null);
                 }
-                Files.setPosixFilePermissions(target, PosixModes.permissions((e.getMode() & 0755) | 0600));
+                Files.setPosixFilePermissions(target, PosixModes.permissions((e.getMode() & 0100) | 0600));
             }
             case SYMLINK -> {
                 String linkTarget = e.getLinkName();
@@ -274,7 +274,7 @@ final class BundleExtractor {
                 throw new BundleEntryException(name, "parent '" + parent + "' is not a directory");
             }
             Files.createDirectory(p);
-            Files.setPosixFilePermissions(p, PosixModes.permissions(0755));
+            Files.setPosixFilePermissions(p, PosixModes.permissions(0700));
             created.put(parent, Kind.DIR);
         }
     }

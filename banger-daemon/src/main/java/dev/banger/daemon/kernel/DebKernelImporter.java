@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.PrivateFiles;
 import dev.banger.daemon.fs.Sha256;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.host.HostCommand;
@@ -102,6 +103,7 @@ public final class DebKernelImporter {
             KernelEntry staged = new KernelEntry(name, "debian", unameArch(control.arch()), version, Sha256.of(vmlinux),
                     source, Instant.now(), staging);
             Manifest.write(staged);
+            PrivateFiles.restrictTree(staging);   // unpacked modes (0644/0755) are not for other users
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             progress.report(STAGE, "imported " + name + " (" + version + ")");
             return catalog.find(name).orElseThrow(() -> new IOException("kernel " + name + " vanished right after import"));

@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.PrivateFiles;
 import dev.banger.daemon.fs.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -133,6 +134,7 @@ public final class KernelDirImporter {
             KernelEntry entry = new KernelEntry(name, staged.distro(), staged.arch(), staged.version(),
                     Sha256.of(vmlinux), "dir:" + src, Instant.now(), staging);
             Manifest.write(entry);
+            PrivateFiles.restrictTree(staging);   // unpacked modes (0644/0755) are not for other users
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             out.report(STAGE, "imported " + name + " (" + staged.version() + ")");
             return catalog.find(name).orElseThrow(() -> new IOException("kernel " + name + " vanished right after import"));

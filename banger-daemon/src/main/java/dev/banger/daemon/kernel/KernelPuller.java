@@ -1,5 +1,6 @@
 package dev.banger.daemon.kernel;
 
+import dev.banger.daemon.fs.PrivateFiles;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fetch.VerifiedDownload;
 import dev.banger.daemon.fs.FileTrees;
@@ -90,6 +91,7 @@ public final class KernelPuller {
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         try {
+            PrivateFiles.restrictTree(staging);   // unpacked modes (0644/0755) are not for other users
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             if (old != null) {

@@ -2,6 +2,7 @@ package dev.banger.daemon.vmm;
 
 import dev.banger.core.Json;
 import dev.banger.daemon.boot.VmInitrd;
+import dev.banger.daemon.host.HostTools;
 import dev.banger.daemon.kernel.KernelEntry;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -85,7 +86,7 @@ public final class AccelSelector {
         Path initrd = dir.resolve("probe-initrd.img");
         Path console = dir.resolve("console.log");
         initrds.buildProbe(kernel.initrd(), initrd);
-        List<String> cmd = new ArrayList<>(List.of(qemuBinary, "-M", "microvm", "-accel", "kvm", "-cpu", "host",
+        List<String> cmd = new ArrayList<>(List.of(HostTools.resolve(qemuBinary).toString(), "-M", "microvm", "-accel", "kvm", "-cpu", "host",
                 "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
                 "-kernel", kernel.vmlinux().toString(), "-initrd", initrd.toString(),
                 "-append", "console=ttyS0 panic=-1 quiet tsc_early_khz=" + tscKhz,

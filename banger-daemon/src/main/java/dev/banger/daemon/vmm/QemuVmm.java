@@ -1,5 +1,6 @@
 package dev.banger.daemon.vmm;
 
+import dev.banger.daemon.host.HostTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,7 +80,10 @@ public final class QemuVmm implements Vmm {
     public long launch(LaunchSpec spec) throws IOException {
         Files.deleteIfExists(spec.pidFile());
         Path errLog = spec.pidFile().resolveSibling("qemu-launch.err");
-        ProcessBuilder pb = new ProcessBuilder(commandLine(spec))
+        List<String> cmd = commandLine(spec);
+        // Found like every other host tool (PATH, then sbin), with the missing package named.
+        cmd.set(0, HostTools.resolve(qemuBinary).toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(errLog.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

@@ -218,4 +218,46 @@ class HostCommandTest {
         }
         throw new AssertionError("process " + pid + " is still running (state " + state + ")");
     }
+
+    /** An ordinary Debian user's PATH: no /usr/sbin, no /sbin (regression: "Cannot run program mkfs.ext4"). */
+    private static final String USER_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    @Test
+    void sbinToolIsFoundWhenThePathLacksSbin() throws Exception {
+        HostCommand.Result r = HostCommand.of(List.of("mkfs.ext4", "-V"), LONG).env("PATH", USER_PATH).run();
+        assertThat(r.stderr()).contains("mke2fs");
+        Path image = tmp.resolve("user.ext4");
+        try (var f = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(8 << 20);
+        }
+        HostCommand.of(List.of("mkfs.ext4", "-q", "-F", image.toString()), LONG).env("PATH", USER_PATH).run();
+        HostCommand.of(List.of("e2fsck", "-fn", image.toString()), LONG).env("PATH", USER_PATH).run();
+    }
+
+    @Test
+    void whatAToolStartsFindsSbinToolsToo() throws Exception {
+        String env = HostCommand.of(List.of("env"), LONG).env("PATH", USER_PATH).run().stdout();
+        assertThat(env.lines().filter(l -> l.startsWith("PATH=")).toList())
+                .containsExactly("PATH=" + USER_PATH + ":/usr/local/sbin:/usr/sbin:/sbin");
+    }
+
+    @Test
+    void missingToolIsOneLineThatNamesItsDebianPackage() throws Exception {
+        assertThatThrownBy(() -> HostTools.resolve("mkfs.ext4", List.of(tmp)))
+                .isInstanceOf(MissingToolException.class)
+                .hasMessage("mkfs.ext4 not found (searched " + tmp + "); install the Debian package e2fsprogs"
+                        + " (apt-get install e2fsprogs)");
+        assertThatThrownBy(() -> HostTools.resolve("newuidmap", List.of(tmp))).hasMessageContaining("package uidmap");
+        assertThatThrownBy(() -> HostTools.resolve("qemu-system-x86_64", List.of(tmp))).hasMessageContaining("package qemu-system-x86");
+        assertThatThrownBy(() -> HostCommand.of(List.of("banger-no-such-tool", "x"), LONG).env("PATH", USER_PATH).run())
+                .isInstanceOf(MissingToolException.class)
+                .hasMessage("banger-no-such-tool not found (searched " + USER_PATH + ":/usr/local/sbin:/usr/sbin:/sbin)");
+    }
+
+    @Test
+    void aToolGivenByPathIsRunAsGiven() throws Exception {
+        Path tool = HostTools.resolve("true", USER_PATH);
+        assertThat(tool).isAbsolute().endsWith(Path.of("true"));
+        assertThat(HostCommand.of(List.of(tool.toString()), LONG).env("PATH", "/nonexistent").run().exitCode()).isZero();
+    }
 }

@@ -134,7 +134,7 @@ class OciPullVsUmociTest {
         assertThat(h.images.find(image.name())).contains(image);
         Path rootfs = Path.of(image.rootfsPath());
         assertThat(rootfs).isEqualTo(h.imagesDir.resolve(image.id()).resolve("rootfs.ext4"));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(rootfs))).isEqualTo("r--r--r--");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(rootfs))).isEqualTo("r--------");
         assertThat(image.sizeBytes()).isPositive();
         assertThat(h.imageDirEntries()).containsExactly(image.id());
         assertThat(h.cacheEntriesBesideBlobs()).isEmpty();

@@ -109,9 +109,11 @@ class BundleExtractorTest {
         assertThat(Files.readSymbolicLink(staging.resolve("modules/ext4-alias.ko"))).isEqualTo(Path.of("kernel/fs/ext4.ko"));
         Path helper = staging.resolve("modules/helper.sh");
         int mode = (Integer) Files.getAttribute(helper, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        assertThat(mode & 07777).as("setuid/setgid dropped, exec bit kept").isEqualTo(0755);
+        assertThat(mode & 07777).as("setuid/setgid dropped, exec bit kept, private to the owner").isEqualTo(0700);
         int vmode = (Integer) Files.getAttribute(staging.resolve("vmlinux"), "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        assertThat(vmode & 07777).isEqualTo(0644);
+        assertThat(vmode & 07777).isEqualTo(0600);
+        int dmode = (Integer) Files.getAttribute(staging.resolve("modules/kernel"), "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        assertThat(dmode & 07777).isEqualTo(0700);
     }
 
     @Test
@@ -120,7 +122,7 @@ class BundleExtractorTest {
         byte[] b = new TestBundle().file("vmlinux", TestBundle.elf(64, 1), 0000).file("modules/w", DATA, 01777).build();
         BundleExtractor.extract(new ByteArrayInputStream(b), staging);
         assertThat((Integer) Files.getAttribute(staging.resolve("vmlinux"), "unix:mode") & 07777).isEqualTo(0600);
-        assertThat((Integer) Files.getAttribute(staging.resolve("modules/w"), "unix:mode") & 07777).isEqualTo(0755);
+        assertThat((Integer) Files.getAttribute(staging.resolve("modules/w"), "unix:mode") & 07777).isEqualTo(0700);
     }
 
     @Test

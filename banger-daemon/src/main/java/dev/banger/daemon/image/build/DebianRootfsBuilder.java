@@ -42,10 +42,30 @@ public final class DebianRootfsBuilder {
 
     private final TarToExt4 converter;
     private final Path scratchParent;
+    private final Path unshareTmpParent;
 
+    /** Scratch under scratchParent; in unshare mode mmdebstrap's own TMPDIR goes to the system temp dir. */
     public DebianRootfsBuilder(TarToExt4 converter, Path scratchParent) {
+        this(converter, scratchParent, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /**
+     * unshareTmpParent must be traversable by every user (like /tmp): mmdebstrap's namespace root is
+     * a subordinate uid that cannot enter banger's private dirs ({@link UnshareScratch}).
+     */
+    public DebianRootfsBuilder(TarToExt4 converter, Path scratchParent, Path unshareTmpParent) {
         this.converter = Objects.requireNonNull(converter, "converter");
         this.scratchParent = Objects.requireNonNull(scratchParent, "scratchParent");
+        this.unshareTmpParent = Objects.requireNonNull(unshareTmpParent, "unshareTmpParent");
+    }
+
+    /**
+     * Fails in one line saying why and what to do when no mmdebstrap mode can work here (an ordinary
+     * user without subordinate ids, user namespaces off, uidmap or acl missing). Cheap; callers run it
+     * before downloading anything (the default image's kernel).
+     */
+    public void preflight() throws IOException {
+        MmdebstrapMode.detect();
     }
 
     /** Builds suite (e.g. "bookworm") with mmdebstrap into an ext4 at out. */
@@ -59,17 +79,26 @@ public final class DebianRootfsBuilder {
         if (!Files.isDirectory(scratchParent)) {
             throw new IOException("scratch parent does not exist: " + scratchParent);
         }
-        MmdebstrapMode mode = MmdebstrapMode.detect();
+        MmdebstrapMode.Plan plan = MmdebstrapMode.detect();
+        MmdebstrapMode mode = plan.mode();
         List<String> cmd = MmdebstrapCommand.build(mode, suite, List.copyOf(packages), mirror);
         progress.report(STAGE, "mmdebstrap --mode=" + mode.arg + " " + suite + " (" + packages.size() + " extra packages)");
 
         Path work = Files.createTempDirectory(scratchParent, "rootfs-");
         Path building = target.resolveSibling("." + target.getFileName() + ".building");
         boolean done = false;
+        UnshareScratch unshareTmp = null;
         try {
-            Path tmp = Files.createDirectory(work.resolve("tmp"));
+            // mmdebstrap keeps its chroot under TMPDIR. As root, pin it to our scratch so a crash leaves it where
+            // we clean; in unshare mode the namespace's root could not enter that, so it gets a dir made for it.
+            Path tmp;
+            if (mode == MmdebstrapMode.UNSHARE) {
+                unshareTmp = UnshareScratch.create(unshareTmpParent, plan.namespaceRootUid());
+                tmp = unshareTmp.dir();
+            } else {
+                tmp = Files.createDirectory(work.resolve("tmp"));
+            }
             HostCommand mmdebstrap = HostCommand.of(cmd, BUILD_TIMEOUT)
-                    // mmdebstrap keeps its chroot under TMPDIR; pin it to our scratch so a crash leaves it where we clean.
                     .env("TMPDIR", tmp.toString())
                     .env("LC_ALL", "C.UTF-8")
                     // SIGTERM first so mmdebstrap can tear down its chroot (in unshare mode its files belong to
@@ -115,7 +144,11 @@ public final class DebianRootfsBuilder {
             if (!done) {
                 Files.deleteIfExists(building);
             }
-            FileTrees.deleteRecursively(work);
+            try {
+                if (unshareTmp != null) unshareTmp.close();
+            } finally {
+                FileTrees.deleteRecursively(work);
+            }
         }
     }
 

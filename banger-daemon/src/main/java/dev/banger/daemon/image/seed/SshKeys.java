@@ -68,7 +68,7 @@ public final class SshKeys {
                 if (!Files.isRegularFile(pub, LinkOption.NOFOLLOW_LINKS)) {
                     derivePublicKey(priv, pub);
                 }
-                Files.setPosixFilePermissions(pub, PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(pub, PosixFilePermissions.fromString("rw-------"));
                 return priv;
             }
             Path tmp = bangerKeyDir.resolve("." + KEY_NAME + "." + UUID.randomUUID() + ".tmp");
@@ -80,7 +80,7 @@ public final class SshKeys {
                     throw new IOException("ssh-keygen did not write " + tmp + " and its .pub");
                 }
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-                Files.setPosixFilePermissions(tmpPub, PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(tmpPub, PosixFilePermissions.fromString("rw-------"));
                 Files.move(tmpPub, pub, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 Files.move(tmp, priv, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return priv;

@@ -172,7 +172,7 @@ public final class WorkSeeds {
             if (fsck.exitCode() != 0) {
                 throw new IOException("e2fsck found problems in the new work seed (exit " + fsck.exitCode() + "): " + fsck.tail(5, " | "));
             }
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             FileTrees.deleteRecursively(scratch);   // free the space before the seed becomes visible
             Files.move(tmp, dir.resolve(SEED_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;

@@ -40,7 +40,7 @@ class SshKeysTest {
         Path pub = keyDir.resolve("id_ed25519.pub");
         assertThat(perms(keyDir)).isEqualTo("rwx------");
         assertThat(perms(priv)).isEqualTo("rw-------");
-        assertThat(perms(pub)).isEqualTo("rw-r--r--");
+        assertThat(perms(pub)).isEqualTo("rw-------");
         assertThat(Files.readString(priv)).contains("BEGIN OPENSSH PRIVATE KEY");
         assertThat(Files.readString(pub)).startsWith("ssh-ed25519 ").contains(" banger");
         // No temp files left behind.
