@@ -145,6 +145,7 @@ public final class RpcServer implements AutoCloseable {
                 sendError(idNode, RpcErrors.FAILED, message);
             } finally {
                 calls.remove(ctx.callId());
+                ctx.finish();
                 Thread.interrupted();
             }
         }

@@ -83,7 +83,14 @@ public final class VmExec {
             @Override
             public void onError(String message) { }
         };
-        ExecSession s = agents.exec(vm.id(), Path.of(vm.runtime().agentSocket()), request, listener);
+        ExecSession s;
+        try {
+            s = agents.exec(vm.id(), Path.of(vm.runtime().agentSocket()), request, listener);
+        } catch (Exception | Error e) {
+            // stdin handlers wait for the session (on the call's inbound thread): let them give up
+            session.completeExceptionally(e);
+            throw e;
+        }
         session.complete(s);
         try {
             return Map.of("exit_code", s.awaitExit());
