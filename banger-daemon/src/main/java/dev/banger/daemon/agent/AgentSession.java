@@ -1,6 +1,7 @@
 package dev.banger.daemon.agent;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -104,7 +105,17 @@ final class AgentSession implements ExecSession {
         output.discardAndFinish(() -> listener.onError(message));
         done.countDown();
         // The channel stays registered until the agent's EXIT frees it; its output is ignored.
-        connection.trySend(FrameCodec.encode(FrameCodec.SIGNAL, channel, new byte[] {SIGKILL}));
+        ByteBuffer kill = FrameCodec.encode(FrameCodec.SIGNAL, channel, new byte[] {SIGKILL});
+        if (!connection.trySend(kill)) {
+            // the write queue is full even for control frames: wait for room, but not on the reader
+            Thread.ofVirtual().name("exec-cutoff-" + channel).start(() -> {
+                try {
+                    connection.send(kill);
+                } catch (IOException gone) {
+                    // the connection is gone: nothing to signal through any more
+                }
+            });
+        }
     }
 
     @Override

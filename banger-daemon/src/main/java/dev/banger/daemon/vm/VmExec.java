@@ -20,7 +20,10 @@ import java.util.concurrent.CompletableFuture;
  * {@code vm.exec}: runs a command over the guest agent. Output streams back as
  * {@code exec.output} notifications; the caller streams stdin with {@code exec.stdin},
  * {@code exec.stdin_close} and {@code exec.resize}. The result carries the remote exit code.
- * If the caller disconnects, the remote process is killed.
+ * If the caller disconnects, the remote process is killed. Stdin that arrives before the
+ * session exists waits for it (the call's inbound mailbox delivers in order, off the RPC
+ * connection's reader); output reaches the caller on the session's own thread, and a caller
+ * that stops reading has its session cut off after 4 MiB instead of stalling the VM's others.
  */
 public final class VmExec {
     private static final int SIGHUP = 1;
