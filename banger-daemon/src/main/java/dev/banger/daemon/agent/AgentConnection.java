@@ -24,18 +24,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Host side of the guest agent protocol over one stream (QEMU's virtio-serial chardev socket).
- * One virtual reader thread dispatches frames to sessions by channel; writes are serialised.
+ * One virtual reader thread dispatches frames to sessions by channel and never waits on one:
+ * each session delivers its output on its own thread ({@link SessionOutput}). One writer thread
+ * ({@link FrameWriter}) sends queued frames, so a guest that stops reading never blocks
+ * {@link #close()}, and {@link #shutdown} waits for it only up to its bound.
  */
 public final class AgentConnection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentConnection.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long HELLO_RETRY_MS = 250;
     private static final long CONNECT_RETRY_MS = 50;
-    private static final long SHUTDOWN_ACK_MS = 2000;
+    /** How long {@link #shutdown(boolean)} waits for the guest to take the frame and acknowledge it. */
+    static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(2);
+    /** Undelivered output one session may hold before it is cut off (see {@link AgentSession}). */
+    static final long SESSION_OUTPUT_LIMIT = 4L << 20;
     static final String CONNECTION_LOST = "agent connection lost";
 
     private final SocketChannel channel;
-    private final ReentrantLock writeLock = new ReentrantLock();
+    private final FrameWriter writer;
+    private final long sessionOutputLimit;
     private final Map<Integer, AgentSession> sessions = new ConcurrentHashMap<>();
     // A random start makes it unlikely that a restarted daemon reuses a channel the
     // agent still has a session on (sessions outlive host reconnects).
@@ -48,8 +55,10 @@ public final class AgentConnection implements AutoCloseable {
     private volatile boolean open = true;
     private final Thread reader;
 
-    private AgentConnection(SocketChannel channel) {
+    private AgentConnection(SocketChannel channel, long sessionOutputLimit) {
         this.channel = channel;
+        this.sessionOutputLimit = sessionOutputLimit;
+        this.writer = new FrameWriter(channel, this::writeFailed);
         this.reader = Thread.ofVirtual().name("agent-reader").unstarted(this::readLoop);
     }
 
@@ -84,7 +93,13 @@ public final class AgentConnection implements AutoCloseable {
 
     /** Wraps an already connected channel (tests). */
     public static AgentConnection over(SocketChannel channel) {
-        AgentConnection c = new AgentConnection(channel);
+        return over(channel, SESSION_OUTPUT_LIMIT);
+    }
+
+    /** Tests: a smaller per-session output bound, to reach the cut-off quickly. */
+    static AgentConnection over(SocketChannel channel, long sessionOutputLimit) {
+        AgentConnection c = new AgentConnection(channel, sessionOutputLimit);
+        c.writer.start();
         c.reader.start();
         return c;
     }
@@ -101,8 +116,12 @@ public final class AgentConnection implements AutoCloseable {
         }
         while (true) {
             ensureOpen();
-            send(FrameCodec.encode(FrameCodec.HELLO_REQ, 0));
             long roundEnd = Math.min(deadline, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HELLO_RETRY_MS));
+            try {
+                send(FrameCodec.encode(FrameCodec.HELLO_REQ, 0), roundEnd);
+            } catch (FrameWriter.WriteTimeoutException busy) {
+                // the guest is not reading right now; a HELLO it sends on its own still counts
+            }
             helloLock.lock();
             try {
                 long left;
@@ -145,28 +164,43 @@ public final class AgentConnection implements AutoCloseable {
             if (ch == 0) {
                 continue;
             }
-            AgentSession s = new AgentSession(this, ch, listener);
+            AgentSession s = new AgentSession(this, ch, listener, sessionOutputLimit);
             if (sessions.putIfAbsent(ch, s) == null) {
                 return s;
             }
         }
     }
 
-    /** Sends SHUTDOWN and waits up to 2 s for the ACK; returns whether it was acknowledged. */
+    /** Sends SHUTDOWN and waits up to {@link #SHUTDOWN_BOUND} in all; returns whether it was acknowledged. */
     public boolean shutdown(boolean reboot) throws IOException, InterruptedException {
+        return shutdown(reboot, SHUTDOWN_BOUND);
+    }
+
+    /**
+     * Sends SHUTDOWN and waits for the ACK, both within {@code bound}: a guest that does not read
+     * its channel gets false at the bound (the caller falls back to ACPI, then kill), never a hang.
+     */
+    public boolean shutdown(boolean reboot, Duration bound) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
         ensureOpen();
         shutdownAcks.drainPermits();
-        send(FrameCodec.encode(FrameCodec.SHUTDOWN, 0, new byte[] {(byte) (reboot ? 1 : 0)}));
-        return shutdownAcks.tryAcquire(SHUTDOWN_ACK_MS, TimeUnit.MILLISECONDS);
+        try {
+            send(FrameCodec.encode(FrameCodec.SHUTDOWN, 0, new byte[] {(byte) (reboot ? 1 : 0)}), deadline);
+        } catch (FrameWriter.WriteTimeoutException notReading) {
+            return false;
+        }
+        return shutdownAcks.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     public boolean isOpen() {
         return open;
     }
 
+    /** Never waits on the guest: a write in progress ends with the channel, queued frames are dropped. */
     @Override
     public void close() {
         open = false;
+        writer.close();
         try {
             channel.close();
         } catch (IOException e) {
@@ -180,14 +214,35 @@ public final class AgentConnection implements AutoCloseable {
         }
     }
 
+    /** Queues a frame, waiting for room as long as it takes (back-pressure); interruptible; fails on close. */
     void send(ByteBuffer frame) throws IOException {
-        writeLock.lock();
+        writer.send(frame, Long.MAX_VALUE);
+    }
+
+    /** Queues a frame, waiting for room until {@code deadlineNanos} at most. */
+    void send(ByteBuffer frame, long deadlineNanos) throws IOException {
+        writer.send(frame, deadlineNanos);
+    }
+
+    /** Queues a small frame if there is room now; false otherwise (used from the reader: it must not wait). */
+    boolean trySend(ByteBuffer frame) {
         try {
-            while (frame.hasRemaining()) {
-                channel.write(frame);
-            }
-        } finally {
-            writeLock.unlock();
+            writer.send(frame, System.nanoTime());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // the writer is the only one who can tell that the stream broke while the guest reads nothing
+    private void writeFailed(IOException e) {
+        if (open) {
+            LOG.info("agent connection write failed: {}", e.getMessage());
+        }
+        try {
+            channel.close();  // ends the reader too, which fails every session
+        } catch (IOException ignored) {
+            // closing anyway
         }
     }
 
@@ -215,6 +270,7 @@ public final class AgentConnection implements AutoCloseable {
 
     private void connectionLost() {
         open = false;
+        writer.close();
         try {
             channel.close();
         } catch (IOException e) {

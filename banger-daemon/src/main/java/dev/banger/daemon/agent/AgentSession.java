@@ -1,6 +1,7 @@
 package dev.banger.daemon.agent;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,20 +13,28 @@ final class AgentSession implements ExecSession {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSession.class);
     // Well under the 1 MiB frame cap so one big write cannot hog the connection.
     private static final int STDIN_CHUNK = 64 * 1024;
+    // Control frames of a session wait this long for room in the write queue (they get headroom
+    // past a queue full of stdin, so normally not at all).
+    private static final long CONTROL_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    private static final byte SIGKILL = 9;
 
     private final AgentConnection connection;
     private final int channel;
     private final ExecListener listener;
+    private final long outputLimit;
+    private final SessionOutput output;
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile boolean started;
     private volatile int exitCode;
     private volatile String error;
 
-    AgentSession(AgentConnection connection, int channel, ExecListener listener) {
+    AgentSession(AgentConnection connection, int channel, ExecListener listener, long outputLimit) {
         this.connection = connection;
         this.channel = channel;
         this.listener = listener;
+        this.outputLimit = outputLimit;
+        this.output = new SessionOutput(channel, outputLimit);
     }
 
     int channel() {
@@ -42,35 +51,70 @@ final class AgentSession implements ExecSession {
     }
 
     void onStdout(byte[] data) {
-        deliver(() -> listener.onStdout(data));
+        output(data.length, () -> listener.onStdout(data));
     }
 
     void onStderr(byte[] data) {
-        deliver(() -> listener.onStderr(data));
+        output(data.length, () -> listener.onStderr(data));
     }
 
     void onExit(int code) {
         if (finished.compareAndSet(false, true)) {
             exitCode = code;
-            deliver(() -> listener.onExit(code));
-            done.countDown();
+            // done only once the listener has seen all output and the exit: the RPC result must
+            // not overtake the last exec.output notifications
+            output.finish(() -> {
+                try {
+                    listener.onExit(code);
+                } finally {
+                    done.countDown();
+                }
+            });
         }
     }
 
     void onFailure(String message) {
         if (finished.compareAndSet(false, true)) {
             error = message;
-            deliver(() -> listener.onError(message));
-            done.countDown();
+            output.finish(() -> {
+                try {
+                    listener.onError(message);
+                } finally {
+                    done.countDown();
+                }
+            });
         }
     }
 
-    // A throwing listener must not take down the reader thread of the whole connection.
-    private void deliver(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            LOG.warn("exec listener on channel {} threw", channel, e);
+    private void output(int bytes, Runnable delivery) {
+        if (!output.offer(bytes, delivery)) {
+            cutOff();
+        }
+    }
+
+    /**
+     * The listener is too far behind: rather than buffer without bound or stall the connection's
+     * reader (every other session of the VM), end this session now and kill its process.
+     */
+    private void cutOff() {
+        if (!finished.compareAndSet(false, true)) return;
+        String message = "exec output consumer too slow; output cut off after "
+                + (outputLimit >> 20) + " MiB";
+        error = message;
+        LOG.warn("exec on channel {}: {}", channel, message);
+        output.discardAndFinish(() -> listener.onError(message));
+        done.countDown();
+        // The channel stays registered until the agent's EXIT frees it; its output is ignored.
+        ByteBuffer kill = FrameCodec.encode(FrameCodec.SIGNAL, channel, new byte[] {SIGKILL});
+        if (!connection.trySend(kill)) {
+            // the write queue is full even for control frames: wait for room, but not on the reader
+            Thread.ofVirtual().name("exec-cutoff-" + channel).start(() -> {
+                try {
+                    connection.send(kill);
+                } catch (IOException gone) {
+                    // the connection is gone: nothing to signal through any more
+                }
+            });
         }
     }
 
@@ -92,7 +136,8 @@ final class AgentSession implements ExecSession {
     @Override
     public void resize(int rows, int cols) throws IOException {
         ensureRunning();
-        connection.send(FrameCodec.encode(FrameCodec.RESIZE, channel, FrameCodec.resizePayload(rows, cols)));
+        connection.send(FrameCodec.encode(FrameCodec.RESIZE, channel, FrameCodec.resizePayload(rows, cols)),
+                System.nanoTime() + CONTROL_WAIT_NANOS);
     }
 
     @Override
@@ -101,7 +146,8 @@ final class AgentSession implements ExecSession {
             throw new IllegalArgumentException("bad signal number " + signo);
         }
         ensureRunning();
-        connection.send(FrameCodec.encode(FrameCodec.SIGNAL, channel, new byte[] {(byte) signo}));
+        connection.send(FrameCodec.encode(FrameCodec.SIGNAL, channel, new byte[] {(byte) signo}),
+                System.nanoTime() + CONTROL_WAIT_NANOS);
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.banger.daemon.agent;
 
 /**
- * Receives the output of one exec session. Called on the connection's reader thread,
- * so implementations must return quickly; a slow listener stalls every session of the VM.
+ * Receives the output of one exec session, in order, on the session's own delivery thread
+ * (never the connection's reader), so a slow listener delays only its own session. Past 4 MiB
+ * of output it has not taken yet, the session is cut off: it ends with
+ * {@code onError("exec output consumer too slow; ...")} and its process is killed.
  */
 public interface ExecListener {
     void onStdout(byte[] data);
@@ -11,6 +13,6 @@ public interface ExecListener {
 
     void onExit(int code);
 
-    /** EXEC_ERROR from the agent, or "agent connection lost". */
+    /** EXEC_ERROR from the agent, "agent connection lost", or the slow-consumer cut-off. */
     void onError(String message);
 }

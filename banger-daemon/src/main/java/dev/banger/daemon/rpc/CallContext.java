@@ -24,6 +24,7 @@ public final class CallContext implements ProgressSink {
     private final Notifier notifier;
     private final long startNanos = System.nanoTime();
     private final Map<String, Consumer<JsonNode>> inbound = new ConcurrentHashMap<>();
+    private final InboundMailbox mailbox = new InboundMailbox(inbound);
     private volatile boolean cancelled;
     private volatile Thread thread;
     private String currentStage;
@@ -69,14 +70,24 @@ public final class CallContext implements ProgressSink {
         notifier.send(method, withId);
     }
 
-    /** Registers a handler for client notifications of {@code method} that name this call. */
+    /**
+     * Registers a handler for client notifications of {@code method} that name this call.
+     * Notifications that arrived before (a client streams exec stdin right after its request,
+     * before the method has run this far) are kept and delivered to it in arrival order.
+     */
     public void onInbound(String method, Consumer<JsonNode> handler) {
         inbound.put(method, handler);
+        mailbox.handlersChanged();
     }
 
+    /** On the connection's reader thread: never runs a handler, only queues (waits while the queue is full). */
     void deliverInbound(String method, JsonNode params) {
-        Consumer<JsonNode> h = inbound.get(method);
-        if (h != null) h.accept(params);
+        mailbox.put(method, params);
+    }
+
+    /** The call has returned: nothing will register handlers any more; queued notifications are dropped. */
+    void finish() {
+        mailbox.close();
     }
 
     void bindThread(Thread t) {
@@ -85,6 +96,7 @@ public final class CallContext implements ProgressSink {
 
     void cancel() {
         cancelled = true;
+        mailbox.close();
         Runnable hook = cancelHook;
         if (hook != null) hook.run();
         Thread t = thread;

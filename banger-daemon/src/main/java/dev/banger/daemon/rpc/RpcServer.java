@@ -332,6 +332,7 @@ public final class RpcServer implements AutoCloseable {
                     }
                 }
             } finally {
+                ctx.finish();  // its queued client notifications have no receiver any more
                 synchronized (callsChanged) {
                     callsChanged.notifyAll();
                 }

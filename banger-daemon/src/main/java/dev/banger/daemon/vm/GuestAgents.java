@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One agent connection per running VM. QEMU's chardev accepts a single client, so every
@@ -25,7 +27,14 @@ public final class GuestAgents {
     }
 
     private final Map<String, AgentConnection> connections = new ConcurrentHashMap<>();
-    private final Map<String, Object> connectLocks = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> connectLocks = new ConcurrentHashMap<>();
+
+    // vm stop holds the VM's lock while it asks the guest: every wait in requestShutdown is
+    // bounded, so a guest that is not answering (or not reading) delays the stop by seconds at
+    // most before it falls back to ACPI and kill (issue 8 item 3).
+    static final Duration SHUTDOWN_LOCK_WAIT = Duration.ofSeconds(1);
+    static final Duration SHUTDOWN_CONNECT = Duration.ofSeconds(1);
+    static final Duration SHUTDOWN_HELLO = Duration.ofSeconds(2);
 
     /**
      * Waits for the guest agent's hello on one connection, checking between short windows
@@ -72,33 +81,49 @@ public final class GuestAgents {
     }
 
     ExecSession exec(String vmId, Path socket, ExecRequest request, ExecListener listener) throws Exception {
-        return connection(vmId, socket).exec(request, listener);
+        return connection(vmId, socket, null, Duration.ofSeconds(5), Duration.ofSeconds(10)).exec(request, listener);
     }
 
-    private AgentConnection connection(String vmId, Path socket) throws Exception {
+    /** lockWait null: wait for the connect lock as long as it takes (interruptibly). */
+    private AgentConnection connection(String vmId, Path socket, Duration lockWait, Duration connectTimeout,
+                                       Duration helloTimeout) throws Exception {
         AgentConnection conn = connections.get(vmId);
         if (conn != null && conn.isOpen()) return conn;
         // Per VM: one guest whose agent does not answer must not hold up exec into the others.
-        synchronized (connectLocks.computeIfAbsent(vmId, id -> new Object())) {
+        ReentrantLock lock = connectLocks.computeIfAbsent(vmId, id -> new ReentrantLock());
+        if (lockWait == null) {
+            lock.lockInterruptibly();
+        } else if (!lock.tryLock(lockWait.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new TimeoutException("another connect to the guest agent is still under way");
+        }
+        try {
             conn = connections.get(vmId);
             if (conn != null && conn.isOpen()) return conn;
-            AgentConnection fresh = AgentConnection.connect(socket, Duration.ofSeconds(5));
+            AgentConnection fresh = AgentConnection.connect(socket, connectTimeout);
             try {
-                fresh.awaitHello(Duration.ofSeconds(10));
+                fresh.awaitHello(helloTimeout);
             } catch (Exception e) {
                 fresh.close();
                 throw new IOException("guest agent is not answering: " + e.getMessage(), e);
             }
             connections.put(vmId, fresh);
             return fresh;
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Asks the guest to power off; false when the agent could not be reached or did not acknowledge. */
+    /**
+     * Asks the guest to power off; false when the agent could not be reached, did not take the
+     * request or did not acknowledge it. Bounded whatever the guest does: at most
+     * {@link #SHUTDOWN_LOCK_WAIT} + {@link #SHUTDOWN_CONNECT} + {@link #SHUTDOWN_HELLO} +
+     * {@link AgentConnection#SHUTDOWN_BOUND}, and only the last when a connection is open.
+     */
     boolean requestShutdown(String vmId, Path socket) {
         try {
-            return connection(vmId, socket).shutdown(false);
+            return connection(vmId, socket, SHUTDOWN_LOCK_WAIT, SHUTDOWN_CONNECT, SHUTDOWN_HELLO).shutdown(false);
         } catch (Exception e) {
+            // including an interruption: stop goes on to ACPI and kill, as it always did
             return false;
         }
     }
@@ -109,6 +134,7 @@ public final class GuestAgents {
         connectLocks.remove(vmId);
     }
 
+    /** Never waits on the guest: closing a connection does not wait for a blocked write (see AgentConnection.close). */
     void disconnect(String vmId) {
         AgentConnection conn = connections.remove(vmId);
         if (conn != null) conn.close();

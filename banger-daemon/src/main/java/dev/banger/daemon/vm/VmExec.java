@@ -20,7 +20,10 @@ import java.util.concurrent.CompletableFuture;
  * {@code vm.exec}: runs a command over the guest agent. Output streams back as
  * {@code exec.output} notifications; the caller streams stdin with {@code exec.stdin},
  * {@code exec.stdin_close} and {@code exec.resize}. The result carries the remote exit code.
- * If the caller disconnects, the remote process is killed.
+ * If the caller disconnects, the remote process is killed. Stdin that arrives before the
+ * session exists waits for it (the call's inbound mailbox delivers in order, off the RPC
+ * connection's reader); output reaches the caller on the session's own thread, and a caller
+ * that stops reading has its session cut off after 4 MiB instead of stalling the VM's others.
  */
 public final class VmExec {
     private static final int SIGHUP = 1;
@@ -83,7 +86,14 @@ public final class VmExec {
             @Override
             public void onError(String message) { }
         };
-        ExecSession s = agents.exec(vm.id(), Path.of(vm.runtime().agentSocket()), request, listener);
+        ExecSession s;
+        try {
+            s = agents.exec(vm.id(), Path.of(vm.runtime().agentSocket()), request, listener);
+        } catch (Exception | Error e) {
+            // stdin handlers wait for the session (on the call's inbound thread): let them give up
+            session.completeExceptionally(e);
+            throw e;
+        }
         session.complete(s);
         try {
             return Map.of("exit_code", s.awaitExit());

@@ -1,0 +1,124 @@
+package dev.banger.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 8 item 3 with a real guest: its agent is SIGSTOPped (so the guest stops draining its
+ * virtio-serial channel) while `vm exec -i` streams stdin into it, which backs the host's agent
+ * connection up. `vm stop` must still end (agent shutdown gives up, ACPI, then kill at its
+ * timeout), and `vm kill` / `vm rm -f` issued meanwhile must end within 15 s.
+ */
+class StalledGuestE2eTest extends BootingE2eTest {
+    private static final String STOP_THE_AGENT =
+            "for p in /proc/[0-9]*; do n=${p#/proc/}; [ \"$n\" = 1 ] && continue; "
+            + "[ \"$(cat $p/comm 2>/dev/null)\" = banger-agent ] && kill -STOP $n; done; echo stopped";
+
+    @Test
+    void aGuestThatStopsReadingCannotMakeItsVmUnstoppable() throws Exception {
+        Banger.ok("vm", "create", "--name", "stall");
+        long qemuPid = Banger.run("vm", "show", "stall").json().path("runtime").path("pid").asLong();
+        assertThat(Banger.isRunning(qemuPid)).isTrue();
+        List<Process> clients = new ArrayList<>();
+        try {
+            // the exec that stops the agent never gets its EXIT: leave it running
+            clients.add(cli("vm", "exec", "stall", "--", "sh", "-c", STOP_THE_AGENT));
+            Thread.sleep(3000);
+            Process feeder = cli("vm", "exec", "-i", "stall", "--", "cat");
+            clients.add(feeder);
+            Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try (OutputStream in = feeder.getOutputStream()) {
+                    while (true) in.write(chunk);  // until everything on the way is full, or the call ends
+                } catch (IOException ended) {
+                    // the exec is over
+                }
+            });
+            Thread.sleep(5000);  // let the channel, bangerd's write queue and the RPC socket fill
+
+            CompletableFuture<Banger.Result> stop = CompletableFuture.supplyAsync(() -> run("vm", "stop", "--timeout", "5", "stall"));
+            Thread.sleep(1000);
+            long t0 = System.nanoTime();
+            Banger.Result kill = run("vm", "kill", "stall");
+            long killMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("stalled guest: vm kill took %d ms%n", killMs);
+            assertThat(kill.exit()).as("vm kill: " + kill.stderr()).isZero();
+            assertThat(killMs).isLessThan(15_000);
+            Banger.Result stopped = stop.get(15, TimeUnit.SECONDS);
+            assertThat(stopped.exit()).as("vm stop: " + stopped.stderr()).isZero();
+            assertThat(Banger.isRunning(qemuPid)).as("QEMU still running").isFalse();
+            assertThat(feeder.waitFor(15, TimeUnit.SECONDS)).as("the stdin exec ended with its VM").isTrue();
+
+            t0 = System.nanoTime();
+            Banger.ok("vm", "rm", "--force", "stall");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(15_000);
+        } finally {
+            for (Process p : clients) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void stopOfAGuestThatStopsReadingFallsThroughToKillAtItsTimeout() throws Exception {
+        Banger.ok("vm", "create", "--name", "stall2");
+        List<Process> clients = new ArrayList<>();
+        try {
+            clients.add(cli("vm", "exec", "stall2", "--", "sh", "-c", STOP_THE_AGENT));
+            Thread.sleep(3000);
+            Process feeder = cli("vm", "exec", "-i", "stall2", "--", "cat");
+            clients.add(feeder);
+            Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try (OutputStream in = feeder.getOutputStream()) {
+                    while (true) in.write(chunk);
+                } catch (IOException ended) {
+                    // the exec is over
+                }
+            });
+            Thread.sleep(5000);
+            long t0 = System.nanoTime();
+            Banger.Result stop = Banger.run(Map.of(), Duration.ofSeconds(60), "vm", "stop", "--timeout", "5", "stall2");
+            long stopMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("stalled guest: vm stop --timeout 5 took %d ms%n", stopMs);
+            assertThat(stop.exit()).as("vm stop: " + stop.stderr()).isZero();
+            assertThat(stopMs).isLessThan(15_000);
+            assertThat(Banger.run("vm", "show", "stall2").json().path("state").asText()).isEqualTo("stopped");
+        } finally {
+            for (Process p : clients) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Banger.Result run(String... args) {
+        try {
+            return Banger.run(Map.of(), Duration.ofSeconds(60), args);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Process cli(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Banger.ROOT.resolve("bin/banger").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        return pb.start();
+    }
+}
