@@ -138,12 +138,43 @@ class AgentConnectionTest {
         assertThat(a.stdout()).isEqualTo("first\n");
     }
 
+    /**
+     * A signal goes to the session's whole process group, not only the command the agent started:
+     * the command here starts a child shell that starts a sleep (a grandchild), both report their
+     * PIDs, and after SIGTERM neither may be left running.
+     */
     @Test
     void signalKillsTheProcessGroup() throws Exception {
         Collector c = new Collector();
-        ExecSession s = conn.exec(cmd("sleep", "30"), c);
-        s.signal(15);
-        assertThat(s.awaitExit()).isEqualTo(128 + 15);
+        ExecSession s = conn.exec(cmd("sh", "-c",
+                "sh -c 'sleep 600 & echo grandchild=$!; wait' & echo child=$!; wait"), c);
+        assertThat(c.awaitStdout(o -> o.contains("child=") && o.contains("grandchild="), 5000))
+                .as("both PIDs reported, got %s", c.stdout()).isTrue();
+        java.util.Map<String, Long> pids = new java.util.HashMap<>();
+        c.stdout().lines().map(l -> l.split("=", 2)).forEach(kv -> pids.put(kv[0], Long.parseLong(kv[1].strip())));
+        List<Long> descendants = List.of(pids.get("child"), pids.get("grandchild"));
+        try {
+            assertThat(descendants).allSatisfy(pid -> assertThat(running(pid)).as("pid %d before the signal", pid).isTrue());
+            s.signal(15);
+            assertThat(s.awaitExit()).isEqualTo(128 + 15);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (descendants.stream().anyMatch(AgentConnectionTest::running) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(descendants).allSatisfy(pid -> assertThat(running(pid)).as("pid %d after SIGTERM", pid).isFalse());
+        } finally {
+            for (long pid : descendants) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** Alive and not a zombie: an orphan whose new parent has not reaped it yet is already dead. */
+    private static boolean running(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.io.IOException gone) {
+            return false;
+        }
     }
 
     @Test

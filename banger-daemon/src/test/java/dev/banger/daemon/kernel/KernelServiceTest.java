@@ -206,21 +206,27 @@ class KernelServiceTest {
             Future<KernelEntry> holder = pool.submit(() -> kernels.ensure("k4", ProgressSink.NONE));
             waitFor(() -> requests.containsKey("k4.tar.zst"));
             CountDownLatch waiterStarted = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicReference<Object> waiterOutcome = new java.util.concurrent.atomic.AtomicReference<>();
             Thread waiter = Thread.ofVirtual().unstarted(() -> {
                 waiterStarted.countDown();
                 try {
-                    kernels.ensure("k4", ProgressSink.NONE);
-                } catch (Exception expected) {
-                    // InterruptedException: the caller went away
+                    waiterOutcome.set(kernels.ensure("k4", ProgressSink.NONE));
+                } catch (Exception e) {
+                    waiterOutcome.set(e);
                 }
             });
             waiter.start();
             waiterStarted.await();
-            Thread.sleep(100);
+            // Parked behind the holder's per-name lock, not finished or failed on its own.
+            waitFor(() -> waiter.getState() == Thread.State.WAITING);
+            assertThat(waiterOutcome.get()).as("the waiter has not returned before it is cancelled").isNull();
             long t0 = System.nanoTime();
             waiter.interrupt();   // what the RPC server does when the waiter's caller disconnects
             assertThat(waiter.join(java.time.Duration.ofSeconds(2))).as("waiter left within 2 s").isTrue();
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2000);
+            // The waiter left because it was cancelled: the lock wait is interruptible (NamedLocks.acquire),
+            // not because ensure failed some other way or returned a kernel it could not have yet.
+            assertThat(waiterOutcome.get()).isInstanceOf(InterruptedException.class);
             assertThat(holder.isDone()).as("the pull goes on").isFalse();
             gate.countDown();
             assertThat(holder.get(30, TimeUnit.SECONDS).name()).isEqualTo("k4");

@@ -58,6 +58,15 @@ final class Debugfs {
         return data;
     }
 
+    /**
+     * A symlink's target: a fast link (under 60 bytes) keeps it in the inode, which stat prints;
+     * a longer one keeps it in a data block, which {@code cat} dumps like a file's content.
+     */
+    static String linkTarget(Path image, String path, Stat stat) throws Exception {
+        if (stat.linkTarget() != null) return stat.linkTarget();
+        return new String(cat(image, path), StandardCharsets.UTF_8);
+    }
+
     static String run(List<String> cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
