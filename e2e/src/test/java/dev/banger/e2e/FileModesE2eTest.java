@@ -24,7 +24,7 @@ class FileModesE2eTest extends BootingE2eTest {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "umask 022 && exec \"$0\" \"$@\"", Banger.ROOT.resolve("bin/banger").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        pb.environment().put("BANGER_HOME", Banger.home().toString());
         Path out = Files.createTempFile("banger-modes", ".out");
         try {
             Process p = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -44,7 +44,7 @@ class FileModesE2eTest extends BootingE2eTest {
     /** Every path under the home's state, runtime and config dirs that grants group or others anything. */
     private static List<String> notPrivate() throws IOException {
         List<String> offenders = new ArrayList<>();
-        for (Path top : List.of(Banger.stateDir(), Banger.runtimeDir(), Banger.HOME.resolve("config"))) {
+        for (Path top : List.of(Banger.stateDir(), Banger.runtimeDir(), Banger.home().resolve("config"))) {
             if (!Files.exists(top)) continue;
             try (Stream<Path> walk = Files.walk(top)) {
                 for (Path p : walk.toList()) {
@@ -55,7 +55,7 @@ class FileModesE2eTest extends BootingE2eTest {
                     } catch (java.nio.file.NoSuchFileException gone) {
                         continue;
                     }
-                    if ((mode & 077) != 0) offenders.add(String.format("%04o %s", mode & 07777, Banger.HOME.relativize(p)));
+                    if ((mode & 077) != 0) offenders.add(String.format("%04o %s", mode & 07777, Banger.home().relativize(p)));
                 }
             }
         }
@@ -93,8 +93,8 @@ class FileModesE2eTest extends BootingE2eTest {
         assertThat(run(List.of("useradd", "-m", user)).exit()).isZero();
         try {
             // The test only means something if the user can reach the home's parent at all.
-            assertThat(run(List.of("runuser", "-u", user, "--", "test", "-x", Banger.HOME.getParent().toString())).exit())
-                    .as("%s can traverse %s", user, Banger.HOME.getParent()).isZero();
+            assertThat(run(List.of("runuser", "-u", user, "--", "test", "-x", Banger.home().getParent().toString())).exit())
+                    .as("%s can traverse %s", user, Banger.home().getParent()).isZero();
             for (Path f : files) {
                 assertThat(f).exists();
                 Banger.Result r = run(List.of("runuser", "-u", user, "--", "cat", f.toString()));

@@ -43,7 +43,7 @@ class PipedStdinE2eTest extends BootingE2eTest {
     private static String pipeThroughCat(String input) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(List.of(Banger.ROOT.resolve("bin/banger").toString(),
                 "vm", "exec", "-i", "pipe", "--", "cat"));
-        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        pb.environment().put("BANGER_HOME", Banger.home().toString());
         Process p = pb.start();
         try {
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));

@@ -118,7 +118,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("BANGER_HOME", Banger.HOME.toString());
+        pb.environment().put("BANGER_HOME", Banger.home().toString());
         return pb.start();
     }
 }
