@@ -13,6 +13,11 @@ public final class Main {
     static final BangerPaths PATHS = BangerPaths.fromEnvironment();
 
     public static void main(String[] args) {
+        System.exit(commandLine(args).execute(args));
+    }
+
+    /** The command tree for these arguments with banger's error handling: one line on stderr, exit 2 for bad usage. */
+    static CommandLine commandLine(String[] args) {
         CommandLine cli = CommandTree.forArgs(args);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("banger: " + oneLine(e));
@@ -22,7 +27,7 @@ public final class Main {
             e.getCommandLine().getErr().println("banger: " + e.getMessage());
             return 2;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     static String oneLine(Throwable e) {

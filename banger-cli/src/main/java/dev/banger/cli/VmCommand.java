@@ -228,10 +228,15 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode vms = DaemonClient.call(Main.PATHS, "vm.list", Map.of());
+            print(System.out, DaemonClient.call(Main.PATHS, "vm.list", Map.of()), json);
+            return 0;
+        }
+
+        /** The vm.list result as a table, or as exactly the RPC result with --json. */
+        static void print(java.io.PrintStream out, JsonNode vms, boolean json) throws java.io.IOException {
             if (json) {
-                Output.json(System.out, vms);
-                return 0;
+                Output.json(out, vms);
+                return;
             }
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode vm : vms) {
@@ -241,8 +246,7 @@ final class VmCommand {
                         Output.text(rt, "guest_ip"), spec.path("vcpu").asText(), spec.path("memory_mib").asText() + "M",
                         rt.hasNonNull("ssh_port") ? "127.0.0.1:" + rt.get("ssh_port").asText() : "-"));
             }
-            Output.table(System.out, List.of("NAME", "ID", "STATE", "IP", "VCPU", "MEMORY", "SSH"), rows);
-            return 0;
+            Output.table(out, List.of("NAME", "ID", "STATE", "IP", "VCPU", "MEMORY", "SSH"), rows);
         }
     }
 

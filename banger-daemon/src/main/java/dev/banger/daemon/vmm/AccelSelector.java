@@ -5,10 +5,11 @@ import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.host.HostTools;
 import dev.banger.daemon.kernel.KernelEntry;
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,21 +29,29 @@ public final class AccelSelector {
 
     record CachedVerdict(String kernelSha256, String accel, String reason) { }
 
+    /** Boots the kernel under KVM and says whether it reached its initramfs (the seam the unit tests replace). */
+    @FunctionalInterface
+    interface ProbeBoot {
+        boolean reachesInitramfs(KernelEntry kernel) throws IOException, InterruptedException;
+    }
+
     private final String mode;
     private final Path stateDir;
-    private final String qemuBinary;
-    private final long tscKhz;
-    private final VmInitrd initrds;
+    private final Path kvmDevice;
+    private final ProbeBoot probeBoot;
     /** The last verdict and the kernel it is for: every start asks, the answer only changes with the kernel. */
     private String decidedForKernel;
     private Decision decided;
 
     public AccelSelector(String mode, Path stateDir, String qemuBinary, long tscKhz, VmInitrd initrds) {
+        this(mode, stateDir, Path.of("/dev/kvm"), kernel -> qemuProbeBoot(kernel, stateDir, qemuBinary, tscKhz, initrds));
+    }
+
+    AccelSelector(String mode, Path stateDir, Path kvmDevice, ProbeBoot probeBoot) {
         this.mode = mode;
         this.stateDir = stateDir;
-        this.qemuBinary = qemuBinary;
-        this.tscKhz = tscKhz;
-        this.initrds = initrds;
+        this.kvmDevice = kvmDevice;
+        this.probeBoot = probeBoot;
     }
 
     public Accel select(KernelEntry kernel) throws IOException, InterruptedException {
@@ -52,7 +61,7 @@ public final class AccelSelector {
     public synchronized Decision decide(KernelEntry kernel) throws IOException, InterruptedException {
         if (mode.equals("tcg")) return new Decision(Accel.TCG, "forced by configuration (accel = tcg)");
         if (mode.equals("kvm")) return new Decision(Accel.KVM, "forced by configuration (accel = kvm)");
-        if (!kvmOpens()) return new Decision(Accel.TCG, "/dev/kvm is missing or not accessible");
+        if (!kvmOpens(kvmDevice)) return new Decision(Accel.TCG, "/dev/kvm is missing or not accessible");
         if (kernel.sha256().equals(decidedForKernel)) return decided;
         decided = decideFromCacheOrProbe(kernel);
         decidedForKernel = kernel.sha256();
@@ -73,15 +82,29 @@ public final class AccelSelector {
         return d;
     }
 
-    static boolean kvmOpens() {
-        try (RandomAccessFile f = new RandomAccessFile("/dev/kvm", "rw")) {
+    /**
+     * Opens the device read-write without creating it: RandomAccessFile "rw" creates a missing
+     * file, which made a root bangerd on a host without KVM write a regular file at /dev/kvm
+     * and then believe KVM was there.
+     */
+    static boolean kvmOpens(Path device) {
+        try (FileChannel ignored = FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             return true;
-        } catch (IOException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
     }
 
     private Decision probe(KernelEntry kernel) throws IOException, InterruptedException {
+        if (probeBoot.reachesInitramfs(kernel)) {
+            return new Decision(Accel.KVM, "a probe boot of " + kernel.name() + " under KVM reached its initramfs");
+        }
+        return new Decision(Accel.TCG, "/dev/kvm opens but a probe boot of " + kernel.name()
+                + " under KVM did not reach its initramfs in 10 s (e.g. a PVM host); using TCG");
+    }
+
+    private static boolean qemuProbeBoot(KernelEntry kernel, Path stateDir, String qemuBinary, long tscKhz, VmInitrd initrds)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory(stateDir, "kvm-probe");
         Path initrd = dir.resolve("probe-initrd.img");
         Path console = dir.resolve("console.log");
@@ -96,13 +119,12 @@ public final class AccelSelector {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline) {
                 if (Files.exists(console) && Files.readString(console, StandardCharsets.ISO_8859_1).contains(PROBE_MARKER)) {
-                    return new Decision(Accel.KVM, "a probe boot of " + kernel.name() + " under KVM reached its initramfs");
+                    return true;
                 }
                 if (!p.isAlive()) break;
                 Thread.sleep(100);
             }
-            return new Decision(Accel.TCG, "/dev/kvm opens but a probe boot of " + kernel.name()
-                    + " under KVM did not reach its initramfs in 10 s (e.g. a PVM host); using TCG");
+            return false;
         } finally {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
