@@ -68,7 +68,7 @@ class FileModesE2eTest extends BootingE2eTest {
         String id = underUmask022("vm", "create", "--name", "modes", "--json").json().path("id").asText();
         underUmask022("vm", "stop", "modes");
         underUmask022("vm", "start", "modes");
-        underUmask022("vm", "exec", "modes", "--", "sh", "-c", "echo secret > /root/data && sync");
+        underUmask22ExecAndCheckWhileRunning();
         underUmask022("vm", "stop", "modes");
 
         assertThat(Banger.stateDir().resolve("vms").resolve(id).resolve("work.ext4")).exists();
@@ -80,6 +80,12 @@ class FileModesE2eTest extends BootingE2eTest {
                     Banger.stateDir().resolve("bangerd.log")));
         }
         Banger.ok("vm", "rm", "modes");
+    }
+
+    /** While the VM runs: its sockets, pidfile and console log (QEMU daemonizes with its own umask 027) are private too. */
+    private static void underUmask22ExecAndCheckWhileRunning() throws Exception {
+        underUmask022("vm", "exec", "modes", "--", "sh", "-c", "echo secret > /root/data && sync");
+        assertThat(notPrivate()).as("paths other users could read while the VM runs").isEmpty();
     }
 
     private static boolean isRoot() throws IOException {

@@ -1,10 +1,12 @@
 package dev.banger.daemon.vmm;
 
+import dev.banger.daemon.fs.PrivateFiles;
 import dev.banger.daemon.host.HostTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +81,12 @@ public final class QemuVmm implements Vmm {
     @Override
     public long launch(LaunchSpec spec) throws IOException {
         Files.deleteIfExists(spec.pidFile());
+        // -daemonize sets QEMU's umask to 027, so what it creates would be group-readable. The console log
+        // is made here, private (QEMU truncates it and keeps its mode); the sockets are fixed once it is up.
+        if (!Files.exists(spec.consoleLog(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createFile(spec.consoleLog(), PosixFilePermissions.asFileAttribute(PrivateFiles.FILE));
+        }
+        Files.setPosixFilePermissions(spec.consoleLog(), PrivateFiles.FILE);
         Path errLog = spec.pidFile().resolveSibling("qemu-launch.err");
         List<String> cmd = commandLine(spec);
         // Found like every other host tool (PATH, then sbin), with the missing package named.
@@ -107,6 +115,9 @@ public final class QemuVmm implements Vmm {
         Files.deleteIfExists(errLog);
         long pid = readPid(spec.pidFile());
         if (pid <= 0) throw new IOException("qemu started but wrote no pidfile at " + spec.pidFile());
+        for (Path socket : List.of(spec.sockets().qmp(), spec.sockets().agent())) {
+            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.setPosixFilePermissions(socket, PrivateFiles.FILE);
+        }
         return pid;
     }
 
