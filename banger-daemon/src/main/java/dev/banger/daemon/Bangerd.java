@@ -9,6 +9,7 @@ import dev.banger.daemon.boot.VmInitrd;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.fetch.HttpClients;
+import dev.banger.daemon.image.build.ExtractionLimits;
 import dev.banger.daemon.image.build.LayersToExt4;
 import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import dev.banger.daemon.image.build.TarToExt4;
@@ -84,7 +85,8 @@ public final class Bangerd {
         Store store = new Store(paths.database());
         KernelCatalog kernels = new KernelCatalog(paths.kernelsDir());
         DebKernelImporter importer = new DebKernelImporter(kernels, paths.kernelsDir(), config.busybox());
-        TarToExt4 tarToExt4 = new TarToExt4(paths.cacheDir());
+        ExtractionLimits imageLimits = new ExtractionLimits(config.limits().imageMaxEntries(), config.limits().imageMaxContentGib() << 30);
+        TarToExt4 tarToExt4 = new TarToExt4(paths.cacheDir(), imageLimits);
         DebianRootfsBuilder debian = new DebianRootfsBuilder(tarToExt4, paths.cacheDir());
         HttpClient http = HttpClients.standard();
         KernelService kernelService = new KernelService(kernels, importer, new KernelDirImporter(kernels, config.busybox()),
@@ -95,7 +97,7 @@ public final class Bangerd {
                 new RegistryClient(http, new BlobCache(paths.cacheDir().resolve("blobs")),
                         DockerCredentials.load(Path.of(System.getProperty("user.home"), ".docker", "config.json")),
                         java.util.Set.copyOf(config.insecureRegistries())),
-                new LayersToExt4(paths.cacheDir()), new ImageBundlePuller(http, tarToExt4), http);
+                new LayersToExt4(paths.cacheDir(), imageLimits), new ImageBundlePuller(http, tarToExt4), http);
         long tsc = QemuVmm.hostTscKhz();
         VmInitrd initrds = new VmInitrd(config.agentBinary());
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
