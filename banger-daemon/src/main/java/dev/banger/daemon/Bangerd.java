@@ -103,7 +103,7 @@ public final class Bangerd {
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
         GuestAgents agents = new GuestAgents();
         VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
-                new QemuVmm(config.qemuBinary(), tsc), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
+                new QemuVmm(config.qemuBinary(), tsc, (long) config.limits().consoleLogMaxMib() << 20), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
                 new SshKeys(paths.stateDir().resolve("ssh"), Path.of(System.getProperty("user.home"), ".ssh")),
                 System.getenv("BANGER_FAULT_AFTER_STEP"));
 
