@@ -6,6 +6,7 @@ import dev.banger.daemon.api.ImageMethods;
 import dev.banger.daemon.api.KernelMethods;
 import dev.banger.daemon.api.VmMethods;
 import dev.banger.daemon.boot.VmInitrd;
+import dev.banger.daemon.image.ImagePrune;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.fetch.HttpClients;
@@ -33,6 +34,7 @@ import dev.banger.daemon.vmm.AccelSelector;
 import dev.banger.daemon.vmm.QemuVmm;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.time.Instant;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -82,6 +84,11 @@ public final class Bangerd {
         for (Path dir : new Path[] {paths.vmsDir(), paths.imagesDir(), paths.kernelsDir(), paths.cacheDir()}) {
             Files.createDirectories(dir);
         }
+        // We hold the single-instance lock and serve nothing yet: no staging left on disk is live.
+        Instant started = Instant.now();
+        Leftovers leftovers = new Leftovers(paths);
+        for (Leftovers.Removed r : leftovers.sweep(started)) log.info("start: removed crash leftover {} ({} bytes)", r.path(), r.bytes());
+        BlobCache blobs = new BlobCache(paths.cacheDir().resolve("blobs"), config.limits().blobCacheMaxGib() << 30);
         Store store = new Store(paths.database());
         KernelCatalog kernels = new KernelCatalog(paths.kernelsDir());
         DebKernelImporter importer = new DebKernelImporter(kernels, paths.kernelsDir(), config.busybox());
@@ -94,7 +101,7 @@ public final class Bangerd {
                 new KernelService.DefaultKernel(config.defaultKernel(), config.kernelPackage()),
                 name -> store.listImages().stream().filter(i -> name.equals(i.kernelRef())).map(i -> i.name()).toList());
         ImageService images = new ImageService(paths.imagesDir(), config, store, kernelService, debian, tarToExt4,
-                new RegistryClient(http, new BlobCache(paths.cacheDir().resolve("blobs")),
+                new RegistryClient(http, blobs,
                         DockerCredentials.load(Path.of(System.getProperty("user.home"), ".docker", "config.json")),
                         java.util.Set.copyOf(config.insecureRegistries())),
                 new LayersToExt4(paths.cacheDir(), imageLimits), new ImageBundlePuller(http, tarToExt4), http);
@@ -111,7 +118,7 @@ public final class Bangerd {
 
         Map<String, RpcMethod> methods = new HashMap<>();
         new VmMethods(vms, new VmExec(vms, agents), config.stopTimeoutSeconds()).register(methods);
-        new ImageMethods(images, vms, config.debianSuite()).register(methods);
+        new ImageMethods(images, vms, config.debianSuite(), new ImagePrune(blobs, leftovers, started)).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
         RpcServer serving = new RpcServer(paths.daemonSocket(), methods);

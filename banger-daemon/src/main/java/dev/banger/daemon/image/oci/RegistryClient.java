@@ -92,6 +92,10 @@ public final class RegistryClient {
     }
 
 
+    public BlobCache cache() {
+        return cache;
+    }
+
     /** Pulls {@code ref}'s linux/amd64 image into the cache. */
     public PulledImage pull(ImageReference ref, ProgressSink progress) throws IOException, InterruptedException {
         Session s = new Session(ref);
