@@ -16,7 +16,27 @@ import picocli.CommandLine.Parameters;
 /** {@code banger image …} → image.* RPC methods. */
 @Command(name = "image", description = "Build and manage root filesystem images.", mixinStandardHelpOptions = true)
 final class ImageCommand {
-    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Pull.class, Register.class, Import.class, Promote.class, Ls.class, Show.class, Rm.class);
+    static final java.util.List<Class<?>> VERBS = java.util.List.of(Build.class, Pull.class, Register.class, Import.class, Promote.class, Ls.class, Show.class, Rm.class, Prune.class);
+
+    @Command(name = "prune", description = "Empty the OCI blob cache and remove what crashed builds and pulls left behind.",
+            mixinStandardHelpOptions = true)
+    static final class Prune implements Callable<Integer> {
+        @Option(names = "--json", description = "Print what was freed as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode r = DaemonClient.call(Main.PATHS, "image.prune", Map.of());
+            if (json) {
+                System.out.println(r.toPrettyString());
+                return 0;
+            }
+            for (JsonNode p : r.path("leftovers_removed")) System.out.println("removed " + p.asText());
+            System.out.println("freed " + Sizes.human(r.path("bytes_freed").asLong()) + ": " + r.path("blobs_removed").asInt()
+                    + " cached blobs, " + r.path("leftovers_removed").size() + " leftovers");
+            return 0;
+        }
+    }
 
     @Command(name = "promote", description = "Make a stopped VM's current root filesystem the base of a new image.",
             mixinStandardHelpOptions = true)

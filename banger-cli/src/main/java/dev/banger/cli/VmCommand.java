@@ -321,22 +321,53 @@ final class VmCommand {
         @Override
         public Integer call() throws Exception {
             Path log = Path.of(DaemonClient.call(Main.PATHS, "vm.logs", Map.of("vm", vm)).path("path").asText());
-            long offset = 0;
-            do {
-                if (Files.exists(log)) {
-                    try (var ch = java.nio.channels.FileChannel.open(log)) {
-                        if (ch.size() < offset) offset = 0;
-                        ch.position(offset);
-                        var in = java.nio.channels.Channels.newInputStream(ch);
-                        byte[] data = in.readAllBytes();
-                        System.out.write(data);
-                        System.out.flush();
-                        offset += data.length;
+            // bangerd keeps the console capped in two halves: console.log.1 (older) and console.log.
+            Path older = log.resolveSibling(log.getFileName() + ".1");
+            if (!follow) {
+                for (Path p : List.of(older, log)) {
+                    try (var in = Files.newInputStream(p)) {
+                        in.transferTo(System.out);   // streamed: never the whole file in memory
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // no such half (yet)
                     }
                 }
-                if (follow) Thread.sleep(200);
-            } while (follow);
-            return 0;
+                System.out.flush();
+                return 0;
+            }
+            // Follow by descriptor: when bangerd rotates, the open file becomes console.log.1; finish
+            // it, then continue with the new console.log from its start, losing nothing.
+            java.nio.channels.FileChannel ch = null;
+            Object key = null;
+            try {
+                while (true) {
+                    if (ch == null && Files.exists(log)) {
+                        ch = java.nio.channels.FileChannel.open(log);
+                        key = Files.readAttributes(log, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                    }
+                    if (ch != null) {
+                        if (ch.size() < ch.position()) ch.position(0);   // a new boot truncated it
+                        copyRest(ch);
+                        Object now = Files.exists(log)
+                                ? Files.readAttributes(log, java.nio.file.attribute.BasicFileAttributes.class).fileKey() : null;
+                        if (!java.util.Objects.equals(now, key)) {
+                            copyRest(ch);
+                            ch.close();
+                            ch = null;
+                            continue;
+                        }
+                    }
+                    Thread.sleep(200);
+                }
+            } finally {
+                if (ch != null) ch.close();
+            }
+        }
+
+        private static void copyRest(java.nio.channels.FileChannel ch) throws java.io.IOException {
+            long pos = ch.position();
+            long n = ch.transferTo(pos, Long.MAX_VALUE, java.nio.channels.Channels.newChannel(System.out));
+            ch.position(pos + n);
+            System.out.flush();
         }
     }
 }

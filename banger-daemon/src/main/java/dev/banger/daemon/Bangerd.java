@@ -6,10 +6,12 @@ import dev.banger.daemon.api.ImageMethods;
 import dev.banger.daemon.api.KernelMethods;
 import dev.banger.daemon.api.VmMethods;
 import dev.banger.daemon.boot.VmInitrd;
+import dev.banger.daemon.image.ImagePrune;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.fetch.HttpClients;
 import dev.banger.daemon.fs.PrivateFiles;
+import dev.banger.daemon.image.build.ExtractionLimits;
 import dev.banger.daemon.image.build.LayersToExt4;
 import dev.banger.daemon.image.catalog.ImageBundlePuller;
 import dev.banger.daemon.image.build.TarToExt4;
@@ -33,6 +35,7 @@ import dev.banger.daemon.vmm.AccelSelector;
 import dev.banger.daemon.vmm.QemuVmm;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.time.Instant;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -87,10 +90,16 @@ public final class Bangerd {
             Files.createDirectories(dir);
             PrivateFiles.restrictDir(dir);
         }
+        // We hold the single-instance lock and serve nothing yet: no staging left on disk is live.
+        Instant started = Instant.now();
+        Leftovers leftovers = new Leftovers(paths);
+        for (Leftovers.Removed r : leftovers.sweep(started)) log.info("start: removed crash leftover {} ({} bytes)", r.path(), r.bytes());
+        BlobCache blobs = new BlobCache(paths.cacheDir().resolve("blobs"), config.limits().blobCacheMaxGib() << 30);
         Store store = new Store(paths.database());
         KernelCatalog kernels = new KernelCatalog(paths.kernelsDir());
         DebKernelImporter importer = new DebKernelImporter(kernels, paths.kernelsDir(), config.busybox());
-        TarToExt4 tarToExt4 = new TarToExt4(paths.cacheDir());
+        ExtractionLimits imageLimits = new ExtractionLimits(config.limits().imageMaxEntries(), config.limits().imageMaxContentGib() << 30);
+        TarToExt4 tarToExt4 = new TarToExt4(paths.cacheDir(), imageLimits);
         DebianRootfsBuilder debian = new DebianRootfsBuilder(tarToExt4, paths.cacheDir());
         HttpClient http = HttpClients.standard();
         KernelService kernelService = new KernelService(kernels, importer, new KernelDirImporter(kernels, config.busybox()),
@@ -98,16 +107,16 @@ public final class Bangerd {
                 new KernelService.DefaultKernel(config.defaultKernel(), config.kernelPackage()),
                 name -> store.listImages().stream().filter(i -> name.equals(i.kernelRef())).map(i -> i.name()).toList());
         ImageService images = new ImageService(paths.imagesDir(), config, store, kernelService, debian, tarToExt4,
-                new RegistryClient(http, new BlobCache(paths.cacheDir().resolve("blobs")),
+                new RegistryClient(http, blobs,
                         DockerCredentials.fromEnvironment(System.getenv()),
                         java.util.Set.copyOf(config.insecureRegistries())),
-                new LayersToExt4(paths.cacheDir()), new ImageBundlePuller(http, tarToExt4), http);
+                new LayersToExt4(paths.cacheDir(), imageLimits), new ImageBundlePuller(http, tarToExt4), http);
         long tsc = QemuVmm.hostTscKhz();
         VmInitrd initrds = new VmInitrd(config.agentBinary());
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
         GuestAgents agents = new GuestAgents();
         VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
-                new QemuVmm(config.qemuBinary(), tsc), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
+                new QemuVmm(config.qemuBinary(), tsc, (long) config.limits().consoleLogMaxMib() << 20), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
                 new SshKeys(paths.stateDir().resolve("ssh"), Path.of(System.getProperty("user.home"), ".ssh")),
                 System.getenv("BANGER_FAULT_AFTER_STEP"), dev.banger.daemon.vm.CrashPoints.fromEnvironment(System.getenv("BANGER_CRASH_AFTER")));
 
@@ -115,7 +124,7 @@ public final class Bangerd {
 
         Map<String, RpcMethod> methods = new HashMap<>();
         new VmMethods(vms, new VmExec(vms, agents), config.stopTimeoutSeconds()).register(methods);
-        new ImageMethods(images, vms, config.debianSuite()).register(methods);
+        new ImageMethods(images, vms, config.debianSuite(), new ImagePrune(blobs, leftovers, started)).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
         RpcServer serving = new RpcServer(paths.daemonSocket(), methods, config.rpcLimits());

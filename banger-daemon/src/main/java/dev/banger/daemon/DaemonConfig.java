@@ -32,7 +32,18 @@ public record DaemonConfig(
         List<String> insecureRegistries,
         List<String> imageCatalogs,
         int rpcMaxRequestMib,
-        int rpcWriteTimeoutSeconds) {
+        int rpcWriteTimeoutSeconds,
+        Limits limits) {
+
+    /** Bounds on what guests and images can make bangerd store (docs/configuration.md, "Limits"). */
+    public record Limits(int consoleLogMaxMib, long imageMaxEntries, long imageMaxContentGib, long blobCacheMaxGib) {
+        public Limits {
+            if (consoleLogMaxMib < 1) throw new IllegalArgumentException("console_log_max_mib must be at least 1, got " + consoleLogMaxMib);
+            if (imageMaxEntries < 1) throw new IllegalArgumentException("image_max_entries must be at least 1, got " + imageMaxEntries);
+            if (imageMaxContentGib < 1) throw new IllegalArgumentException("image_max_content_gib must be at least 1, got " + imageMaxContentGib);
+            if (blobCacheMaxGib < 0) throw new IllegalArgumentException("blob_cache_max_gib must not be negative, got " + blobCacheMaxGib);
+        }
+    }
 
     public DaemonConfig {
         if (rpcMaxRequestMib < 1 || rpcMaxRequestMib > 1024) {
@@ -55,10 +66,12 @@ public record DaemonConfig(
                         Integer defaultMemoryMib, Integer stopTimeoutSeconds, Integer agentReadyTimeoutSeconds,
                         String subnet, String agentBinary, List<String> kernelCatalogs,
                         List<String> insecureRegistries,
-        List<String> imageCatalogs, Integer rpcMaxRequestMib, Integer rpcWriteTimeoutSeconds) { }
+        List<String> imageCatalogs, Integer rpcMaxRequestMib, Integer rpcWriteTimeoutSeconds,
+                        Integer consoleLogMaxMib, Long imageMaxEntries, Long imageMaxContentGib, Long blobCacheMaxGib) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
-        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -91,7 +104,9 @@ public record DaemonConfig(
                 List.copyOf(or(f.insecureRegistries(), List.<String>of())),
                 List.copyOf(or(f.imageCatalogs(), List.<String>of())),
                 or(f.rpcMaxRequestMib(), 16),
-                or(f.rpcWriteTimeoutSeconds(), 30));
+                or(f.rpcWriteTimeoutSeconds(), 30),
+                new Limits(or(f.consoleLogMaxMib(), 8), or(f.imageMaxEntries(), 2_000_000L),
+                        or(f.imageMaxContentGib(), 64L), or(f.blobCacheMaxGib(), 10L)));
     }
 
     /** The RPC socket's limits (docs/rpc.md, "Connections"). */

@@ -43,6 +43,8 @@ public final class AgentConnection implements AutoCloseable {
     private final SocketChannel channel;
     private final FrameWriter writer;
     private final long sessionOutputLimit;
+    /** What the guest makes us log is rate-limited and truncated: the guest is untrusted. */
+    private final GuestLogLimiter guestLog = new GuestLogLimiter(LOG, "agent");
     private final Map<Integer, AgentSession> sessions = new ConcurrentHashMap<>();
     // A random start makes it unlikely that a restarted daemon reuses a channel the
     // agent still has a session on (sessions outlive host reconnects).
@@ -259,7 +261,7 @@ public final class AgentConnection implements AutoCloseable {
             }
         } catch (IOException e) {
             if (open) {
-                LOG.info("agent connection ended: {}", e.getMessage());
+                guestLog.info("connection ended: {}", String.valueOf(e.getMessage()));
             }
         } catch (RuntimeException e) {
             LOG.error("agent reader failed", e);
@@ -311,7 +313,7 @@ public final class AgentConnection implements AutoCloseable {
                 }
             }
             case FrameCodec.ERROR -> onError(f);
-            default -> LOG.warn("ignoring unknown frame type 0x{} from agent", Integer.toHexString(f.type()));
+            default -> guestLog.warn("ignoring unknown frame type 0x{}", Integer.toHexString(f.type()));
         }
     }
 
@@ -332,7 +334,7 @@ public final class AgentConnection implements AutoCloseable {
             s.onFailure(f.text());
             return;
         }
-        LOG.warn("agent reported a protocol error on channel {}: {}", f.channel(), f.text());
+        guestLog.warn("reported a protocol error on channel {}: {}", f.channel(), f.text());
     }
 
     private void onHello(FrameCodec.Frame f) {
@@ -342,7 +344,7 @@ public final class AgentConnection implements AutoCloseable {
             hello = new AgentHello(n.path("agent_version").asText(""), n.path("kernel").asText(""),
                     n.path("uptime_ms").asLong(0), n.path("hostname").asText(""));
         } catch (IOException e) {
-            LOG.warn("agent sent an unreadable HELLO: {}", e.getMessage());
+            guestLog.warn("sent an unreadable HELLO: {}", String.valueOf(e.getMessage()));
             return;
         }
         helloLock.lock();

@@ -1,5 +1,6 @@
 package dev.banger.daemon.api;
 
+import dev.banger.daemon.image.ImagePrune;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.vm.VmService;
@@ -12,11 +13,13 @@ public final class ImageMethods {
     private final ImageService images;
     private final String defaultSuite;
     private final VmService vms;
+    private final ImagePrune prune;
 
-    public ImageMethods(ImageService images, VmService vms, String defaultSuite) {
+    public ImageMethods(ImageService images, VmService vms, String defaultSuite, ImagePrune prune) {
         this.images = images;
         this.vms = vms;
         this.defaultSuite = defaultSuite;
+        this.prune = prune;
     }
 
     record BuildParams(String name, String distro, String suite) { }
@@ -49,5 +52,6 @@ public final class ImageMethods {
         m.put("image.catalog", (p, ctx) -> images.available());
         m.put("image.show", (p, ctx) -> images.show(Params.requireText(p, "image")));
         m.put("image.rm", (p, ctx) -> images.remove(Params.requireText(p, "image")));
+        m.put("image.prune", (p, ctx) -> prune.prune());
     }
 }

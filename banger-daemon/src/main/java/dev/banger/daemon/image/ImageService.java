@@ -159,11 +159,16 @@ public final class ImageService implements Images {
     private ImageRecord pullOci(ImageReference ref, ProgressSink progress, boolean reuseExisting) throws Exception {
         String name = ref.canonical();
         return onceUnderLock(name, reuseExisting, alreadyPulled(name), () -> {
-            PulledImage pulled = registry.pull(ref, progress);
-            List<LayersToExt4.Layer> layers = pulled.layers().stream()
-                    .map(l -> new LayersToExt4.Layer(l.path(), l.mediaType(), l.digest())).toList();
-            return publishBuiltLocked(name, config.defaultKernel(), "oci:" + name + "@" + pulled.manifestDigest(),
-                    pulled.config(), progress, target -> layersToExt4.convert(layers, target, progress));
+            ImageRecord published;
+            try (var inUse = registry.cache().inUse()) {   // no eviction or prune under our layers
+                PulledImage pulled = registry.pull(ref, progress);
+                List<LayersToExt4.Layer> layers = pulled.layers().stream()
+                        .map(l -> new LayersToExt4.Layer(l.path(), l.mediaType(), l.digest())).toList();
+                published = publishBuiltLocked(name, config.defaultKernel(), "oci:" + name + "@" + pulled.manifestDigest(),
+                        pulled.config(), progress, target -> layersToExt4.convert(layers, target, progress));
+            }
+            registry.cache().evictToCap();
+            return published;
         });
     }
 

@@ -264,6 +264,7 @@ public final class VmService {
                 StartStep.of("prepare_sockets", null, null, c -> {
                     Files.deleteIfExists(c.qmpSocket());
                     Files.deleteIfExists(c.agentSocket());
+                    Files.deleteIfExists(new LaunchSpec.Sockets(c.qmpSocket(), c.agentSocket()).console());
                 }),
                 StartStep.of("system_overlay", "prepare_rootfs", "creating copy-on-write root overlay", this::createOverlay)
                         .withUndo(c -> {
@@ -360,7 +361,7 @@ public final class VmService {
         if (pid > 0 && !ProcessIdentity.kill(pid, c.qmpSocket().toString())) {
             errors.add(new IOException("vmm pid " + pid + " did not exit"));
         }
-        for (Path p : List.of(c.qmpSocket(), c.agentSocket(), c.pidFile())) {
+        for (Path p : List.of(c.qmpSocket(), c.agentSocket(), new LaunchSpec.Sockets(c.qmpSocket(), c.agentSocket()).console(), c.pidFile())) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {
@@ -388,7 +389,9 @@ public final class VmService {
 
     static String consoleTail(VmRecord vm) {
         try {
-            List<String> lines = Files.readAllLines(Path.of(vm.runtime().consoleLog()));
+            // The last 64 KiB (read from the end, never the whole capped log) hold the boot's last words.
+            List<String> lines = dev.banger.daemon.vmm.ConsoleLog.tail(Path.of(vm.runtime().consoleLog()), 64 << 10).lines().toList();
+            if (lines.isEmpty() && !Files.exists(Path.of(vm.runtime().consoleLog()))) return "(no console log)";
             return lines.stream().filter(l -> l.contains("BANGER-BOOT-ERROR") || l.contains("Kernel panic"))
                     .findFirst().orElse(lines.isEmpty() ? "(console empty)" : lines.getLast().strip());
         } catch (IOException e) {
@@ -535,7 +538,8 @@ public final class VmService {
                 errors.add(ie);
             }
         }
-        for (String p : new String[] {rt.qmpSocket(), rt.agentSocket(), vmDir.resolve(PID_FILE).toString()}) {
+        String consoleSocket = rt.qmpSocket() == null ? null : new LaunchSpec.Sockets(Path.of(rt.qmpSocket()), Path.of(rt.qmpSocket())).console().toString();
+        for (String p : new String[] {rt.qmpSocket(), rt.agentSocket(), consoleSocket, vmDir.resolve(PID_FILE).toString()}) {
             if (p == null) continue;
             try {
                 Files.deleteIfExists(Path.of(p));
@@ -593,6 +597,8 @@ public final class VmService {
             Optional<VmHandles> h = currentHandles(vm);
             if (vm.state() == VmState.RUNNING && h.isPresent() && ProcessIdentity.matches(h.get().pid(), h.get().qmpSocket())) {
                 handles.seed(vm.id(), h.get());
+                vmm.reattachConsole(vm.id(), new LaunchSpec.Sockets(Path.of(h.get().qmpSocket()), Path.of(h.get().agentSocket())),
+                        Path.of(vm.runtime().consoleLog()));
                 watchForExit(vm);
                 adopted.add(vm.id());
                 report.add(vm.name() + ": running");

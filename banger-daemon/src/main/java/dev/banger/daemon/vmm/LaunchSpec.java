@@ -27,7 +27,14 @@ public record LaunchSpec(
     }
 
     /** Control channels; their paths also identify the VMM process (they appear in its argv). */
-    public record Sockets(Path qmp, Path agent) { }
+    public record Sockets(Path qmp, Path agent) {
+        /** The serial console's socket, beside the QMP one: {@code <id>.qmp} → {@code <id>.console}. */
+        public Path console() {
+            String name = qmp.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            return qmp.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".console");
+        }
+    }
 
     /**
      * Rootless user networking: the guest gets {@code guestIp} inside a private /24 whose

@@ -10,20 +10,36 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * QEMU driver: {@code -M microvm} with an uncompressed kernel, the banger initramfs, a qcow2
  * root overlay, the work disk, virtio-serial for the agent, user networking, and QMP.
- * QEMU daemonizes itself so it outlives bangerd; its PID comes from the pidfile.
+ * QEMU daemonizes itself so it outlives bangerd; its PID comes from the pidfile. The serial
+ * console is a socket that bangerd drains into a capped log ({@link ConsoleDrain}).
  */
 public final class QemuVmm implements Vmm {
+    private static final Logger LOG = LoggerFactory.getLogger(QemuVmm.class);
+    public static final long DEFAULT_CONSOLE_MAX_BYTES = 8L << 20;
+
     private final String qemuBinary;
     private final long tscKhz;
+    private final long consoleMaxBytes;
+    /** One drain per VM id; a new launch or reattach replaces (and stops) the previous one. */
+    private final Map<String, ConsoleDrain> drains = new ConcurrentHashMap<>();
 
     public QemuVmm(String qemuBinary, long tscKhz) {
+        this(qemuBinary, tscKhz, DEFAULT_CONSOLE_MAX_BYTES);
+    }
+
+    /** consoleMaxBytes: how much console output is kept per VM (console_log_max_mib). */
+    public QemuVmm(String qemuBinary, long tscKhz, long consoleMaxBytes) {
         this.qemuBinary = qemuBinary;
         this.tscKhz = tscKhz;
+        this.consoleMaxBytes = consoleMaxBytes;
     }
 
     @Override
@@ -45,7 +61,8 @@ public final class QemuVmm implements Vmm {
                 "-initrd", s.initrd().toString(),
                 // tsc_early_khz: without it microvm (no HPET/PM timer) hangs calibrating the TSC on a loaded host.
                 "-append", "console=ttyS0 panic=-1 quiet reboot=t tsc_early_khz=" + tscKhz,
-                "-chardev", "file,id=console,path=" + optionValue(s.consoleLog()),
+                // A socket, not a file: bangerd caps what it keeps; unconnected, QEMU drops output rather than block.
+                "-chardev", "socket,id=console,path=" + optionValue(s.sockets().console()) + ",server=on,wait=off",
                 "-serial", "chardev:console",
                 "-drive", "id=root,file=" + optionValue(s.rootDisk()) + ",format=" + s.rootFormat() + ",if=none,discard=unmap",
                 "-device", "virtio-blk-device,drive=root,serial=banger-root"));
@@ -115,10 +132,32 @@ public final class QemuVmm implements Vmm {
         Files.deleteIfExists(errLog);
         long pid = readPid(spec.pidFile());
         if (pid <= 0) throw new IOException("qemu started but wrote no pidfile at " + spec.pidFile());
-        for (Path socket : List.of(spec.sockets().qmp(), spec.sockets().agent())) {
+        for (Path socket : List.of(spec.sockets().qmp(), spec.sockets().agent(), spec.sockets().console())) {
             if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.setPosixFilePermissions(socket, PrivateFiles.FILE);
         }
+        attachConsole(spec.vmId(), spec.sockets(), spec.consoleLog(), true);
         return pid;
+    }
+
+    @Override
+    public void reattachConsole(String vmId, LaunchSpec.Sockets sockets, Path consoleLog) {
+        try {
+            attachConsole(vmId, sockets, consoleLog, false);
+        } catch (IOException e) {
+            LOG.warn("console of {} not reattached: {}", vmId, e.getMessage());
+        }
+    }
+
+    private void attachConsole(String vmId, LaunchSpec.Sockets sockets, Path consoleLog, boolean fresh) throws IOException {
+        drains.values().removeIf(d -> !d.running());   // VMs that are gone
+        ConsoleDrain old = drains.remove(vmId);
+        if (old != null) old.close();
+        try {
+            drains.put(vmId, ConsoleDrain.start(sockets.console(), consoleLog, consoleMaxBytes, fresh, vmId));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to the console of " + vmId, e);
+        }
     }
 
     /** PID from a pidfile QEMU wrote, or 0 when there is none (used by undo after an interrupted launch). */

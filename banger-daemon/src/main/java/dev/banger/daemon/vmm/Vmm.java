@@ -18,4 +18,7 @@ public interface Vmm {
 
     /** True when {@code pid} is alive and is this VM's VMM (not a recycled PID). */
     boolean isOurs(long pid, LaunchSpec.Sockets sockets);
+
+    /** After a bangerd restart: resume copying a running VM's console into consoleLog. */
+    default void reattachConsole(String vmId, LaunchSpec.Sockets sockets, java.nio.file.Path consoleLog) { }
 }

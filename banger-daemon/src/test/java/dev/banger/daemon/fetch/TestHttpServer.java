@@ -19,8 +19,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real HTTP server on 127.0.0.1: serves byte arrays by path, fixed status codes, and a "stall"
- * path that sends part of its body and then waits until the server is closed. Shared by the
+ * A real HTTP server on 127.0.0.1: serves byte arrays by path, fixed status codes, a "stall"
+ * path that sends part of its body and then waits until the server is closed, 401 challenges and
+ * an endless body. Shared by the
  * download, catalog and puller tests.
  */
 public final class TestHttpServer implements AutoCloseable, AfterEachCallback {
@@ -81,6 +82,20 @@ public final class TestHttpServer implements AutoCloseable, AfterEachCallback {
     }
 
     private final Map<String, Long> lengths = new ConcurrentHashMap<>();
+    private final Map<String, String> challenges = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> endless = new ConcurrentHashMap<>();
+
+    /** Answers 401 with this WWW-Authenticate header (a registry asking for a token). */
+    public String challenge(String path, String wwwAuthenticate) {
+        challenges.put(path, wwwAuthenticate);
+        return url(path);
+    }
+
+    /** Answers 200 with a chunked body of 'a's that never ends (until the client goes or the server closes). */
+    public String endless(String path) {
+        endless.put(path, true);
+        return url(path);
+    }
 
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
@@ -90,6 +105,20 @@ public final class TestHttpServer implements AutoCloseable, AfterEachCallback {
                 byte[] msg = ("status " + code).getBytes();
                 ex.sendResponseHeaders(code, msg.length);
                 ex.getResponseBody().write(msg);
+                return;
+            }
+            String challenge = challenges.get(path);
+            if (challenge != null) {
+                ex.getResponseHeaders().add("WWW-Authenticate", challenge);
+                ex.sendResponseHeaders(401, -1);
+                return;
+            }
+            if (endless.containsKey(path)) {
+                ex.sendResponseHeaders(200, 0);
+                OutputStream os = ex.getResponseBody();
+                byte[] chunk = new byte[64 << 10];
+                java.util.Arrays.fill(chunk, (byte) 'a');
+                while (release.getCount() > 0) os.write(chunk);
                 return;
             }
             byte[] part = stalls.get(path);

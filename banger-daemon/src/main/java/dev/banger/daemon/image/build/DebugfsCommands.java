@@ -25,6 +25,11 @@ public final class DebugfsCommands {
     public static void runScript(String purpose, List<String> lines, Path image, Path scratch) throws IOException {
         Path cmdFile = scratch.resolve("debugfs.cmds");
         Files.write(cmdFile, lines, StandardCharsets.UTF_8);
+        runScriptFile(purpose, cmdFile, image);
+    }
+
+    /** As {@link #runScript} for a command file already written (one too large to hold in memory). */
+    static void runScriptFile(String purpose, Path cmdFile, Path image) throws IOException {
         HostCommand.Result r = Ext4Writer.run(HostCommand.of(List.of("debugfs", "-w", "-f", cmdFile.toString(), image.toString()),
                 Ext4Writer.TOOL_TIMEOUT), false);
         List<String> errors = errors(r);

@@ -1,12 +1,12 @@
 package dev.banger.daemon.image.build;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,17 +17,37 @@ import java.util.Set;
  * metadata with that same lstat() tells us exactly which inodes need fixing; a tree extracted by
  * root that is mostly root-owned therefore costs almost nothing. Every path is absolute and
  * double-quoted (see {@link EntryNames} for why that is enough).
+ *
+ * <p>The commands go straight into a file as they are made, never into a list: an image of a
+ * million entries owned by someone other than bangerd's user needs two million of them.
  */
 final class DebugfsScript {
     /**
-     * @param lines        command-file lines, in order
+     * @param file         the command file
+     * @param lineCount    its lines
      * @param fixedInodes  inodes that get at least one set_inode_field
      * @param createdNodes device nodes and fifos made with mknod
      * @param xattrs       extended attributes set with ea_set
      */
-    record Script(List<String> lines, int fixedInodes, int createdNodes, int xattrs) {
+    record Script(Path file, long lineCount, int fixedInodes, int createdNodes, int xattrs) {
         boolean isEmpty() {
-            return lines.isEmpty();
+            return lineCount == 0;
+        }
+    }
+
+    /** Where the commands go, one line each. */
+    private static final class Lines {
+        private final BufferedWriter out;
+        long count;
+
+        Lines(BufferedWriter out) {
+            this.out = out;
+        }
+
+        void add(String line) throws IOException {
+            out.write(line);
+            out.write('\n');
+            count++;
         }
     }
 
@@ -37,8 +57,14 @@ final class DebugfsScript {
      * @param valueDir where xattr values are written for {@code ea_set -f} (created if needed);
      *                 values are binary, so they never go through the command file
      */
-    static Script build(ExtractedTree tree, Path valueDir) throws IOException {
-        List<String> lines = new ArrayList<>();
+    static Script write(ExtractedTree tree, Path valueDir, Path file) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            return write(tree, valueDir, file, new Lines(w));
+        }
+    }
+
+    private static Script write(ExtractedTree tree, Path valueDir, Path file, Lines lines) throws IOException {
+        // Only inodes with several names can be met twice: the set stays as small as the hardlinks.
         Set<Object> seenInodes = new HashSet<>();
         int fixed = 0;
         int nodes = 0;
@@ -63,11 +89,11 @@ final class DebugfsScript {
                         + " " + quote(a.getKey()));
             }
         }
-        return new Script(List.copyOf(lines), fixed, nodes, xattrs);
+        return new Script(file, lines.count, fixed, nodes, xattrs);
     }
 
     /** Adds the lines that make one record's inode what the tar said; true if it needed any. */
-    private static boolean fixOne(ExtractedTree tree, EntryRecord r, List<String> lines, Set<Object> seenInodes)
+    private static boolean fixOne(ExtractedTree tree, EntryRecord r, Lines lines, Set<Object> seenInodes)
             throws IOException {
         if (r.kind().isSpecialNode()) {
             mknod(lines, r);
@@ -78,7 +104,8 @@ final class DebugfsScript {
             return true;
         }
         Path p = tree.root().resolve(r.path());
-        if (r.kind() == EntryKind.FILE || r.kind() == EntryKind.HARDLINK) {
+        if ((r.kind() == EntryKind.FILE || r.kind() == EntryKind.HARDLINK)
+                && (Integer) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS) > 1) {
             if (!seenInodes.add(Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS))) {
                 return false;
             }
@@ -86,23 +113,23 @@ final class DebugfsScript {
         int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-        int before = lines.size();
+        long before = lines.count;
         // Symlink permission bits are meaningless on Linux; only their owner matters (lchown).
         boolean modeMatters = r.kind() != EntryKind.SYMLINK;
         fixInode(lines, r, modeMatters ? mode : -1, Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
-        return lines.size() > before;
+        return lines.count > before;
     }
 
     // mkfs.ext4 -d copies nothing of the source directory itself onto the root inode: that stays
     // 0755 root:root with mkfs's own clock (mke2fs >= 1.43 without -E root_owner), whoever runs it.
-    private static void root(List<String> lines, EntryRecord r) {
+    private static void root(Lines lines, EntryRecord r) throws IOException {
         fixInode(lines, r, MKFS_ROOT_MODE, 0, 0);
         lines.add("sif \"/\" mtime @" + r.mtimeSec());
     }
 
     private static final int MKFS_ROOT_MODE = 040755;
 
-    private static void mknod(List<String> lines, EntryRecord r) {
+    private static void mknod(Lines lines, EntryRecord r) throws IOException {
         // debugfs' mknod does not split paths: given "/a/b" it makes an entry literally named
         // "/a/b" in the cwd. So cd into the parent and pass the bare name.
         lines.add("cd " + quote("/" + EntryNames.parentOf(r.path())));
@@ -118,7 +145,7 @@ final class DebugfsScript {
         lines.add("sif " + quote(r.imagePath()) + " mtime @" + r.mtimeSec());
     }
 
-    private static void fixInode(List<String> lines, EntryRecord r, int observedMode, long observedUid, long observedGid) {
+    private static void fixInode(Lines lines, EntryRecord r, int observedMode, long observedUid, long observedGid) throws IOException {
         String path = quote(r.imagePath());
         if (r.uid() != observedUid) {
             lines.add("sif " + path + " uid " + r.uid());

@@ -9,7 +9,8 @@ package dev.banger.daemon.image.build;
  *   inodes   = max(2 × entries + 8192, 16384)             (passed to mkfs as -N)
  *   used     = data + 256 B × inodes + data / 64 (bitmaps, descriptors, extent blocks) + journal
  *   headroom = max(64 MiB, 20% of used)
- *   size     = roundUp((used + headroom) / 0.95, 1 MiB)   (the 5% root reserve must not eat headroom)
+ *   size     = roundUp((used + headroom) / 0.95, 1 MiB)   (the 5% root reserve must not eat headroom),
+ *              at least (inodes / 32768 + 1) block groups of 128 MiB (a group holds at most 32768 inodes)
  * </pre>
  * journal is what mke2fs 1.47 picks for that filesystem size (ext2fs_default_journal_size).
  */
@@ -18,6 +19,8 @@ final class Ext4Sizing {
     static final long MIB = 1024 * 1024;
     static final long MIN_HEADROOM = 64 * MIB;
     static final long INODE_SIZE = 256;
+    static final long INODES_PER_GROUP = 8 * BLOCK;
+    static final long GROUP_BYTES = 8 * BLOCK * BLOCK;
     private static final int INLINE_SYMLINK_MAX = 59;
 
     private Ext4Sizing() { }
@@ -40,6 +43,10 @@ final class Ext4Sizing {
         long used = beforeJournal + journal;
         long headroom = Math.max(MIN_HEADROOM, used / 5);
         long size = roundUp((used + headroom) * 100 / 95, MIB);
+        // A block group holds at most one bitmap block of inodes (32768 with 4 KiB blocks): a tree of
+        // many tiny files needs more groups than its bytes would, or mkfs refuses the inode count.
+        long groupsForInodes = (inodes + INODES_PER_GROUP - 1) / INODES_PER_GROUP + 1;
+        size = Math.max(size, groupsForInodes * GROUP_BYTES);
         return new Plan(size, inodes);
     }
 

@@ -56,11 +56,11 @@ final class Ext4Writer {
             progress.report(STAGE, "mkfs.ext4 " + plan.sizeBytes() / Ext4Sizing.MIB + " MiB, " + plan.inodes() + " inodes");
             mkfs(tree, tmpImage, plan);
 
-            DebugfsScript.Script script = DebugfsScript.build(extracted, scratch.resolve("xattrs"));
+            DebugfsScript.Script script = DebugfsScript.write(extracted, scratch.resolve("xattrs"), scratch.resolve("debugfs.cmds"));
             progress.report(STAGE, "applying ownership: " + script.fixedInodes() + " inodes, "
                     + script.createdNodes() + " device nodes/fifos, " + script.xattrs() + " xattrs");
             if (!script.isEmpty()) {
-                DebugfsCommands.runScript("apply ownership, modes and special files", script.lines(), tmpImage, scratch);
+                DebugfsCommands.runScriptFile("apply ownership, modes and special files", script.file(), tmpImage);
             }
             check(tmpImage);
             FileTrees.deleteRecursively(scratch);   // free the space before the image becomes visible

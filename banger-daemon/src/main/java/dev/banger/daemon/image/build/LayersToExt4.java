@@ -72,9 +72,16 @@ public final class LayersToExt4 {
     }
 
     private final Path scratchParent;
+    private final ExtractionLimits limits;
 
     public LayersToExt4(Path scratchParent) {
+        this(scratchParent, ExtractionLimits.DEFAULT);
+    }
+
+    /** limits: for the whole image, all layers together. */
+    public LayersToExt4(Path scratchParent, ExtractionLimits limits) {
         this.scratchParent = Objects.requireNonNull(scratchParent, "scratchParent");
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /**
@@ -96,7 +103,7 @@ public final class LayersToExt4 {
             }
         }
         return Ext4Writer.write(scratchParent, "layers2ext4-", out, progress, tree -> {
-            ScratchExtractor extractor = new ScratchExtractor(tree, progress);
+            ScratchExtractor extractor = new ScratchExtractor(tree, progress, limits);
             for (int i = 0; i < layers.size(); i++) {
                 Layer l = layers.get(i);
                 progress.report(STAGE, "extracting layer " + (i + 1) + "/" + layers.size() + " " + l.digest());

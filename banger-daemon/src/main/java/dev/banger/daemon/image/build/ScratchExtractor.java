@@ -68,10 +68,18 @@ final class ScratchExtractor {
     /** Whether any hardlink was recorded: removing a file only looks for peers to promote then. */
     private boolean anyHardlinks;
     private int read;
+    private final ExtractionLimits limits;
+    /** Content bytes of every file entry read so far, replaced or not: what unpacking cost. */
+    private long contentRead;
 
     ScratchExtractor(Path root, ProgressSink progress) {
+        this(root, progress, ExtractionLimits.DEFAULT);
+    }
+
+    ScratchExtractor(Path root, ProgressSink progress, ExtractionLimits limits) {
         this.root = root;
         this.progress = progress;
+        this.limits = limits;
         records.put("", EntryRecord.implicitDir("", 0));
     }
 
@@ -105,6 +113,11 @@ final class ScratchExtractor {
         TarArchiveEntry entry;
         while ((entry = in.getNextEntry()) != null) {
             read++;
+            limits.checkEntries(read);
+            if (entry.isFile()) {
+                contentRead += Math.max(0, entry.getSize());
+                limits.checkContent(contentRead);   // before a byte of it is written
+            }
             extractOne(entry, in);
             if (read % PROGRESS_EVERY == 0) {
                 progress.report("build_ext4", "extracted " + read + " entries");

@@ -16,9 +16,15 @@ public final class TarToExt4 {
     static final String STAGE = Ext4Writer.STAGE;
 
     private final Path scratchParent;
+    private final ExtractionLimits limits;
 
     public TarToExt4(Path scratchParent) {
+        this(scratchParent, ExtractionLimits.DEFAULT);
+    }
+
+    public TarToExt4(Path scratchParent, ExtractionLimits limits) {
         this.scratchParent = Objects.requireNonNull(scratchParent, "scratchParent");
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /** Reads an uncompressed tar stream and writes an ext4 image at out (temp file + rename). Returns what it did. */
@@ -27,7 +33,7 @@ public final class TarToExt4 {
         Objects.requireNonNull(progress, "progress");
         return Ext4Writer.write(scratchParent, "tar2ext4-", out, progress, tree -> {
             progress.report(STAGE, "extracting tar");
-            return new ScratchExtractor(tree, progress).extract(tar);
+            return new ScratchExtractor(tree, progress, limits).extract(tar);
         });
     }
 }

@@ -11,14 +11,24 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
 
 /**
  * A content-addressed store of verified blobs: {@code dir/sha256/<hex>}. A blob appears under its
  * name only after its bytes hashed to that name, via an atomic rename of a private temp file, so
  * readers never see a partial blob and concurrent writers of one digest are harmless.
+ *
+ * <p>The cache is capped ({@code blob_cache_max_gib}): a blob's mtime is its last use (touched on
+ * every hit), and after a pull the least recently used blobs go until the cache fits. A pull holds
+ * {@link #inUse()} from its first blob until its layers are flattened, so neither eviction nor
+ * {@link #clear()} removes a blob under it.
  */
 public final class BlobCache {
     private static final Pattern SHA256 = Pattern.compile("sha256:([0-9a-f]{64})");
@@ -26,9 +36,92 @@ public final class BlobCache {
     static final String STAGE = "pull_image";
 
     private final Path dir;
+    private final long maxBytes;
+    /** Shared: pulls using blobs; exclusive: eviction and clear. */
+    private final ReentrantReadWriteLock users = new ReentrantReadWriteLock();
 
     public BlobCache(Path dir) {
+        this(dir, 0);
+    }
+
+    /** maxBytes: evict down to this after a pull; 0 keeps everything. */
+    public BlobCache(Path dir, long maxBytes) {
         this.dir = dir;
+        this.maxBytes = maxBytes;
+    }
+
+    /** Held while blobs are being used; close it in the thread that opened it. */
+    public interface InUse extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    public InUse inUse() {
+        users.readLock().lock();
+        return () -> users.readLock().unlock();
+    }
+
+    /** What eviction or clear removed. */
+    public record Freed(int blobs, long bytes) { }
+
+    /**
+     * Removes least recently used blobs until the cache fits its cap. Skipped (returns nothing
+     * freed) while another pull uses blobs: the last pull to finish evicts.
+     */
+    public Freed evictToCap() throws IOException {
+        if (maxBytes <= 0 || !users.writeLock().tryLock()) return new Freed(0, 0);
+        try {
+            List<Blob> blobs = blobs();
+            long total = blobs.stream().mapToLong(Blob::size).sum();
+            blobs.sort(Comparator.comparing(Blob::lastUse));
+            int n = 0;
+            long freed = 0;
+            for (Blob b : blobs) {
+                if (total <= maxBytes) break;
+                Files.deleteIfExists(b.path());
+                total -= b.size();
+                freed += b.size();
+                n++;
+            }
+            return new Freed(n, freed);
+        } finally {
+            users.writeLock().unlock();
+        }
+    }
+
+    /** Removes every blob, waiting for pulls that use blobs to finish. */
+    public Freed clear() throws IOException, InterruptedException {
+        users.writeLock().lockInterruptibly();
+        try {
+            int n = 0;
+            long freed = 0;
+            for (Blob b : blobs()) {
+                Files.deleteIfExists(b.path());
+                freed += b.size();
+                n++;
+            }
+            return new Freed(n, freed);
+        } finally {
+            users.writeLock().unlock();
+        }
+    }
+
+    private record Blob(Path path, long size, FileTime lastUse) { }
+
+    private List<Blob> blobs() throws IOException {
+        Path sha = dir.resolve("sha256");
+        List<Blob> out = new ArrayList<>();
+        if (!Files.isDirectory(sha)) return out;
+        try (var s = Files.newDirectoryStream(sha, p -> SHA256.matcher("sha256:" + p.getFileName()).matches())) {
+            for (Path p : s) {
+                try {
+                    out.add(new Blob(p, Files.size(p), Files.getLastModifiedTime(p)));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // removed meanwhile
+                }
+            }
+        }
+        return out;
     }
 
     public Path dir() {
@@ -38,7 +131,13 @@ public final class BlobCache {
     /** The blob's path if it is stored. */
     public Optional<Path> find(String digest) {
         Path p = pathFor(digest);
-        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+        if (!Files.isRegularFile(p)) return Optional.empty();
+        try {
+            Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis()));   // last use, for eviction
+        } catch (IOException e) {
+            // a read-only cache still serves; it only evicts less precisely
+        }
+        return Optional.of(p);
     }
 
     /** Where {@code digest} lives (or would live); refuses anything but a well-formed sha256 digest. */

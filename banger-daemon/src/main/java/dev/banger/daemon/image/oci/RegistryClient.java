@@ -4,6 +4,8 @@ import dev.banger.core.model.ImageRunConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.banger.core.ProgressSink;
+import dev.banger.daemon.fetch.VerifiedDownload;
+import dev.banger.daemon.fetch.WatchedBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,10 @@ import java.util.Set;
  * Authentication follows the registry's 401 challenge: a Bearer token from the realm it names
  * (with Basic credentials from the Docker config when there are any), or Basic directly. Blob
  * redirects to storage are followed without the registry's {@code Authorization} header.
+ *
+ * <p>A stalled registry cannot hold a pull (and the image's lock) forever: every request gets its
+ * headers within 60 s, and every body (blob, manifest, token, error) is read under the kernel
+ * pulls' idle timeout ({@link WatchedBody}); manifests, tokens and error bodies are size-capped.
  */
 public final class RegistryClient {
     private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
@@ -58,6 +64,8 @@ public final class RegistryClient {
     private static final int MAX_MANIFEST = 4 * 1024 * 1024;
     private static final int MAX_CONFIG = 16 * 1024 * 1024;
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** A token answer is a few KiB of JSON; anything near this is not one. */
+    static final int MAX_TOKEN = 1024 * 1024;
     private static final int MAX_REDIRECTS = 5;
     private static final Duration SHORT_TIMEOUT = Duration.ofSeconds(60);
     private static final String STAGE = BlobCache.STAGE;
@@ -66,15 +74,27 @@ public final class RegistryClient {
     private final BlobCache cache;
     private final DockerCredentials creds;
     private final Set<String> insecure;
+    private final Duration idleTimeout;
     private final ObjectMapper json = new ObjectMapper();
 
     public RegistryClient(HttpClient http, BlobCache cache, DockerCredentials creds, Set<String> insecureRegistries) {
+        this(http, cache, creds, insecureRegistries, VerifiedDownload.DEFAULT_IDLE_TIMEOUT);
+    }
+
+    /** idleTimeout: how long any response body may deliver no bytes before the pull fails. */
+    public RegistryClient(HttpClient http, BlobCache cache, DockerCredentials creds, Set<String> insecureRegistries,
+                          Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
         this.http = http;
         this.cache = cache;
         this.creds = creds;
         this.insecure = Set.copyOf(insecureRegistries);
     }
 
+
+    public BlobCache cache() {
+        return cache;
+    }
 
     /** Pulls {@code ref}'s linux/amd64 image into the cache. */
     public PulledImage pull(ImageReference ref, ProgressSink progress) throws IOException, InterruptedException {
@@ -126,10 +146,10 @@ public final class RegistryClient {
 
     private Manifest fetchManifest(Session s, String reference, String expectDigest) throws IOException, InterruptedException {
         URI uri = s.uri("/manifests/" + reference);
-        HttpResponse<InputStream> r = send(s, uri, ACCEPT, true);
+        HttpResponse<InputStream> r = send(s, uri, ACCEPT);
         byte[] body;
-        try (InputStream in = r.body()) {
-            body = readLimited(in, MAX_MANIFEST, "manifest " + uri);
+        try (WatchedBody in = watched(r, "manifest " + uri, MAX_MANIFEST)) {
+            body = in.readAll();
         }
         String actual = BlobCache.sha256(body);
         String want = expectDigest;
@@ -227,8 +247,9 @@ public final class RegistryClient {
             return cached.get();
         }
         URI uri = s.uri("/blobs/" + d.digest);
-        HttpResponse<InputStream> r = send(s, uri, null, false);
-        try (InputStream in = new SizeCheckedStream(r.body(), d.size, d.digest)) {
+        HttpResponse<InputStream> r = send(s, uri, null);
+        try (WatchedBody watched = watched(r, "GET " + uri, 0);
+             InputStream in = new SizeCheckedStream(watched, d.size, d.digest)) {
             return cache.store(d.digest, in, progress);
         }
     }
@@ -302,13 +323,13 @@ public final class RegistryClient {
      * GETs {@code uri}, answering one 401 challenge, following redirects by hand when the client
      * does not (dropping {@code Authorization} off-origin). Returns only 2xx responses.
      */
-    private HttpResponse<InputStream> send(Session s, URI uri, String accept, boolean manifest)
+    private HttpResponse<InputStream> send(Session s, URI uri, String accept)
             throws IOException, InterruptedException {
         boolean challenged = false;
         URI current = uri;
         for (int hop = 0; ; ) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(current).GET();
-            if (manifest) b.timeout(SHORT_TIMEOUT);
+            // The request timeout covers the headers only; bodies are watched for idleness when read.
+            HttpRequest.Builder b = HttpRequest.newBuilder(current).GET().timeout(SHORT_TIMEOUT);
             if (accept != null) b.header("Accept", accept);
             boolean sameOrigin = sameOrigin(current, uri);
             if (sameOrigin && s.authorization != null) b.header("Authorization", s.authorization);
@@ -337,8 +358,10 @@ public final class RegistryClient {
 
     private IOException httpError(Session s, URI uri, HttpResponse<InputStream> r) throws IOException {
         String message;
-        try (InputStream in = r.body()) {
+        try (WatchedBody in = watched(r, "error body of GET " + uri, 0)) {
             message = registryMessage(in.readNBytes(MAX_ERROR_BODY));
+        } catch (IOException e) {
+            message = ""; // the status says enough
         }
         int status = r.statusCode();
         String what = "GET " + uri + " returned HTTP " + status + (message.isEmpty() ? "" : " (" + message + ")");
@@ -403,7 +426,12 @@ public final class RegistryClient {
         HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).GET().timeout(SHORT_TIMEOUT);
         cred.filter(cr -> !cr.hasIdentityToken()).ifPresent(cr -> b.header("Authorization", basic(cr)));
         if (cred.isPresent() && cred.get().hasIdentityToken()) refreshTokenRequest(b, realm, service, s.ref.repository(), cred.get());
-        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<InputStream> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        byte[] tokenBody;
+        try (WatchedBody in = watched(resp, "token response from " + realm, MAX_TOKEN)) {
+            tokenBody = in.readAll();
+        }
+        TokenAnswer r = new TokenAnswer(resp.statusCode(), tokenBody);
         if (r.statusCode() == 401 || r.statusCode() == 403) {
             if (lookupFailed != null) throw lookupFailed;
             if (cred.isEmpty()) throw noCredentials(registry);
@@ -446,6 +474,12 @@ public final class RegistryClient {
                 .setHeader("Content-Type", "application/x-www-form-urlencoded");
     }
 
+    private record TokenAnswer(int statusCode, byte[] body) { }
+
+    private WatchedBody watched(HttpResponse<InputStream> r, String what, long maxBytes) {
+        return new WatchedBody(r.body(), what, maxBytes, idleTimeout, "registry-body");
+    }
+
     private static String basic(DockerCredentials.Credential c) {
         return "Basic " + Base64.getEncoder().encodeToString((c.username() + ":" + c.password()).getBytes(StandardCharsets.UTF_8));
     }
@@ -479,11 +513,5 @@ public final class RegistryClient {
             }
             return new Challenge(scheme, params);
         }
-    }
-
-    private static byte[] readLimited(InputStream in, int max, String what) throws IOException {
-        byte[] b = in.readNBytes(max + 1);
-        if (b.length > max) throw new IOException(what + " is larger than " + max + " bytes");
-        return b;
     }
 }

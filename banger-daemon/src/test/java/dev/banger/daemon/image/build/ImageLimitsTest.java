@@ -1,0 +1,136 @@
+package dev.banger.daemon.image.build;
+
+import dev.banger.core.ProgressSink;
+import dev.banger.daemon.image.oci.OciLayoutFixture;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** An image is untrusted: it can neither exhaust the daemon's 256 MiB heap nor unpack without bound. */
+class ImageLimitsTest {
+    @TempDir
+    Path tmp;
+    Path scratchParent;
+    Path out;
+
+    @BeforeEach
+    void dirs() throws IOException {
+        scratchParent = Files.createDirectory(tmp.resolve("scratch"));
+        out = Files.createDirectory(tmp.resolve("out")).resolve("root.ext4");
+    }
+
+    private LayersToExt4.Layer layer(TarBuilder tar) throws IOException {
+        byte[] blob = tar.bytes();
+        String digest = OciLayoutFixture.digest(blob);
+        Path p = tmp.resolve(digest.substring("sha256:".length()));
+        Files.write(p, blob);
+        return new LayersToExt4.Layer(p, "application/vnd.oci.image.layer.v1.tar", digest);
+    }
+
+    @Test
+    void anImageWithMoreEntriesThanImageMaxEntriesFailsClearlyAndLeavesNothing() throws Exception {
+        TarBuilder lower = new TarBuilder();
+        TarBuilder upper = new TarBuilder();
+        for (int i = 0; i < 6; i++) lower.file("a" + i, 0644, 0, 0, "");
+        for (int i = 0; i < 6; i++) upper.file("b" + i, 0644, 0, 0, "");
+        LayersToExt4.Layer l1 = layer(lower);
+        LayersToExt4.Layer l2 = layer(upper);
+        assertThatThrownBy(() -> new LayersToExt4(scratchParent, new ExtractionLimits(10, 1L << 30))
+                .convert(List.of(l1, l2), out, ProgressSink.NONE))
+                .as("the cap counts all layers of the image together")
+                .isInstanceOf(IOException.class)
+                .hasMessage("layer " + l2.digest() + ": image has more than 10 entries (the limit is image_max_entries in config.toml)");
+        assertThat(out).doesNotExist();
+        assertThat(scratchParent).isEmptyDirectory();
+        new LayersToExt4(scratchParent, new ExtractionLimits(12, 1L << 30)).convert(List.of(l1, l2), out, ProgressSink.NONE);
+        assertThat(out).exists();
+    }
+
+    @Test
+    void anImageWithMoreContentThanImageMaxContentFailsBeforeWritingIt() throws Exception {
+        LayersToExt4.Layer l = layer(new TarBuilder().file("small", 0644, 0, 0, "x".repeat(600))
+                .file("big", 0644, 0, 0, "y".repeat(600)));
+        assertThatThrownBy(() -> new LayersToExt4(scratchParent, new ExtractionLimits(100, 1000))
+                .convert(List.of(l), out, ProgressSink.NONE))
+                .isInstanceOf(IOException.class)
+                .hasMessage("layer " + l.digest() + ": image content is larger than 1000 bytes (the limit is image_max_content_gib in config.toml)");
+        assertThat(out).doesNotExist();
+        assertThat(scratchParent).isEmptyDirectory();
+        assertThatThrownBy(() -> new TarToExt4(scratchParent, new ExtractionLimits(100, 1000))
+                .convert(new TarBuilder().file("big", 0644, 0, 0, "y".repeat(1001)).stream(), out, ProgressSink.NONE))
+                .as("tar builds (Debian, bundles) have the same cap")
+                .hasMessageContaining("image content is larger than 1000 bytes");
+    }
+
+    /**
+     * The scenario of the issue: a layer of a million empty files (owned by uid 1000, so every one
+     * needs a debugfs fix) goes through the real extraction, mkfs.ext4 and debugfs in a JVM with the
+     * daemon's -Xmx256m.
+     */
+    @Test
+    void aLayerOfAMillionEmptyFilesFlattensInTheDaemonsHeap() throws Exception {
+        Path blob = tmp.resolve("million.tar.gz");
+        try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(blob), 1 << 16);
+             GZIPOutputStream gz = new GZIPOutputStream(raw, 1 << 16) {{ def.setLevel(Deflater.BEST_SPEED); }};
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(gz, "UTF-8")) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (int d = 0; d < 1000; d++) {
+                TarArchiveEntry dir = new TarArchiveEntry(String.format("d%03d/", d));
+                dir.setIds(1000, 1000);
+                tar.putArchiveEntry(dir);
+                tar.closeArchiveEntry();
+                for (int f = 0; f < 1000; f++) {
+                    TarArchiveEntry e = new TarArchiveEntry(String.format("d%03d/f%06d", d, f));
+                    e.setSize(0);
+                    e.setMode(0100644);
+                    e.setIds(1000, 1000);
+                    tar.putArchiveEntry(e);
+                    tar.closeArchiveEntry();
+                }
+            }
+        }
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+                HugeLayerMain.class.getName(), blob.toString(), scratchParent.toString(), out.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+        try {
+            assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("child finished").isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        String log = Files.readString(tmp.resolve("child.log"));
+        assertThat(p.exitValue()).as(log).isZero();
+        assertThat(log).contains("entries=1001000 ");   // 1000 directories, a million files
+        assertThat(scratchParent).isEmptyDirectory();
+    }
+
+    /** The child JVM of {@link #aLayerOfAMillionEmptyFilesFlattensInTheDaemonsHeap}. */
+    static final class HugeLayerMain {
+        public static void main(String[] args) throws Exception {
+            LayersToExt4.Layer l = new LayersToExt4.Layer(Path.of(args[0]), "application/vnd.oci.image.layer.v1.tar+gzip", "sha256:test");
+            Ext4Result r = new LayersToExt4(Path.of(args[1])).convert(List.of(l), Path.of(args[2]), ProgressSink.NONE);
+            StringBuilder peaks = new StringBuilder();
+            for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+                    peaks.append(' ').append(pool.getName().replace(' ', '_')).append("PeakMiB=").append(pool.getPeakUsage().getUsed() >> 20);
+                }
+            }
+            System.out.println("entries=" + r.entries() + " fixed=" + r.ownershipFixes() + peaks);
+        }
+    }
+}
