@@ -46,6 +46,10 @@ class NonReadingGuestTest {
         CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(() -> {
             try {
                 SocketChannel ch = server.accept();
+                // answer the host's first HELLO_REQ (so the HELLO cannot race ahead of awaitHello),
+                // then never read again
+                FrameCodec.Frame req = FrameCodec.read(ch);
+                if (req.type() != FrameCodec.HELLO_REQ) throw new IOException("expected HELLO_REQ, got " + req.type());
                 byte[] hello = "{\"agent_version\":\"fake\",\"kernel\":\"k\",\"uptime_ms\":1,\"hostname\":\"h\"}"
                         .getBytes(StandardCharsets.UTF_8);
                 ByteBuffer f = FrameCodec.encode(FrameCodec.HELLO, 0, hello);
@@ -56,8 +60,8 @@ class NonReadingGuestTest {
             }
         });
         conn = AgentConnection.connect(sock, Duration.ofSeconds(5));
-        guestSide = accepted.get(5, TimeUnit.SECONDS);
         assertThat(conn.awaitHello(Duration.ofSeconds(5)).agentVersion()).isEqualTo("fake");
+        guestSide = accepted.get(5, TimeUnit.SECONDS);
         ExecSession cat = conn.exec(new ExecRequest(List.of("cat"), Map.of(), "", false, 0, 0), new Collector());
         stdinWriter = Thread.ofVirtual().start(() -> {
             try {
