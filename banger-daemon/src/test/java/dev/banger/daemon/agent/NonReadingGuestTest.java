@@ -46,9 +46,10 @@ class NonReadingGuestTest {
         CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(() -> {
             try {
                 SocketChannel ch = server.accept();
-                // Answer the first HELLO_REQ, as an agent does: a HELLO sent before awaitHello starts
-                // waiting would not count as the answer it waits for. After that: never read again.
-                FrameCodec.read(ch);
+                // answer the host's first HELLO_REQ (so the HELLO cannot race ahead of awaitHello),
+                // then never read again
+                FrameCodec.Frame req = FrameCodec.read(ch);
+                if (req.type() != FrameCodec.HELLO_REQ) throw new IOException("expected HELLO_REQ, got " + req.type());
                 byte[] hello = "{\"agent_version\":\"fake\",\"kernel\":\"k\",\"uptime_ms\":1,\"hostname\":\"h\"}"
                         .getBytes(StandardCharsets.UTF_8);
                 ByteBuffer f = FrameCodec.encode(FrameCodec.HELLO, 0, hello);

@@ -20,7 +20,7 @@ class LocalPathParamsTest {
 
     LocalPathParamsTest() {
         new KernelMethods(null).register(methods);
-        new ImageMethods(null, null, "bookworm").register(methods);
+        new ImageMethods(null, null, "bookworm", null).register(methods);
     }
 
     private void refused(String method, String params, String message) {
