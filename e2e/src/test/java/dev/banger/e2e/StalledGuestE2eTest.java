@@ -104,6 +104,37 @@ class StalledGuestE2eTest extends BootingE2eTest {
         }
     }
 
+    /**
+     * Regression (issue 8.3): kill waited behind a graceful stop for the whole stop timeout. A frozen
+     * QEMU (SIGSTOP: its agent and QMP accept connections in the kernel and never answer) under
+     * {@code vm stop --timeout 600}: {@code vm kill} must still end the VM within 15 s, and the stop
+     * returns soon after, with the VM stopped.
+     */
+    @Test
+    void killEndsAFrozenVmWithinItsBoundWhileALongStopWaits() throws Exception {
+        long qemuPid = Banger.run("vm", "create", "--name", "frozen-stop", "--json").json().path("runtime").path("pid").asLong();
+        new ProcessBuilder("kill", "-STOP", Long.toString(qemuPid)).start().waitFor();
+        try {
+            CompletableFuture<Banger.Result> stop = CompletableFuture.supplyAsync(() -> run("vm", "stop", "--timeout", "600", "frozen-stop"));
+            // barrier: the stop is waiting on the guest once the daemon has it in progress; give it its first wait
+            Thread.sleep(3000);
+            assertThat(stop).as("the stop is still waiting on the frozen guest").isNotDone();
+            long t0 = System.nanoTime();
+            Banger.Result kill = run("vm", "kill", "frozen-stop");
+            long killMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("frozen guest under a 600 s stop: vm kill took %d ms%n", killMs);
+            assertThat(kill.exit()).as("vm kill: " + kill.stderr()).isZero();
+            assertThat(killMs).isLessThan(15_000);
+            assertThat(Banger.isRunning(qemuPid)).isFalse();
+            Banger.Result stopped = stop.get(15, TimeUnit.SECONDS);
+            assertThat(stopped.exit()).as("vm stop: " + stopped.stderr()).isZero();
+            assertThat(Banger.run("vm", "show", "frozen-stop").json().path("state").asText()).isEqualTo("stopped");
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(qemuPid)).start().waitFor();
+        }
+        Banger.ok("vm", "rm", "--force", "frozen-stop");
+    }
+
     private static Banger.Result run(String... args) {
         try {
             return Banger.run(Map.of(), Duration.ofSeconds(60), args);

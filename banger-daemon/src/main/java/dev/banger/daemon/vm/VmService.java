@@ -63,6 +63,8 @@ public final class VmService {
     private final VmLocks locks = new VmLocks();
     private final HandleStore handles = new HandleStore();
     private final VmmProcesses vmmProcesses = new VmmProcesses();
+    /** The thread of each graceful stop now waiting on its guest, by VM id. */
+    private final java.util.Map<String, StopInProgress> stopsInProgress = new java.util.concurrent.ConcurrentHashMap<>();
     /** Written by the VMM itself (QEMU's -pidfile) once it has daemonized. */
     private static final String PID_FILE = "qemu.pid";
 
@@ -417,19 +419,56 @@ public final class VmService {
             Optional<VmHandles> h = currentHandles(vm);
             long deadline = System.nanoTime() + timeout.toNanos();
             if (h.isPresent() && isAlive(vm)) {
-                boolean asked = agents.requestShutdown(vm.id(), Path.of(vm.runtime().agentSocket()));
-                long pid = h.get().pid();
-                String marker = h.get().qmpSocket();
-                long half = System.nanoTime() + timeout.toNanos() / 2;
-                if (!asked || !ProcessIdentity.waitGone(pid, marker, remaining(asked ? half : System.nanoTime()))) {
-                    vmm.requestPowerdown(new LaunchSpec.Sockets(Path.of(marker), Path.of(h.get().agentSocket())));
-                    ProcessIdentity.waitGone(pid, marker, remaining(deadline));
-                }
+                gracefulShutdown(vm, h.get(), timeout, deadline);
             }
             Exception cleanup = cleanupRuntimeCollect(vm, true, true);
             VmRecord stopped = markStopped(vm, cleanup == null ? null : cleanup.getMessage());
             if (cleanup != null) throw cleanup;
             return stopped;
+        }
+    }
+
+    /**
+     * Agent shutdown, then ACPI, waiting up to the stop timeout. A {@code kill} or {@code rm -f} of
+     * the same VM interrupts this wait (they must end any VM within a bound, however long the stop's
+     * timeout): the stop then goes straight on to the kill in its teardown.
+     */
+    private void gracefulShutdown(VmRecord vm, VmHandles h, Duration timeout, long deadline) {
+        StopInProgress stop = new StopInProgress(Thread.currentThread());
+        stopsInProgress.put(vm.id(), stop);
+        try {
+            boolean asked = agents.requestShutdown(vm.id(), Path.of(vm.runtime().agentSocket()));
+            // the agent call may have consumed the interrupt: the flag says whether a kill came meanwhile
+            if (stop.killRequested) throw new InterruptedException("kill requested");
+            long half = System.nanoTime() + timeout.toNanos() / 2;
+            if (!asked || !ProcessIdentity.waitGone(h.pid(), h.qmpSocket(), remaining(asked ? half : System.nanoTime()))) {
+                if (stop.killRequested) throw new InterruptedException("kill requested");
+                vmm.requestPowerdown(new LaunchSpec.Sockets(Path.of(h.qmpSocket()), Path.of(h.agentSocket())));
+                ProcessIdentity.waitGone(h.pid(), h.qmpSocket(), remaining(deadline));
+            }
+        } catch (InterruptedException killRequested) {
+            LOG.info("stop of {} cut short: killing it now", vm.name());
+        } finally {
+            stopsInProgress.remove(vm.id(), stop);
+            Thread.interrupted();  // the teardown's own waits must run
+        }
+    }
+
+    /** A kill or forced rm ends a graceful stop in progress instead of queueing behind its timeout. */
+    private void cutShortAnyStop(String vmId) {
+        StopInProgress stopping = stopsInProgress.get(vmId);
+        if (stopping != null) {
+            stopping.killRequested = true;
+            stopping.thread.interrupt();
+        }
+    }
+
+    private static final class StopInProgress {
+        final Thread thread;
+        volatile boolean killRequested;
+
+        StopInProgress(Thread thread) {
+            this.thread = thread;
         }
     }
 
@@ -439,6 +478,7 @@ public final class VmService {
 
     public VmRecord kill(String ref) throws Exception {
         VmRecord found = find(ref);
+        cutShortAnyStop(found.id());
         try (AutoCloseable ignored = locks.lockVm(found.id())) {
             VmRecord vm = reload(found.id());
             Exception cleanup = cleanupRuntimeCollect(vm, true, true);
@@ -465,6 +505,7 @@ public final class VmService {
 
     public VmRecord remove(String ref, boolean force) throws Exception {
         VmRecord found = find(ref);
+        if (force) cutShortAnyStop(found.id());
         try (AutoCloseable ignored = locks.lockVm(found.id())) {
             VmRecord vm = reload(found.id());
             if (vm.state() == VmState.RUNNING && isAlive(vm) && !force) {

@@ -12,16 +12,33 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
-/** Minimal QMP client: one connection per command batch; QMP answers in well under a millisecond. */
+/**
+ * Minimal QMP client: one connection per command batch; QMP answers in well under a millisecond.
+ * Every connection has a deadline: a frozen QEMU (SIGSTOPped, or wedged) accepts the connection in
+ * the kernel and then never answers, and a stop must not wait on it forever.
+ */
 final class Qmp implements AutoCloseable {
+    static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(2);
+
     private final SocketChannel ch;
     private final BufferedReader in;
     private final OutputStream out;
+    private final Thread deadline;
 
-    private Qmp(SocketChannel ch) throws IOException {
+    private Qmp(SocketChannel ch, Duration deadline) throws IOException {
         this.ch = ch;
+        // Closing the channel is what makes a blocked read return (with an exception).
+        this.deadline = Thread.ofVirtual().name("qmp-deadline").start(() -> {
+            try {
+                Thread.sleep(deadline);
+                ch.close();
+            } catch (InterruptedException | IOException done) {
+                // closed normally before the deadline
+            }
+        });
         this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
         this.out = Channels.newOutputStream(ch);
         readReply(); // greeting
@@ -29,10 +46,15 @@ final class Qmp implements AutoCloseable {
     }
 
     static Qmp connect(Path socket) throws IOException {
+        return connect(socket, DEFAULT_DEADLINE);
+    }
+
+    /** Connects and negotiates; every read and write of this connection must be done by {@code deadline}. */
+    static Qmp connect(Path socket, Duration deadline) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            return new Qmp(ch);
+            return new Qmp(ch, deadline);
         } catch (IOException e) {
             ch.close();
             throw e;
@@ -63,6 +85,7 @@ final class Qmp implements AutoCloseable {
 
     @Override
     public void close() {
+        deadline.interrupt();
         try {
             ch.close();
         } catch (IOException ignored) {

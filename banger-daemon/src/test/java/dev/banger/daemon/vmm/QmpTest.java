@@ -144,4 +144,16 @@ class QmpTest {
     void noSocketFailsTheConnect() {
         assertThatThrownBy(() -> Qmp.connect(tmp.resolve("missing.sock"))).isInstanceOf(IOException.class);
     }
+
+    /** Regression (issue 8.3): a frozen QEMU accepts in the kernel and never answers; a stop must not wait forever. */
+    @Test
+    void aServerThatAcceptsButNeverAnswersFailsAtTheDeadline() throws Exception {
+        Path sock = tmp.resolve("frozen.qmp");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(sock));  // listening: connects succeed, nothing is ever written
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> Qmp.connect(sock, java.time.Duration.ofMillis(300))).isInstanceOf(IOException.class);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(250L, 5_000L);
+        }
+    }
 }
