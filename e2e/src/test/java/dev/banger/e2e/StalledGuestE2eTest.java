@@ -30,20 +30,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
         assertThat(Banger.isRunning(qemuPid)).isTrue();
         List<Process> clients = new ArrayList<>();
         try {
-            // the exec that stops the agent never gets its EXIT: leave it running
-            clients.add(cli("vm", "exec", "stall", "--", "sh", "-c", STOP_THE_AGENT));
-            Thread.sleep(3000);
-            Process feeder = cli("vm", "exec", "-i", "stall", "--", "cat");
-            clients.add(feeder);
-            Thread.ofVirtual().start(() -> {
-                byte[] chunk = new byte[64 * 1024];
-                try (OutputStream in = feeder.getOutputStream()) {
-                    while (true) in.write(chunk);  // until everything on the way is full, or the call ends
-                } catch (IOException ended) {
-                    // the exec is over
-                }
-            });
-            Thread.sleep(5000);  // let the channel, bangerd's write queue and the RPC socket fill
+            Process feeder = stopTheAgentAndFeedItStdin("stall", clients);
 
             CompletableFuture<Banger.Result> stop = CompletableFuture.supplyAsync(() -> run("vm", "stop", "--timeout", "5", "stall"));
             Thread.sleep(1000);
@@ -75,19 +62,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
         Banger.ok("vm", "create", "--name", "stall2");
         List<Process> clients = new ArrayList<>();
         try {
-            clients.add(cli("vm", "exec", "stall2", "--", "sh", "-c", STOP_THE_AGENT));
-            Thread.sleep(3000);
-            Process feeder = cli("vm", "exec", "-i", "stall2", "--", "cat");
-            clients.add(feeder);
-            Thread.ofVirtual().start(() -> {
-                byte[] chunk = new byte[64 * 1024];
-                try (OutputStream in = feeder.getOutputStream()) {
-                    while (true) in.write(chunk);
-                } catch (IOException ended) {
-                    // the exec is over
-                }
-            });
-            Thread.sleep(5000);
+            stopTheAgentAndFeedItStdin("stall2", clients);
             long t0 = System.nanoTime();
             Banger.Result stop = Banger.run(Map.of(), Duration.ofSeconds(60), "vm", "stop", "--timeout", "5", "stall2");
             long stopMs = (System.nanoTime() - t0) / 1_000_000;
@@ -133,6 +108,28 @@ class StalledGuestE2eTest extends BootingE2eTest {
             new ProcessBuilder("kill", "-CONT", Long.toString(qemuPid)).start().waitFor();
         }
         Banger.ok("vm", "rm", "--force", "frozen-stop");
+    }
+
+    /**
+     * Stops the guest's agent (the exec that does it never gets its EXIT: it is left running), then
+     * streams stdin into a {@code vm exec -i cat} until the channel, bangerd's write queue and the RPC
+     * socket are full. Returns that exec's process; both are added to {@code clients}.
+     */
+    private static Process stopTheAgentAndFeedItStdin(String vm, List<Process> clients) throws Exception {
+        clients.add(cli("vm", "exec", vm, "--", "sh", "-c", STOP_THE_AGENT));
+        Thread.sleep(3000);
+        Process feeder = cli("vm", "exec", "-i", vm, "--", "cat");
+        clients.add(feeder);
+        Thread.ofVirtual().start(() -> {
+            byte[] chunk = new byte[64 * 1024];
+            try (OutputStream in = feeder.getOutputStream()) {
+                while (true) in.write(chunk);  // until everything on the way is full, or the call ends
+            } catch (IOException ended) {
+                // the exec is over
+            }
+        });
+        Thread.sleep(5000);
+        return feeder;
     }
 
     private static Banger.Result run(String... args) {
