@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -120,7 +121,8 @@ class MoreVerbsE2eTest extends BootingE2eTest {
     /** Regression: connecting to one VM's agent held a daemon-wide lock, so a hung guest blocked exec into every other VM. */
     @Test
     void execIntoOneVmIsNotBlockedByAnotherWhoseAgentHangs() throws Exception {
-        long frozen = Banger.run("vm", "create", "--name", "frozen", "--json").json().path("runtime").path("pid").asLong();
+        JsonNode frozenVm = Banger.run("vm", "create", "--name", "frozen", "--json").json();
+        long frozen = frozenVm.path("runtime").path("pid").asLong();
         Banger.ok("vm", "create", "--name", "lively");
         Banger.ok("daemon", "stop");  // the next daemon has no agent connections yet
         new ProcessBuilder("kill", "-STOP", Long.toString(frozen)).start().waitFor();
@@ -128,9 +130,18 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         hung.environment().put("BANGER_HOME", Banger.home().toString());
         Process stuck = null;
         try {
-            Banger.ok("vm", "ls");
+            // a daemon that logs its connect attempts: the barrier below reads them
+            Banger.Result ls = Banger.run(Map.of("BANGER_LOG_LEVEL", "DEBUG"), java.time.Duration.ofMinutes(2), "vm", "ls");
+            assertThat(ls.exit()).isZero();
             stuck = hung.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            Thread.sleep(1000);  // let it take the connect path for "frozen" first
+            // barrier: the hung exec holds frozen's connect lock once bangerd logs that it is connecting
+            String connecting = "vm " + frozenVm.path("id").asText() + ": connecting to its guest agent";
+            java.nio.file.Path log = Banger.stateDir().resolve("bangerd.log");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!(java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains(connecting))) {
+                assertThat(System.nanoTime()).as("bangerd started connecting to frozen's agent").isLessThan(until);
+                Thread.sleep(20);
+            }
             long t0 = System.nanoTime();
             assertThat(Banger.ok("vm", "exec", "lively", "--", "echo", "not-blocked").strip()).isEqualTo("not-blocked");
             assertThat((System.nanoTime() - t0) / 1_000_000).as("exec into lively (ms)").isLessThan(8_000);

@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * restart the first exec re-establishes it).
  */
 public final class GuestAgents {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GuestAgents.class);
     /** Called while waiting for boot; throws to abort early (e.g. the VMM died). */
     @FunctionalInterface
     interface LivenessCheck {
@@ -99,6 +100,8 @@ public final class GuestAgents {
         try {
             conn = connections.get(vmId);
             if (conn != null && conn.isOpen()) return conn;
+            // Tests wait for this line: the caller now holds this VM's connect lock (and only this VM's).
+            LOG.debug("vm {}: connecting to its guest agent", vmId);
             AgentConnection fresh = AgentConnection.connect(socket, connectTimeout);
             try {
                 fresh.awaitHello(helloTimeout);
