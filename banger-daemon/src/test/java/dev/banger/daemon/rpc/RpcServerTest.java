@@ -8,7 +8,6 @@ import dev.banger.core.rpc.RpcClient;
 import dev.banger.core.rpc.RpcErrors;
 import dev.banger.core.rpc.RpcException;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
