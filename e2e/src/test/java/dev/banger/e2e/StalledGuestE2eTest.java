@@ -49,11 +49,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
             Banger.ok("vm", "rm", "--force", "stall");
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(15_000);
         } finally {
-            for (Process p : clients) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
+            endAll(clients);
         }
     }
 
@@ -71,11 +67,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
             assertThat(stopMs).isLessThan(15_000);
             assertThat(Banger.run("vm", "show", "stall2").json().path("state").asText()).isEqualTo("stopped");
         } finally {
-            for (Process p : clients) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
+            endAll(clients);
         }
     }
 
@@ -130,6 +122,15 @@ class StalledGuestE2eTest extends BootingE2eTest {
         });
         Thread.sleep(5000);
         return feeder;
+    }
+
+    /** Ends the CLI processes a test started, and whatever they started, by PID. */
+    private static void endAll(List<Process> clients) throws InterruptedException {
+        for (Process p : clients) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     private static Banger.Result run(String... args) {
