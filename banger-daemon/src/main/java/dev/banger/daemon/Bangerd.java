@@ -11,6 +11,7 @@ import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.image.build.DebianRootfsBuilder;
 import dev.banger.daemon.fetch.HttpClients;
 import dev.banger.daemon.fs.PrivateFiles;
+import dev.banger.daemon.host.InProcessHostOperations;
 import dev.banger.daemon.image.build.ExtractionLimits;
 import dev.banger.daemon.image.build.LayersToExt4;
 import dev.banger.daemon.image.catalog.ImageBundlePuller;
@@ -29,6 +30,8 @@ import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.rpc.RpcServer;
 import dev.banger.daemon.store.Store;
 import dev.banger.daemon.vm.GuestAgents;
+import dev.banger.daemon.vm.SshForward;
+import dev.banger.daemon.vm.VmFeature;
 import dev.banger.daemon.vm.VmExec;
 import dev.banger.daemon.vm.VmService;
 import dev.banger.daemon.vmm.AccelSelector;
@@ -42,6 +45,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -84,6 +88,11 @@ public final class Bangerd {
         }
     }
 
+    /** The registered VM features, in the order the start calls them (docs/architecture.md, "Seams"). */
+    static List<VmFeature> vmFeatures() {
+        return List.of(new SshForward());
+    }
+
     private static void run(BangerPaths paths, Logger log, CountDownLatch stopped) throws Exception {
         DaemonConfig config = DaemonConfig.load(paths.configFile(), System.getenv());
         for (Path dir : new Path[] {paths.vmsDir(), paths.imagesDir(), paths.kernelsDir(), paths.cacheDir()}) {
@@ -118,7 +127,8 @@ public final class Bangerd {
         VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
                 new QemuVmm(config.qemuBinary(), tsc, (long) config.limits().consoleLogMaxMib() << 20), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
                 new SshKeys(paths.stateDir().resolve("ssh"), Path.of(System.getProperty("user.home"), ".ssh")),
-                System.getenv("BANGER_FAULT_AFTER_STEP"), dev.banger.daemon.vm.CrashPoints.fromEnvironment(System.getenv("BANGER_CRASH_AFTER")));
+                System.getenv("BANGER_FAULT_AFTER_STEP"), dev.banger.daemon.vm.CrashPoints.fromEnvironment(System.getenv("BANGER_CRASH_AFTER")),
+                new InProcessHostOperations(), vmFeatures());
 
         for (String line : vms.reconcile()) log.info("reconcile: {}", line);
 

@@ -4,9 +4,8 @@ import dev.banger.daemon.agent.AgentConnection;
 import dev.banger.daemon.agent.ExecListener;
 import dev.banger.daemon.agent.ExecRequest;
 import dev.banger.daemon.agent.ExecSession;
+import dev.banger.daemon.vmm.AgentEndpoint;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,9 +14,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One agent connection per running VM. QEMU's chardev accepts a single client, so every
+ * One agent connection per running VM. The VMM's agent endpoint accepts a single client, so every
  * exec of a VM is multiplexed over this one connection. Reconnects lazily (after a bangerd
- * restart the first exec re-establishes it).
+ * restart the first exec re-establishes it). Connections go through the driver's
+ * {@link AgentEndpoint}, so the transport (a Unix chardev today) is not this class's business.
  */
 public final class GuestAgents {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GuestAgents.class);
@@ -42,7 +42,7 @@ public final class GuestAgents {
      * that the VMM is still alive so a guest that dies mid-boot fails the start at once.
      * Reconnects only when the connection itself breaks.
      */
-    void awaitReady(String vmId, Path socket, long deadlineNanos, LivenessCheck alive) throws Exception {
+    void awaitReady(String vmId, AgentEndpoint endpoint, long deadlineNanos, LivenessCheck alive) throws Exception {
         AgentConnection conn = null;
         try {
             while (true) {
@@ -52,12 +52,12 @@ public final class GuestAgents {
                 if (conn == null || !conn.isOpen()) {
                     if (conn != null) conn.close();
                     conn = null;
-                    if (!Files.exists(socket)) {
+                    if (!endpoint.present()) {
                         Thread.sleep(10);
                         continue;
                     }
                     try {
-                        conn = AgentConnection.connect(socket, Duration.ofSeconds(2));
+                        conn = endpoint.connect(Duration.ofSeconds(2));
                     } catch (IOException notYet) {
                         Thread.sleep(20);
                         continue;
@@ -81,12 +81,12 @@ public final class GuestAgents {
         }
     }
 
-    ExecSession exec(String vmId, Path socket, ExecRequest request, ExecListener listener) throws Exception {
-        return connection(vmId, socket, null, Duration.ofSeconds(5), Duration.ofSeconds(10)).exec(request, listener);
+    ExecSession exec(String vmId, AgentEndpoint endpoint, ExecRequest request, ExecListener listener) throws Exception {
+        return connection(vmId, endpoint, null, Duration.ofSeconds(5), Duration.ofSeconds(10)).exec(request, listener);
     }
 
     /** lockWait null: wait for the connect lock as long as it takes (interruptibly). */
-    private AgentConnection connection(String vmId, Path socket, Duration lockWait, Duration connectTimeout,
+    private AgentConnection connection(String vmId, AgentEndpoint endpoint, Duration lockWait, Duration connectTimeout,
                                        Duration helloTimeout) throws Exception {
         AgentConnection conn = connections.get(vmId);
         if (conn != null && conn.isOpen()) return conn;
@@ -102,7 +102,7 @@ public final class GuestAgents {
             if (conn != null && conn.isOpen()) return conn;
             // Tests wait for this line: the caller now holds this VM's connect lock (and only this VM's).
             LOG.debug("vm {}: connecting to its guest agent", vmId);
-            AgentConnection fresh = AgentConnection.connect(socket, connectTimeout);
+            AgentConnection fresh = endpoint.connect(connectTimeout);
             try {
                 fresh.awaitHello(helloTimeout);
             } catch (Exception e) {
@@ -122,9 +122,9 @@ public final class GuestAgents {
      * {@link #SHUTDOWN_LOCK_WAIT} + {@link #SHUTDOWN_CONNECT} + {@link #SHUTDOWN_HELLO} +
      * {@link AgentConnection#SHUTDOWN_BOUND}, and only the last when a connection is open.
      */
-    boolean requestShutdown(String vmId, Path socket) {
+    boolean requestShutdown(String vmId, AgentEndpoint endpoint) {
         try {
-            return connection(vmId, socket, SHUTDOWN_LOCK_WAIT, SHUTDOWN_CONNECT, SHUTDOWN_HELLO).shutdown(false);
+            return connection(vmId, endpoint, SHUTDOWN_LOCK_WAIT, SHUTDOWN_CONNECT, SHUTDOWN_HELLO).shutdown(false);
         } catch (Exception e) {
             // including an interruption: stop goes on to ACPI and kill, as it always did
             return false;

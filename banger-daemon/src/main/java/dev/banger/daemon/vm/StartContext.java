@@ -4,6 +4,7 @@ import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.VmRecord;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.vmm.Accel;
+import dev.banger.daemon.vmm.Machine;
 import java.nio.file.Path;
 
 /** Mutable state threaded through one start; steps record what they acquired so undo knows. */
@@ -12,12 +13,13 @@ final class StartContext {
     final ImageRecord image;
     final KernelEntry kernel;
     final Path vmDir;
-    boolean overlayCreated;
+    boolean rootDiskCreated;
     boolean workDiskCreated;
     boolean initrdWritten;
     long pid;
-    int sshPort;
     Accel accel;
+    /** What the features contributed (host_features), read by the launch. */
+    MachineDraft machineDraft;
 
     StartContext(VmRecord vm, ImageRecord image, KernelEntry kernel) {
         this.vm = vm;
@@ -34,7 +36,12 @@ final class StartContext {
         this.vm = updated;
     }
 
-    Path overlay() {
+    /** The machine as the row records it: sockets and VM dir, laid out by the driver at create. */
+    Machine machine() {
+        return VmMachines.of(vm);
+    }
+
+    Path rootDisk() {
         return Path.of(vm.runtime().overlayPath());
     }
 
@@ -44,17 +51,5 @@ final class StartContext {
 
     Path initrd() {
         return Path.of(vm.runtime().initrdPath());
-    }
-
-    Path qmpSocket() {
-        return Path.of(vm.runtime().qmpSocket());
-    }
-
-    Path agentSocket() {
-        return Path.of(vm.runtime().agentSocket());
-    }
-
-    Path pidFile() {
-        return vmDir.resolve("qemu.pid");
     }
 }

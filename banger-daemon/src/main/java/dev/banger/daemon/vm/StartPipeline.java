@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
  * Rollback runs with the caller's interruption cleared, like the seeds' detached context: a
  * client that disconnected cancels the start, but the cleanup still happens. Undo errors are
  * joined onto the original error, never swallowed and never stopping the rest of the rollback.
+ * An optional last rollback action runs after every undo, whichever step failed (the features'
+ * cleanup, which must be idempotent).
  */
 final class StartPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(StartPipeline.class);
@@ -31,6 +33,11 @@ final class StartPipeline {
     }
 
     void run(List<StartStep> steps, StartContext ctx, ProgressSink progress) throws Exception {
+        run(steps, null, ctx, progress);
+    }
+
+    /** {@code lastRollback}: run at the end of every rollback (null: none); its error is attached like an undo's. */
+    void run(List<StartStep> steps, StartStep lastRollback, StartContext ctx, ProgressSink progress) throws Exception {
         List<StartStep> done = new ArrayList<>();
         for (StartStep step : steps) {
             if (step.stage() != null) progress.report(step.stage(), step.detail());
@@ -46,6 +53,7 @@ final class StartPipeline {
             } catch (Exception e) {
                 boolean interrupted = Thread.interrupted();
                 try {
+                    if (lastRollback != null) done.addFirst(lastRollback);
                     rollback(done, ctx, e);
                 } finally {
                     if (interrupted) Thread.currentThread().interrupt();

@@ -10,7 +10,6 @@ import dev.banger.daemon.agent.ExecListener;
 import dev.banger.daemon.agent.ExecRequest;
 import dev.banger.daemon.agent.ExecSession;
 import dev.banger.daemon.rpc.CallContext;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +87,7 @@ public final class VmExec {
         };
         ExecSession s;
         try {
-            s = agents.exec(vm.id(), Path.of(vm.runtime().agentSocket()), request, listener);
+            s = agents.exec(vm.id(), vms.agentEndpoint(vm), request, listener);
         } catch (Exception | Error e) {
             // stdin handlers wait for the session (on the call's inbound thread): let them give up
             session.completeExceptionally(e);

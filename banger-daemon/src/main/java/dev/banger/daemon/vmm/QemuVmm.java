@@ -1,12 +1,14 @@
 package dev.banger.daemon.vmm;
 
 import dev.banger.daemon.fs.PrivateFiles;
+import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.host.HostTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +22,17 @@ import org.slf4j.LoggerFactory;
  * root overlay, the work disk, virtio-serial for the agent, user networking, and QMP.
  * QEMU daemonizes itself so it outlives bangerd; its PID comes from the pidfile. The serial
  * console is a socket that bangerd drains into a capped log ({@link ConsoleDrain}).
+ *
+ * <p>Its machine: {@code <runtime>/<id>.qmp} (control, and the marker on QEMU's command line),
+ * {@code <runtime>/<id>.agent} (the agent's chardev), {@code <runtime>/<id>.console},
+ * {@code <vmDir>/qemu.pid}, and {@code <vmDir>/root.qcow2} over the raw base image.
  */
 public final class QemuVmm implements Vmm {
     private static final Logger LOG = LoggerFactory.getLogger(QemuVmm.class);
+    /** Written by QEMU itself (-pidfile) once it has daemonized. */
+    static final String PID_FILE = "qemu.pid";
+    private static final String ROOT_DISK = "root.qcow2";
+    private static final String ROOT_FORMAT = "qcow2";
     public static final long DEFAULT_CONSOLE_MAX_BYTES = 8L << 20;
 
     private final String qemuBinary;
@@ -45,6 +55,74 @@ public final class QemuVmm implements Vmm {
     @Override
     public String name() {
         return "qemu";
+    }
+
+    @Override
+    public Machine machine(String vmId, Path vmDir, Path runtimeDir) {
+        return new Machine(vmId, vmDir, runtimeDir.resolve(vmId + ".qmp"), runtimeDir.resolve(vmId + ".agent"));
+    }
+
+    @Override
+    public Path rootDisk(Path vmDir) {
+        return vmDir.resolve(ROOT_DISK);
+    }
+
+    /** A qcow2 overlay over the read-only raw base: the base is shared by every VM of the image. */
+    @Override
+    public void createRootDisk(Path baseImage, Path rootDisk) throws IOException, InterruptedException {
+        HostCommand.of(List.of("qemu-img", "create", "-q", "-f", ROOT_FORMAT, "-b", baseImage.toString(), "-F", "raw",
+                rootDisk.toString()), Duration.ofSeconds(30)).run();
+    }
+
+    private static LaunchSpec.Sockets sockets(Machine m) {
+        return new LaunchSpec.Sockets(m.controlSocket(), m.agentSocket());
+    }
+
+    private static Path pidFile(Machine m) {
+        return m.vmDir().resolve(PID_FILE);
+    }
+
+    @Override
+    public long launch(MachineSpec m) throws IOException {
+        return launch(new LaunchSpec(m.machine().vmId(), m.kernel(), m.initrd(), m.rootDisk(), ROOT_FORMAT, m.workDisk(),
+                sockets(m.machine()), m.consoleLog(), pidFile(m.machine()), m.vcpu(), m.memoryMib(), m.network(), m.accel()));
+    }
+
+    @Override
+    public long recordedPid(Machine machine) {
+        return readPid(pidFile(machine));
+    }
+
+    @Override
+    public List<Path> runtimeFiles(Machine machine) {
+        LaunchSpec.Sockets s = sockets(machine);
+        return List.of(s.qmp(), s.agent(), s.console(), pidFile(machine));
+    }
+
+    /** A QEMU of ours names its QMP socket on its command line (commas doubled inside the option: both count). */
+    @Override
+    public VmmProcess process(long pid, Machine machine) {
+        return new VmmProcess(pid, machine.controlSocket().toString());
+    }
+
+    @Override
+    public List<VmmProcesses.Found> processesUnder(Path runtimeDir) {
+        return new VmmProcesses().under(runtimeDir);
+    }
+
+    @Override
+    public boolean requestPowerdown(Machine machine) {
+        return requestPowerdown(sockets(machine));
+    }
+
+    @Override
+    public AgentEndpoint agentEndpoint(Machine machine) {
+        return new UnixSocketAgentEndpoint(machine.agentSocket());
+    }
+
+    @Override
+    public void reattachConsole(Machine machine, Path consoleLog) {
+        reattachConsole(machine.vmId(), sockets(machine), consoleLog);
     }
 
     List<String> commandLine(LaunchSpec s) {
@@ -95,7 +173,7 @@ public final class QemuVmm implements Vmm {
         return ProcessIdentity.qemuEscaped(path.toString());
     }
 
-    @Override
+    /** Boots exactly this launch spec (the driver's own form; tests use it directly). */
     public long launch(LaunchSpec spec) throws IOException {
         Files.deleteIfExists(spec.pidFile());
         // -daemonize sets QEMU's umask to 027, so what it creates would be group-readable. The console log
@@ -139,7 +217,6 @@ public final class QemuVmm implements Vmm {
         return pid;
     }
 
-    @Override
     public void reattachConsole(String vmId, LaunchSpec.Sockets sockets, Path consoleLog) {
         try {
             attachConsole(vmId, sockets, consoleLog, false);
@@ -169,7 +246,6 @@ public final class QemuVmm implements Vmm {
         }
     }
 
-    @Override
     public boolean requestPowerdown(LaunchSpec.Sockets sockets) {
         try (Qmp qmp = Qmp.connect(sockets.qmp())) {
             qmp.execute("system_powerdown", Map.of());
@@ -179,7 +255,6 @@ public final class QemuVmm implements Vmm {
         }
     }
 
-    @Override
     public boolean isOurs(long pid, LaunchSpec.Sockets sockets) {
         return ProcessIdentity.matches(pid, sockets.qmp().toString());
     }

@@ -1,24 +1,52 @@
 package dev.banger.daemon.vmm;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
- * A virtual machine monitor driver. The start pipeline talks only to this interface, so a
- * firecracker driver can slot in beside QEMU without touching the pipeline.
+ * A virtual machine monitor driver: it owns its machine. The layout of a VM's runtime (which
+ * sockets and files exist), the root-disk strategy, how its processes are recognised, graceful
+ * shutdown and the agent transport are all the driver's; {@code vm/} names none of them, so another
+ * driver (Firecracker) slots in beside QEMU without touching the start pipeline or teardown.
  */
 public interface Vmm {
     /** Short driver name recorded on the VM ("qemu"). */
     String name();
 
+    /** Where this driver puts one VM's control and agent endpoints (decided at create, recorded on the row). */
+    Machine machine(String vmId, Path vmDir, Path runtimeDir);
+
+    /** The path of the VM's writable root disk inside its directory (recorded on the row). */
+    Path rootDisk(Path vmDir);
+
+    /**
+     * Root-disk strategy: makes {@code rootDisk} over the read-only base image (QEMU: a qcow2 overlay;
+     * a raw copy, reflink or dm-snapshot for other drivers). Called only when rootDisk does not exist.
+     */
+    void createRootDisk(Path baseImage, Path rootDisk) throws IOException, InterruptedException;
+
     /** Starts the VMM detached from bangerd (it must survive a daemon crash) and returns its PID. */
-    long launch(LaunchSpec spec) throws IOException;
+    long launch(MachineSpec spec) throws IOException;
+
+    /** The PID the VMM recorded for itself (a pidfile), or 0: after a crash before handles.json it is the only record. */
+    long recordedPid(Machine machine);
+
+    /** Every runtime file and socket of the machine that teardown removes (never the disks). */
+    List<Path> runtimeFiles(Machine machine);
+
+    /** The process identity of this machine's VMM at {@code pid}: what must be on its command line. */
+    VmmProcess process(long pid, Machine machine);
+
+    /** Every live VMM process of this driver under a runtime dir, found by its marker whatever the store says. */
+    List<VmmProcesses.Found> processesUnder(Path runtimeDir);
 
     /** Asks the guest to power off (ACPI). Returns false when the VMM could not be reached. */
-    boolean requestPowerdown(LaunchSpec.Sockets sockets);
+    boolean requestPowerdown(Machine machine);
 
-    /** True when {@code pid} is alive and is this VM's VMM (not a recycled PID). */
-    boolean isOurs(long pid, LaunchSpec.Sockets sockets);
+    /** How the guest agent of this machine is reached. */
+    AgentEndpoint agentEndpoint(Machine machine);
 
     /** After a bangerd restart: resume copying a running VM's console into consoleLog. */
-    default void reattachConsole(String vmId, LaunchSpec.Sockets sockets, java.nio.file.Path consoleLog) { }
+    default void reattachConsole(Machine machine, Path consoleLog) { }
 }

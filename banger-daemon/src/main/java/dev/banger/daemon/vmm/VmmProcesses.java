@@ -18,7 +18,11 @@ import java.util.regex.Pattern;
  */
 public final class VmmProcesses {
     /** One live process that names a VM's control socket under the runtime dir. */
-    public record Found(long pid, String vmId, String controlSocket) { }
+    public record Found(long pid, String vmId, String controlSocket) {
+        public VmmProcess process() {
+            return new VmmProcess(pid, controlSocket);
+        }
+    }
 
     private final Path proc;
 

@@ -44,8 +44,10 @@ class CreatePruneRaceTest {
             }
         };
         VmService vms = new VmService(Files.createDirectories(home.resolve("vms")), home.resolve("run"),
-                DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, images, null, null, null,
-                new GuestAgents(), null, null, null, CrashPoints.NONE);
+                DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, images,
+                new dev.banger.daemon.vmm.QemuVmm("qemu-system-x86_64", 2_000_000), null, null,
+                new GuestAgents(), null, null, null, CrashPoints.NONE,
+                new dev.banger.daemon.host.InProcessHostOperations(), List.of(new SshForward()));
 
         AtomicReference<List<VmRecord>> pruned = new AtomicReference<>();
         AtomicReference<Thread> pruner = new AtomicReference<>();

@@ -1,0 +1,40 @@
+package dev.banger.daemon.vm;
+
+import dev.banger.core.model.VmRecord;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The registered {@link VmFeature}s, called as one: in order for the start, in reverse for cleanup. */
+final class Features {
+    private final List<VmFeature> registered;
+
+    Features(List<VmFeature> registered) {
+        this.registered = List.copyOf(registered);
+    }
+
+    /** Every feature's prepare, then every feature's contribute. */
+    void prepareAndContribute(VmRecord vm, MachineDraft machine) throws Exception {
+        for (VmFeature f : registered) f.prepare(vm);
+        for (VmFeature f : registered) f.contribute(vm, machine);
+    }
+
+    void postStart(VmRecord vm) throws Exception {
+        for (VmFeature f : registered) f.postStart(vm);
+    }
+
+    /** Every feature's cleanup, last registered first; none is skipped because another failed. */
+    List<Exception> cleanup(VmRecord vm) {
+        List<Exception> errors = new ArrayList<>();
+        for (VmFeature f : registered.reversed()) {
+            try {
+                f.cleanup(vm);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                errors.add(e);
+            } catch (Exception e) {
+                errors.add(new Exception("feature " + f.name() + ": " + e.getMessage(), e));
+            }
+        }
+        return errors;
+    }
+}

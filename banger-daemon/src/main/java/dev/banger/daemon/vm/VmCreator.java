@@ -1,0 +1,135 @@
+package dev.banger.daemon.vm;
+
+import dev.banger.core.ProgressSink;
+import dev.banger.core.model.ImageRecord;
+import dev.banger.core.model.Names;
+import dev.banger.core.model.Sizes;
+import dev.banger.core.model.VmRecord;
+import dev.banger.core.model.VmRuntime;
+import dev.banger.core.model.VmSpec;
+import dev.banger.core.model.VmState;
+import dev.banger.core.rpc.RpcException;
+import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.image.Images;
+import dev.banger.daemon.store.Store;
+import dev.banger.daemon.vmm.Machine;
+import dev.banger.daemon.vmm.Vmm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * The first two phases of create (seed 000): validate and resolve the image with no lock held, then
+ * reserve name, id, guest IP, VM directory and row under the narrow reservation lock. The row's
+ * disk and socket paths are the VMM driver's layout.
+ */
+final class VmCreator {
+    private final Path vmsDir;
+    private final Path runtimeDir;
+    private final DaemonConfig config;
+    private final Store store;
+    private final Images images;
+    private final Vmm vmm;
+    private final VmLocks locks;
+
+    VmCreator(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm, VmLocks locks) {
+        this.vmsDir = vmsDir;
+        this.runtimeDir = runtimeDir;
+        this.config = config;
+        this.store = store;
+        this.images = images;
+        this.vmm = vmm;
+        this.locks = locks;
+    }
+
+    /** What the caller asked for, checked and with defaults applied; {@code name} empty: generate one. */
+    record Validated(String name, VmSpec spec) { }
+
+    Validated validate(String name, Integer vcpu, Integer memoryMib, String diskSize) {
+        if (vcpu != null && vcpu <= 0) throw RpcException.invalid("vcpu must be a positive integer");
+        if (memoryMib != null && memoryMib <= 0) throw RpcException.invalid("memory must be a positive integer");
+        long diskBytes = diskSize == null || diskSize.isBlank() ? VmSpec.DEFAULT_WORK_DISK_BYTES : parseSize(diskSize);
+        String requestedName = name == null ? "" : name.strip();
+        if (!requestedName.isEmpty()) {
+            try {
+                Names.validateVmName(requestedName);
+            } catch (IllegalArgumentException e) {
+                throw RpcException.invalid(e.getMessage());
+            }
+        }
+        return new Validated(requestedName, new VmSpec(vcpu == null ? config.defaultVcpu() : vcpu,
+                memoryMib == null ? config.defaultMemoryMib() : memoryMib, diskBytes));
+    }
+
+    private static long parseSize(String text) {
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalid(e.getMessage());
+        }
+    }
+
+    ImageRecord resolveImage(String image, ProgressSink progress) throws Exception {
+        String imageName = image == null || image.isBlank() ? config.defaultImage() : image;
+        progress.report("resolve_image", "resolving image " + imageName);
+        ImageRecord resolved = images.resolve(imageName, progress);
+        progress.report("resolve_image", "using image " + resolved.name());
+        return resolved;
+    }
+
+    /** A reserved VM and its lock, already held: nothing (a prune, an rm) can act on the row before create does. */
+    record Reservation(VmRecord vm, VmLocks.Held lock) { }
+
+    Reservation reserve(Validated request, ImageRecord image) throws IOException, InterruptedException {
+        locks.reservation.lockInterruptibly();
+        try {
+            String name = request.name().isEmpty() ? uniqueGeneratedName() : request.name();
+            // Exact match: a new name that merely prefixes another VM's id or name is fine.
+            if (store.vmByName(name).isPresent()) throw RpcException.conflict("vm name already exists: " + name);
+            String id = Names.newId();
+            String ip = nextGuestIp();
+            Path vmDir = vmsDir.resolve(id);
+            Files.createDirectories(vmDir);
+            Instant now = Instant.now();
+            Machine machine = vmm.machine(id, vmDir, runtimeDir);
+            VmRuntime runtime = new VmRuntime(ip, name + ".vm", vmDir.toString(),
+                    vmm.rootDisk(vmDir).toString(), vmDir.resolve("work.ext4").toString(),
+                    vmDir.resolve("vm-initrd.img").toString(), vmDir.resolve("console.log").toString(),
+                    machine.controlSocket().toString(), machine.agentSocket().toString(),
+                    null, null, null, null, null, null);
+            VmRecord vm = new VmRecord(id, name, image.id(), VmState.CREATED, now, now, request.spec(), runtime);
+            // The id is new, so this lock is free; taking it before the row exists closes the window in
+            // which a concurrent prune could remove a VM that is still being created.
+            VmLocks.Held vmLock = locks.lockVm(id);
+            try {
+                store.upsertVm(vm);
+            } catch (RuntimeException e) {
+                vmLock.close();
+                throw e;
+            }
+            return new Reservation(vm, vmLock);
+        } finally {
+            locks.reservation.unlock();
+        }
+    }
+
+    private String uniqueGeneratedName() {
+        for (int i = 0; i < 50; i++) {
+            String candidate = Names.generateVmName();
+            if (store.vmByName(candidate).isEmpty()) return candidate;
+        }
+        return "vm-" + Names.newId().substring(0, 8);
+    }
+
+    private String nextGuestIp() {
+        Set<String> used = store.usedGuestIps();
+        String prefix = config.subnetPrefix();
+        for (int host = 10; host < 255; host++) {
+            String ip = prefix + "." + host;
+            if (!used.contains(ip)) return ip;
+        }
+        throw RpcException.conflict("no free guest address left in " + config.subnet());
+    }
+}
