@@ -1,0 +1,79 @@
+package dev.banger.daemon.host;
+
+import dev.banger.daemon.vmm.MachineSpec;
+import dev.banger.daemon.vmm.Vmm;
+import dev.banger.daemon.vmm.VmmProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Host operations for tests: each call is appended to a shared log ("killVmm 1234",
+ * "removeRuntimeFile x.agent": file names only) and then, unless told to fail, done for real by
+ * {@code delegate} (or skipped, as a success, when it is null). {@link #failOn} makes an operation throw.
+ */
+public final class RecordingHostOperations implements HostOperations {
+    private final List<String> log;
+    private final HostOperations delegate;
+    private final Map<String, Exception> failures = new ConcurrentHashMap<>();
+
+    public RecordingHostOperations(List<String> log, HostOperations delegate) {
+        this.log = log;
+        this.delegate = delegate;
+    }
+
+    /** Every call whose log entry equals {@code entry} throws {@code error} (an IOException or a RuntimeException) once recorded. */
+    public RecordingHostOperations failOn(String entry, Exception error) {
+        failures.put(entry, error);
+        return this;
+    }
+
+    private void record(String entry) throws IOException {
+        log.add(entry);
+        Exception e = failures.get(entry);
+        if (e instanceof IOException io) throw io;
+        if (e instanceof RuntimeException re) throw re;
+    }
+
+    private void recordUnchecked(String entry) {
+        try {
+            record(entry);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public long launchVmm(Vmm driver, MachineSpec spec) throws IOException {
+        record("launchVmm " + spec.machine().vmId());
+        return delegate == null ? 0 : delegate.launchVmm(driver, spec);
+    }
+
+    @Override
+    public boolean killVmm(VmmProcess process) throws InterruptedException {
+        recordUnchecked("killVmm " + process.pid());
+        return delegate == null || delegate.killVmm(process);
+    }
+
+    @Override
+    public boolean terminateVmm(VmmProcess process, Duration grace) throws InterruptedException {
+        recordUnchecked("terminateVmm " + process.pid());
+        return delegate == null || delegate.terminateVmm(process, grace);
+    }
+
+    @Override
+    public void removeRuntimeFile(Path path) throws IOException {
+        record("removeRuntimeFile " + path.getFileName());
+        if (delegate != null) delegate.removeRuntimeFile(path);
+    }
+
+    @Override
+    public void deleteVmDir(Path vmDir) throws IOException {
+        record("deleteVmDir " + vmDir.getFileName());
+        if (delegate != null) delegate.deleteVmDir(vmDir);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.banger.daemon.vm;
+
+import dev.banger.core.ProgressSink;
+import dev.banger.core.model.ImageRecord;
+import dev.banger.core.model.VmRecord;
+import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.boot.VmInitrd;
+import dev.banger.daemon.host.HostCommand;
+import dev.banger.daemon.host.InProcessHostOperations;
+import dev.banger.daemon.host.RecordingHostOperations;
+import dev.banger.daemon.image.Images;
+import dev.banger.daemon.image.seed.SshKeys;
+import dev.banger.daemon.image.seed.WorkSeeds;
+import dev.banger.daemon.kernel.KernelEntry;
+import dev.banger.daemon.store.Store;
+import dev.banger.daemon.vmm.AccelSelector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole VmService with no QEMU: a real SQLite store, real work disks, initrds and SSH keys in a
+ * temp home, the {@link FakeVmm} driver, and host operations that are recorded (into {@link #log})
+ * and then done for real. One log is shared by the host operations and by any test feature.
+ */
+final class VmTestBed implements AutoCloseable {
+    final Path home;
+    final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    final Store store;
+    final FakeVmm vmm = new FakeVmm();
+    final RecordingHostOperations host;
+    final VmService vms;
+    final ImageRecord image;
+    final Path runtimeDir;
+
+    VmTestBed(Path home, String faultAfterStep, List<VmFeature> features) throws Exception {
+        this.home = home;
+        this.runtimeDir = home.resolve("run");
+        this.store = new Store(home.resolve("banger.db"));
+        this.host = new RecordingHostOperations(log, new InProcessHostOperations());
+        Path agent = home.resolve("banger-agent");
+        Files.writeString(agent, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwx------"));
+        DaemonConfig config = DaemonConfig.load(home.resolve("none.toml"),
+                Map.of("BANGER_AGENT_BIN", agent.toString(), "BANGER_ACCEL", "tcg"));
+        Path kernelDir = Files.createDirectories(home.resolve("kernels/k"));
+        Files.writeString(kernelDir.resolve("vmlinux"), "not a kernel");
+        Files.write(kernelDir.resolve("initrd.img"), new byte[512]);
+        KernelEntry kernel = new KernelEntry("k", "test", "x86_64", "0", "0".repeat(64), "test", Instant.now(), kernelDir);
+        image = new ImageRecord("img0", "base", rootfs(Files.createDirectories(home.resolve("images/base"))).toString(),
+                "k", "test", 0, Instant.now(), null);
+        store.insertImage(image);
+        Images images = new Images() {
+            @Override
+            public ImageRecord resolve(String nameOrId, ProgressSink progress) {
+                return image;
+            }
+
+            @Override
+            public KernelEntry kernelFor(ImageRecord i, ProgressSink progress) {
+                return kernel;
+            }
+        };
+        VmInitrd initrds = new VmInitrd(agent);
+        vms = new VmService(Files.createDirectories(home.resolve("vms")), runtimeDir, config, store, images, vmm,
+                new AccelSelector("tcg", home, "qemu-system-x86_64", 2_000_000, initrds), initrds, new GuestAgents(),
+                new WorkSeeds(Files.createDirectories(home.resolve("cache"))), new SshKeys(home.resolve("ssh"), Files.createDirectories(home.resolve("user-ssh"))),
+                faultAfterStep, CrashPoints.NONE, host, features);
+    }
+
+    /** A small real ext4 root with a /root to seed the work disk from. */
+    private static Path rootfs(Path dir) throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("tree/root"));
+        Files.writeString(tree.resolve(".profile"), "# test\n");
+        Path out = dir.resolve("rootfs.ext4");
+        HostCommand.of(List.of("mkfs.ext4", "-q", "-F", "-d", tree.getParent().toString(), out.toString(), "8M"),
+                Duration.ofSeconds(60)).run();
+        return out;
+    }
+
+    VmRecord create(String name) throws Exception {
+        return vms.create(new VmService.CreateRequest(name, null, null, 128, "16M", false, false), ProgressSink.NONE);
+    }
+
+    VmRecord row(String id) {
+        return store.vmById(id).orElseThrow();
+    }
+
+    Path vmDir(VmRecord vm) {
+        return Path.of(vm.runtime().vmDir());
+    }
+
+    @Override
+    public void close() throws Exception {
+        vmm.close();
+        store.close();
+    }
+}
