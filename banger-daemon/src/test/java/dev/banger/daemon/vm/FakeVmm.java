@@ -42,6 +42,8 @@ final class FakeVmm implements Vmm, AutoCloseable {
     private final List<ServerSocketChannel> agents = new CopyOnWriteArrayList<>();
     /** Tests: the next launch fails after the process started and recorded itself (as a half-way QEMU can). */
     volatile boolean failNextLaunchAfterStart;
+    /** Tests: a frozen guest answers HELLO but ignores SHUTDOWN and ACPI, so only a kill ends it. */
+    volatile boolean frozen;
 
     @Override
     public String name() {
@@ -121,6 +123,7 @@ final class FakeVmm implements Vmm, AutoCloseable {
     /** ACPI: the fake guest powers off at once. */
     @Override
     public boolean requestPowerdown(Machine machine) {
+        if (frozen) return true;
         processes.stream().filter(p -> process(p.pid(), machine).alive()).forEach(Process::destroy);
         return true;
     }
@@ -135,7 +138,7 @@ final class FakeVmm implements Vmm, AutoCloseable {
         return processes.stream().filter(Process::isAlive).count();
     }
 
-    private static void serveAgent(ServerSocketChannel server, Process vmm) {
+    private void serveAgent(ServerSocketChannel server, Process vmm) {
         while (server.isOpen()) {
             try {
                 SocketChannel conn = server.accept();
@@ -146,7 +149,7 @@ final class FakeVmm implements Vmm, AutoCloseable {
         }
     }
 
-    private static void answer(SocketChannel conn, Process vmm) {
+    private void answer(SocketChannel conn, Process vmm) {
         try (conn) {
             while (true) {
                 ByteBuffer header = ByteBuffer.allocate(9);
@@ -157,7 +160,7 @@ final class FakeVmm implements Vmm, AutoCloseable {
                 readFully(conn, ByteBuffer.allocate(length - 5));
                 if (type == HELLO_REQ) {
                     send(conn, HELLO, channel, "{\"agent_version\":\"fake\",\"kernel\":\"none\",\"uptime_ms\":1,\"hostname\":\"fake\"}");
-                } else if (type == SHUTDOWN) {
+                } else if (type == SHUTDOWN && !frozen) {
                     send(conn, SHUTDOWN_ACK, channel, "");
                     vmm.destroy();
                 }

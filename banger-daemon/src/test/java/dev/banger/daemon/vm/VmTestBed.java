@@ -38,6 +38,7 @@ final class VmTestBed implements AutoCloseable {
     final VmService vms;
     final ImageRecord image;
     final Path runtimeDir;
+    private final java.util.function.Supplier<VmService> daemon;
 
     VmTestBed(Path home, String faultAfterStep, List<VmFeature> features) throws Exception {
         this.home = home;
@@ -68,10 +69,18 @@ final class VmTestBed implements AutoCloseable {
             }
         };
         VmInitrd initrds = new VmInitrd(agent);
-        vms = new VmService(Files.createDirectories(home.resolve("vms")), runtimeDir, config, store, images, vmm,
-                new AccelSelector("tcg", home, "qemu-system-x86_64", 2_000_000, initrds), initrds, new GuestAgents(),
-                new WorkSeeds(Files.createDirectories(home.resolve("cache"))), new SshKeys(home.resolve("ssh"), Files.createDirectories(home.resolve("user-ssh"))),
-                faultAfterStep, CrashPoints.NONE, host, features);
+        Path vmsDir = Files.createDirectories(home.resolve("vms"));
+        WorkSeeds seeds = new WorkSeeds(Files.createDirectories(home.resolve("cache")));
+        SshKeys keys = new SshKeys(home.resolve("ssh"), Files.createDirectories(home.resolve("user-ssh")));
+        AccelSelector accel = new AccelSelector("tcg", home, "qemu-system-x86_64", 2_000_000, initrds);
+        this.daemon = () -> new VmService(vmsDir, runtimeDir, config, store, images, vmm, accel, initrds, new GuestAgents(),
+                seeds, keys, faultAfterStep, CrashPoints.NONE, host, features);
+        this.vms = daemon.get();
+    }
+
+    /** A second VmService over the same home, store and driver: what a restarted bangerd sees (empty caches). */
+    VmService restartedDaemon() {
+        return daemon.get();
     }
 
     /** A small real ext4 root with a /root to seed the work disk from. */

@@ -1,0 +1,86 @@
+package dev.banger.daemon.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.banger.core.model.ImageRecord;
+import dev.banger.core.model.VmRecord;
+import dev.banger.core.model.VmSpec;
+import dev.banger.core.model.VmState;
+import dev.banger.core.rpc.RpcException;
+import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Create's validation and reservation: user mistakes are invalid input, the row is the driver's layout, names and IPs are unique. */
+class VmCreatorTest {
+    @TempDir Path home;
+    private Store store;
+    private VmCreator creator;
+    private final FakeVmm vmm = new FakeVmm();
+    private final ImageRecord image = new ImageRecord("img0", "base", "/nonexistent/rootfs.ext4", "k", "test", 0, Instant.now(), null);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = new Store(home.resolve("banger.db"));
+        creator = new VmCreator(Files.createDirectories(home.resolve("vms")), home.resolve("run"),
+                DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, null, vmm, new VmLocks());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        store.close();
+        vmm.close();
+    }
+
+    @Test
+    void userMistakesAreInvalidInputNamingTheProblem() {
+        assertThatThrownBy(() -> creator.validate(null, 0, null, null)).isInstanceOf(RpcException.class).hasMessageContaining("vcpu");
+        assertThatThrownBy(() -> creator.validate(null, null, -1, null)).isInstanceOf(RpcException.class).hasMessageContaining("memory");
+        assertThatThrownBy(() -> creator.validate(null, null, null, "lots")).isInstanceOf(RpcException.class);
+        assertThatThrownBy(() -> creator.validate("Not A Name!", null, null, null)).isInstanceOf(RpcException.class);
+    }
+
+    @Test
+    void defaultsComeFromTheConfigurationAndTheNameIsStripped() throws Exception {
+        DaemonConfig config = DaemonConfig.load(home.resolve("none.toml"), Map.of());
+        VmCreator.Validated v = creator.validate("  box  ", null, null, null);
+        assertThat(v.name()).isEqualTo("box");
+        assertThat(v.spec()).isEqualTo(new VmSpec(config.defaultVcpu(), config.defaultMemoryMib(), VmSpec.DEFAULT_WORK_DISK_BYTES));
+        assertThat(creator.validate(null, 2, 256, "1G").spec()).isEqualTo(new VmSpec(2, 256, 1L << 30));
+    }
+
+    @Test
+    void theReservedRowIsCreatedWithTheDriversLayoutAndItsOwnDirectory() throws Exception {
+        VmCreator.Reservation r = creator.reserve(creator.validate("box", null, null, null), image);
+        r.lock().close();
+        VmRecord vm = store.vmById(r.vm().id()).orElseThrow();
+        assertThat(vm.state()).isEqualTo(VmState.CREATED);
+        Path vmDir = home.resolve("vms").resolve(vm.id());
+        assertThat(vmDir).isDirectory();
+        assertThat(vm.runtime().overlayPath()).isEqualTo(vmDir.resolve("root.raw").toString());
+        assertThat(vm.runtime().qmpSocket()).isEqualTo(home.resolve("run").resolve(vm.id() + ".ctl").toString());
+        assertThat(vm.runtime().agentSocket()).isEqualTo(home.resolve("run").resolve(vm.id() + ".agent").toString());
+        assertThat(vm.runtime().dnsName()).isEqualTo("box.vm");
+    }
+
+    @Test
+    void anExistingNameIsAConflictAndEveryVmGetsItsOwnAddress() throws Exception {
+        VmCreator.Reservation a = creator.reserve(creator.validate("a", null, null, null), image);
+        VmCreator.Reservation b = creator.reserve(creator.validate("", null, null, null), image);
+        a.lock().close();
+        b.lock().close();
+        assertThat(b.vm().name()).as("a generated name").isNotBlank().isNotEqualTo("a");
+        assertThat(a.vm().runtime().guestIp()).isNotEqualTo(b.vm().runtime().guestIp());
+        assertThatThrownBy(() -> creator.reserve(creator.validate("a", null, null, null), image))
+                .isInstanceOf(RpcException.class).hasMessage("vm name already exists: a");
+        assertThat(store.listVms()).hasSize(2);
+    }
+}
