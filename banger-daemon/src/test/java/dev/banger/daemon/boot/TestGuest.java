@@ -5,6 +5,7 @@ import dev.banger.daemon.vmm.ConsoleLog;
 import dev.banger.daemon.vmm.LaunchSpec;
 import dev.banger.daemon.vmm.ProcessIdentity;
 import dev.banger.daemon.vmm.QemuVmm;
+import dev.banger.daemon.vmm.VmmProcesses;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -12,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,9 +23,9 @@ import java.util.concurrent.TimeUnit;
  * get (daemonized QEMU, pidfile, QMP, the serial console drained into {@code console.log}, the agent on
  * a Unix socket), under TCG. This is the only place the boot tests build a {@link LaunchSpec}.
  *
- * <p>{@link #close} kills QEMU by its PID (from the launch, else its pidfile; only while that process
- * names this guest's QMP socket, so a recycled PID is left alone) and removes its sockets and pidfile,
- * also when the launch or the test failed.
+ * <p>{@link #close} kills QEMU by its PID (from the launch, else its pidfile, and any process whose command
+ * line names this guest's QMP socket; only while it names that socket, so a recycled PID is left alone)
+ * and removes its sockets and pidfile, also when the launch or the test failed.
  */
 final class TestGuest implements AutoCloseable {
     /** The kernel's last console line when the guest powered itself off (a panic or a reset ends QEMU too, under -no-reboot). */
@@ -141,12 +144,18 @@ final class TestGuest implements AutoCloseable {
     @Override
     public void close() throws IOException {
         List<Exception> errors = new ArrayList<>();
-        long target = pid > 0 ? pid : QemuVmm.readPid(spec.pidFile());
-        try {
-            if (target > 0 && !ProcessIdentity.kill(target, qmpMarker())) errors.add(new IOException("qemu pid " + target + " did not exit"));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            errors.add(e);
+        Set<Long> pids = new LinkedHashSet<>();
+        long launched = pid > 0 ? pid : QemuVmm.readPid(spec.pidFile());
+        if (launched > 0) pids.add(launched);
+        // Also any QEMU that names this guest's QMP socket, should the driver have lost track of it (no pidfile).
+        new VmmProcesses().under(spec.sockets().qmp().getParent()).forEach(found -> pids.add(found.pid()));
+        for (long target : pids) {
+            try {
+                if (!ProcessIdentity.kill(target, qmpMarker())) errors.add(new IOException("qemu pid " + target + " did not exit"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                errors.add(e);
+            }
         }
         for (Path p : List.of(spec.sockets().qmp(), spec.sockets().agent(), spec.sockets().console(), spec.pidFile())) {
             try {

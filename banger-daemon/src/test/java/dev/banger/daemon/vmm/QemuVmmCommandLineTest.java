@@ -19,7 +19,11 @@ class QemuVmmCommandLineTest {
             "172.30.0.15", 24, 42022);
 
     private static LaunchSpec spec(Path workDisk, LaunchSpec.Network network, Accel accel) {
-        return new LaunchSpec("0123456789abcdef", Path.of("/k/vmlinux"), Path.of("/v/vm-initrd.img"), Path.of("/v/system.qcow2"), "qcow2",
+        return spec(Path.of("/v/system.qcow2"), "qcow2", workDisk, network, accel);
+    }
+
+    private static LaunchSpec spec(Path rootDisk, String rootFormat, Path workDisk, LaunchSpec.Network network, Accel accel) {
+        return new LaunchSpec("0123456789abcdef", Path.of("/k/vmlinux"), Path.of("/v/vm-initrd.img"), rootDisk, rootFormat,
                 workDisk, SOCKETS, Path.of("/v/console.log"), Path.of("/v/qemu.pid"), 2, 1024, network, accel);
     }
 
@@ -95,9 +99,7 @@ class QemuVmmCommandLineTest {
 
     @Test
     void theRootDiskFormatIsTheSpecs() {
-        LaunchSpec raw = new LaunchSpec("0123456789abcdef", Path.of("/k/vmlinux"), Path.of("/v/vm-initrd.img"), Path.of("/v/root.ext4"), "raw",
-                null, SOCKETS, Path.of("/v/console.log"), Path.of("/v/qemu.pid"), 2, 1024, null, Accel.KVM);
-        List<String> cmd = commandLine(raw);
+        List<String> cmd = commandLine(spec(Path.of("/v/root.ext4"), "raw", null, null, Accel.KVM));
         assertThat(cmd.get(cmd.indexOf("-drive") + 1)).isEqualTo("id=root,file=/v/root.ext4,format=raw,if=none,discard=unmap");
     }
 }
