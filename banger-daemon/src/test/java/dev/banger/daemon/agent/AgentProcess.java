@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * The real agent binary in --connect-unix mode against a socket this test owns.
  * close() kills the agent and everything it started (by PID) and removes the temp dir.
  */
-final class AgentProcess implements AutoCloseable {
+public final class AgentProcess implements AutoCloseable {
     private final Path dir;
     private final ServerSocketChannel server;
     private Process process;
@@ -30,7 +30,8 @@ final class AgentProcess implements AutoCloseable {
         this.server = server;
     }
 
-    static Path binary() {
+    /** The agent built by guest-agent/'s Makefile (also booted in real guests by the boot tests). */
+    public static Path binary() {
         Path bin = Path.of("..", "guest-agent", "build", "banger-agent").toAbsolutePath().normalize();
         if (!Files.isExecutable(bin)) {
             throw new AssertionError("guest agent binary not found at " + bin

@@ -8,11 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** Test listener that records everything a session reports. */
-final class Collector implements ExecListener {
+public final class Collector implements ExecListener {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     final List<Integer> exits = new CopyOnWriteArrayList<>();
-    final List<String> errors = new CopyOnWriteArrayList<>();
+    public final List<String> errors = new CopyOnWriteArrayList<>();
 
     @Override
     public synchronized void onStdout(byte[] data) {
@@ -34,7 +34,7 @@ final class Collector implements ExecListener {
         errors.add(message);
     }
 
-    synchronized String stdout() {
+    public synchronized String stdout() {
         return out.toString(StandardCharsets.UTF_8);
     }
 

@@ -1,5 +1,10 @@
 package dev.banger.daemon.boot;
 
+import dev.banger.daemon.agent.AgentConnection;
+import dev.banger.daemon.agent.AgentHello;
+import dev.banger.daemon.agent.AgentProcess;
+import dev.banger.daemon.agent.Collector;
+import dev.banger.daemon.agent.ExecRequest;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.kernel.SharedTestKernel;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,12 +16,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Real boots under QEMU/TCG with the imported Debian cloud kernel: the whole initramfs → init.sh → agent chain. */
+/**
+ * Real boots under QEMU/TCG, launched by the daemon's QEMU driver, with the imported Debian cloud kernel
+ * and the real guest agent: the whole initramfs → init.sh → agent chain, spoken to over the agent protocol.
+ */
 class GuestBootTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    /** Acknowledged to powered off takes well under a second under TCG. */
+    private static final Duration POWER_OFF_TIMEOUT = Duration.ofSeconds(30);
     private static KernelEntry kernel;
 
     @TempDir
@@ -28,65 +39,84 @@ class GuestBootTest {
     }
 
     @Test
-    void bootsIntoAgentWithNetworkHostnameAndWorkDisk() throws Exception {
-        makeRootDisk();
-        makeWorkDisk();
-        Path agent = Files.writeString(dir.resolve("stand-in-agent"), """
-                #!/bin/sh
-                ip=$(ip -4 -o addr show dev eth0 | awk '{print $4}')
-                if grep -q ' /home/dev ext4 ' /proc/mounts; then home=mounted; else home=unmounted; fi
-                echo "TEST-AGENT-UP hostname=$(hostname) ip=$ip home=$home pid=$$ args=$*" > /dev/console
-                sync
-                poweroff -f
-                """);
-        GuestBootConfig cfg = new GuestBootConfig("testvm", "172.30.0.15", 24, "172.30.0.1", "172.30.0.3", "/home/dev", true);
+    void bootsIntoTheRealAgentWithNetworkHostnameAndWorkDisk() throws Exception {
+        Path base = makeRootDisk();
+        Path overlay = overlayOver(base);
+        GuestBootConfig cfg = new GuestBootConfig("testvm", TestGuest.GUEST_IP, 24, "172.30.0.1", "172.30.0.3", "/home/dev", true);
         Path initrd = dir.resolve("vm-initrd.img");
-        new VmInitrd(agent).build(kernel.initrd(), cfg, initrd);
+        new VmInitrd(AgentProcess.binary()).build(kernel.initrd(), cfg, initrd);
 
-        TestGuest.Result r = TestGuest.boot(dir, kernel.vmlinux(), initrd, "TEST-AGENT-UP", TIMEOUT);
-        System.out.println("[boot] marker after " + r.markerMillis() + " ms, QEMU exited after " + r.exitMillis()
-                + " ms, vm-initrd.img " + Files.size(initrd) + " bytes\n" + r.console());
+        try (TestGuest guest = TestGuest.launch(dir, kernel.vmlinux(), initrd, overlay, "qcow2", makeWorkDisk());
+             AgentConnection agent = AgentConnection.connect(guest.agentSocket(), TIMEOUT)) {
+            AgentHello hello = agent.awaitHello(TIMEOUT);
+            long helloAt = guest.millis();
+            assertThat(hello.hostname()).isEqualTo("testvm");
+            assertThat(hello.kernel()).isEqualTo(kernel.kernelVersion());
+            assertThat(hello.agentVersion()).isEqualTo("0.1.0");
 
-        assertThat(r.console()).doesNotContain("BANGER-BOOT-ERROR").doesNotContain("insmod failed")
-                .contains("BANGER-INIT: start t=", "BANGER-INIT: modules t=", "BANGER-INIT: switch_root t=")
-                .contains("TEST-AGENT-UP hostname=testvm ip=172.30.0.15/24 home=mounted pid=1 args=--init");
-        assertThat(r.exitedByItself()).as("QEMU powered off by itself").isTrue();
-        assertThat(r.exitCode()).isZero();
-        // The guest wrote these into the root disk before switch_root.
-        assertThat(TestGuest.output(List.of("debugfs", "-R", "cat /etc/resolv.conf", dir.resolve("root.ext4").toString())))
-                .contains("nameserver 172.30.0.3");
-        assertThat(TestGuest.output(List.of("debugfs", "-R", "cat /etc/hostname", dir.resolve("root.ext4").toString())))
-                .contains("testvm");
+            // One exec through the protocol reports what the guest sees: its address, the work disk, PID 1, the resolver.
+            Collector out = new Collector();
+            int code = agent.exec(new ExecRequest(List.of("sh", "-c", "echo ip=$(ip -4 -o addr show dev eth0 | awk '{print $4}')"
+                    + " home=$(grep -c ' /home/dev ext4 ' /proc/mounts) init=\"$(tr '\\0' ' ' </proc/1/cmdline)\"; cat /etc/resolv.conf; exit 7"),
+                    Map.of(), "/", false, 0, 0), out).awaitExit();
+            assertThat(out.errors).isEmpty();
+            assertThat(code).as("the command's own exit status").isEqualTo(7);
+            assertThat(out.stdout()).isEqualTo("ip=" + TestGuest.GUEST_IP + "/24 home=1 init=/run/banger/banger-agent --init \n"
+                    + "nameserver 172.30.0.3\n");
+
+            assertThat(agent.shutdown(false)).as("SHUTDOWN acknowledged").isTrue();
+            assertThat(guest.awaitExit(POWER_OFF_TIMEOUT)).as("QEMU ended by itself after the agent's power-off").isTrue();
+            String console = guest.console();
+            System.out.println("[boot] hello after " + helloAt + " ms, QEMU gone after " + guest.millis() + " ms, vm-initrd.img "
+                    + Files.size(initrd) + " bytes\n" + console);
+            assertThat(console).doesNotContain("BANGER-BOOT-ERROR").doesNotContain("insmod failed")
+                    .contains("BANGER-INIT: start t=", "BANGER-INIT: modules t=", "BANGER-INIT: switch_root t=", TestGuest.POWER_DOWN);
+        }
+        // init.sh wrote these into the root disk before switch_root: into the qcow2 overlay, not the read-only base.
+        Path flat = dir.resolve("root-after.ext4");
+        TestGuest.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", overlay.toString(), flat.toString()));
+        assertThat(debugfsCat(flat, "/etc/resolv.conf")).isEqualTo("nameserver 172.30.0.3\n");
+        assertThat(debugfsCat(flat, "/etc/hostname")).isEqualTo("testvm\n");
+        assertThat(debugfsCat(base, "/etc/hostname")).as("the base image is never written").isEmpty();
     }
 
     @Test
     void missingRootDiskIsReportedAndGuestPowersOff() throws Exception {
         // A root "disk" that is not ext4: init.sh must say so on the console and power off, not hang or panic.
-        TestGuest.run(List.of("truncate", "-s", "8M", dir.resolve("root.ext4").toString()));
-        makeWorkDisk();
-        Path agent = Files.writeString(dir.resolve("agent"), "#!/bin/sh\n");
-        GuestBootConfig cfg = new GuestBootConfig("bad", "172.30.0.15", 24, "172.30.0.1", "172.30.0.3", "/home/dev", false);
+        Path base = dir.resolve("root.ext4");
+        TestGuest.run(List.of("truncate", "-s", "8M", base.toString()));
+        GuestBootConfig cfg = new GuestBootConfig("bad", TestGuest.GUEST_IP, 24, "172.30.0.1", "172.30.0.3", "/home/dev", false);
         Path initrd = dir.resolve("vm-initrd.img");
-        new VmInitrd(agent).build(kernel.initrd(), cfg, initrd);
-        TestGuest.Result r = TestGuest.boot(dir, kernel.vmlinux(), initrd, "BANGER-BOOT-ERROR", TIMEOUT);
-        assertThat(r.console()).contains("BANGER-BOOT-ERROR: mount root /dev/vd");
+        new VmInitrd(AgentProcess.binary()).build(kernel.initrd(), cfg, initrd);
+        TestGuest.Result r = TestGuest.boot(dir, kernel.vmlinux(), initrd, overlayOver(base), "qcow2", makeWorkDisk(),
+                "BANGER-BOOT-ERROR", TIMEOUT);
+        assertThat(r.console()).contains("BANGER-BOOT-ERROR: mount root /dev/vd").contains(TestGuest.POWER_DOWN);
         assertThat(r.exitedByItself()).isTrue();
     }
 
     @Test
     void probeInitrdBootsAndPowersOff() throws Exception {
-        makeRootDisk();
-        makeWorkDisk();
         Path initrd = dir.resolve("probe-initrd.img");
         new VmInitrd(dir.resolve("unused-agent")).buildProbe(kernel.initrd(), initrd);
-        TestGuest.Result r = TestGuest.boot(dir, kernel.vmlinux(), initrd, "BANGER-PROBE-OK", TIMEOUT);
-        System.out.println("[probe] marker after " + r.markerMillis() + " ms, QEMU exited after " + r.exitMillis() + " ms");
-        assertThat(r.console()).contains("BANGER-PROBE-OK");
+        TestGuest.Result r = TestGuest.boot(dir, kernel.vmlinux(), initrd, overlayOver(makeRootDisk()), "qcow2", makeWorkDisk(),
+                "BANGER-PROBE-OK", TIMEOUT);
+        System.out.println("[probe] marker after " + r.markerMillis() + " ms, QEMU gone after " + r.exitMillis() + " ms");
+        assertThat(r.console()).contains("BANGER-PROBE-OK").contains(TestGuest.POWER_DOWN);
         assertThat(r.exitedByItself()).isTrue();
-        assertThat(r.exitCode()).isZero();
     }
 
-    private void makeRootDisk() throws Exception {
+    /** The VM's root disk as the start pipeline makes it: a qcow2 overlay over the read-only raw image. */
+    private Path overlayOver(Path base) throws Exception {
+        Path overlay = dir.resolve("system.qcow2");
+        TestGuest.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "raw", overlay.toString()));
+        return overlay;
+    }
+
+    private static String debugfsCat(Path image, String file) throws Exception {
+        return TestGuest.output(List.of("debugfs", "-R", "cat " + file, image.toString()));
+    }
+
+    private Path makeRootDisk() throws Exception {
         Path root = dir.resolve("rootfs");
         for (String d : List.of("bin", "etc", "proc", "sys", "dev", "run", "tmp", "home")) {
             Files.createDirectories(root.resolve(d));
@@ -101,11 +131,13 @@ class GuestBootTest {
         Path img = dir.resolve("root.ext4");
         TestGuest.run(List.of("truncate", "-s", "32M", img.toString()));
         TestGuest.run(List.of("mkfs.ext4", "-q", "-F", "-b", "4096", "-d", root.toString(), img.toString()));
+        return img;
     }
 
-    private void makeWorkDisk() throws Exception {
+    private Path makeWorkDisk() throws Exception {
         Path img = dir.resolve("work.ext4");
         TestGuest.run(List.of("truncate", "-s", "16M", img.toString()));
         TestGuest.run(List.of("mkfs.ext4", "-q", "-F", "-b", "4096", img.toString()));
+        return img;
     }
 }

@@ -1,85 +1,174 @@
 package dev.banger.daemon.boot;
 
+import dev.banger.daemon.vmm.Accel;
+import dev.banger.daemon.vmm.ConsoleLog;
+import dev.banger.daemon.vmm.LaunchSpec;
+import dev.banger.daemon.vmm.ProcessIdentity;
+import dev.banger.daemon.vmm.QemuVmm;
+import dev.banger.daemon.vmm.VmmProcesses;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Boots one microVM exactly the way the daemon will launch QEMU, waits for a console marker and for QEMU
- * to exit by itself, and kills QEMU by its PID if it does not.
+ * One microVM booted through the daemon's own driver, {@link QemuVmm#launch}: the command line users
+ * get (daemonized QEMU, pidfile, QMP, the serial console drained into {@code console.log}, the agent on
+ * a Unix socket), under TCG. This is the only place the boot tests build a {@link LaunchSpec}.
+ *
+ * <p>{@link #close} kills QEMU by its PID (from the launch, else its pidfile, and any process whose command
+ * line names this guest's QMP socket; only while it names that socket, so a recycled PID is left alone)
+ * and removes its sockets and pidfile, also when the launch or the test failed.
  */
-final class TestGuest {
-    record Result(String console, boolean exitedByItself, int exitCode, long markerMillis, long exitMillis) { }
+final class TestGuest implements AutoCloseable {
+    /** The kernel's last console line when the guest powered itself off (a panic or a reset ends QEMU too, under -no-reboot). */
+    static final String POWER_DOWN = "reboot: Power down";
+    static final String GUEST_IP = "172.30.0.15";
+    private static final String VM_ID = "00000000000000b0";
 
-    private TestGuest() { }
+    record Result(String console, boolean exitedByItself, long markerMillis, long exitMillis) { }
 
-    static List<String> qemuArgs(Path dir, Path vmlinux, Path initrd, long tscKhz) {
-        List<String> a = new ArrayList<>(List.of(
-                "qemu-system-x86_64", "-M", "microvm", "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", "512",
-                "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-                "-kernel", vmlinux.toString(), "-initrd", initrd.toString(),
-                "-append", "console=ttyS0 panic=-1 quiet tsc_early_khz=" + tscKhz,
-                "-serial", "file:" + dir.resolve("console.log"),
-                "-drive", "id=root,file=" + dir.resolve("root.ext4") + ",format=raw,if=none",
-                "-device", "virtio-blk-device,drive=root,serial=banger-root",
-                "-drive", "id=work,file=" + dir.resolve("work.ext4") + ",format=raw,if=none",
-                "-device", "virtio-blk-device,drive=work,serial=banger-work",
-                "-netdev", "user,id=n0,net=172.30.0.0/24,host=172.30.0.1,dns=172.30.0.3",
-                "-device", "virtio-net-device,netdev=n0",
-                "-device", "virtio-serial-device",
-                "-chardev", "socket,id=agent,path=" + dir.resolve("agent.sock") + ",server=on,wait=off",
-                "-device", "virtserialport,chardev=agent,name=org.banger.agent"));
-        return a;
+    private final LaunchSpec spec;
+    private final long launchedAt = System.nanoTime();
+    private long pid;
+
+    private TestGuest(LaunchSpec spec) {
+        this.spec = spec;
     }
 
-    static Result boot(Path dir, Path vmlinux, Path initrd, String marker, Duration timeout) throws IOException, InterruptedException {
-        Path console = dir.resolve("console.log");
-        Process qemu = new ProcessBuilder(qemuArgs(dir, vmlinux, initrd, hostTscKhz()))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("qemu.out").toFile())
-                .start();
-        long t0 = System.nanoTime();
-        long markerAt = -1;
+    /** Launches QEMU the way the start pipeline's vmm_launch step does; the sockets, pidfile and console.log go into dir. */
+    static TestGuest launch(Path dir, Path vmlinux, Path initrd, Path rootDisk, String rootFormat, Path workDisk) throws IOException {
+        Path d = dir.toRealPath();  // the drain's open console.log is recognised by its real path
+        LaunchSpec spec = new LaunchSpec(VM_ID, vmlinux, initrd, rootDisk, rootFormat, workDisk,
+                new LaunchSpec.Sockets(d.resolve(VM_ID + ".qmp"), d.resolve(VM_ID + ".agent")),
+                d.resolve("console.log"), d.resolve("qemu.pid"), 1, 512,
+                new LaunchSpec.Network("172.30.0.0/24", "172.30.0.1", "172.30.0.3", GUEST_IP, 24, 0), Accel.TCG);
+        TestGuest guest = new TestGuest(spec);
         try {
-            long deadline = t0 + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (markerAt < 0 && Files.exists(console)
-                        && Files.readString(console, StandardCharsets.ISO_8859_1).contains(marker)) {
-                    markerAt = (System.nanoTime() - t0) / 1_000_000;
-                }
-                if (qemu.waitFor(20, TimeUnit.MILLISECONDS)) {
-                    break;
-                }
+            guest.pid = new QemuVmm("qemu-system-x86_64", QemuVmm.hostTscKhz()).launch(spec);
+        } catch (IOException | RuntimeException e) {
+            guest.pid = QemuVmm.readPid(spec.pidFile());  // a half-done launch may have left a QEMU behind
+            try {
+                guest.close();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
             }
-            boolean exited = !qemu.isAlive();
-            long exitAt = (System.nanoTime() - t0) / 1_000_000;
-            String text = Files.exists(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
-            if (markerAt < 0 && text.contains(marker)) {
-                markerAt = exitAt;
-            }
-            return new Result(text, exited, exited ? qemu.exitValue() : -1, markerAt, exitAt);
-        } finally {
-            if (qemu.isAlive()) {
-                // Our own child, addressed by its PID handle: never by process name.
-                qemu.toHandle().destroyForcibly();
-                qemu.waitFor(10, TimeUnit.SECONDS);
-            }
+            throw e;
+        }
+        return guest;
+    }
+
+    /** Launches, waits for marker on the console and for QEMU to end by itself, then cleans up. */
+    static Result boot(Path dir, Path vmlinux, Path initrd, Path rootDisk, String rootFormat, Path workDisk, String marker,
+            Duration timeout) throws IOException, InterruptedException {
+        try (TestGuest guest = launch(dir, vmlinux, initrd, rootDisk, rootFormat, workDisk)) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long markerAt = guest.awaitConsole(marker, timeout);
+            boolean exited = guest.awaitExit(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            return new Result(guest.console(), exited, markerAt, guest.millis());
         }
     }
 
-    /** microvm has no HPET/PM timer to calibrate against, so the guest is told the TSC rate (HOST-NOTES). */
-    static long hostTscKhz() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-            if (line.startsWith("cpu MHz")) {
-                return Math.round(Double.parseDouble(line.substring(line.indexOf(':') + 1).strip()) * 1000);
+    Path agentSocket() {
+        return spec.sockets().agent();
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    /** Milliseconds since the launch began. */
+    long millis() {
+        return (System.nanoTime() - launchedAt) / 1_000_000;
+    }
+
+    /** What the driver's drain has copied into console.log so far. */
+    String console() throws IOException {
+        return ConsoleLog.tail(spec.consoleLog(), 4 << 20);
+    }
+
+    /** Milliseconds since the launch when text first appeared on the console, or -1 if it did not before the timeout or the end of the console. */
+    long awaitConsole(String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean ended = !alive() && consoleDrained();  // read before the console, so nothing is missed
+            if (console().contains(text)) return millis();
+            if (ended || System.nanoTime() > deadline) return -1;
+            Thread.sleep(20);
+        }
+    }
+
+    /** True when QEMU ended within timeout; then the drain has also copied the console's last bytes. */
+    boolean awaitExit(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!ProcessIdentity.waitGone(pid, qmpMarker(), timeout)) return false;
+        while (!consoleDrained()) {
+            if (System.nanoTime() > deadline + TimeUnit.SECONDS.toNanos(5)) throw new IOException("console of a gone QEMU never drained");
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    private boolean alive() {
+        return ProcessIdentity.matches(pid, qmpMarker());
+    }
+
+    private String qmpMarker() {
+        return spec.sockets().qmp().toString();
+    }
+
+    /**
+     * QemuVmm's ConsoleDrain keeps console.log open until QEMU closes the console socket and everything
+     * sent before is copied; so once no descriptor of this JVM names the file, the console is complete.
+     */
+    private boolean consoleDrained() throws IOException {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(spec.consoleLog())) return false;
+                } catch (IOException closedMeanwhile) {
+                    // the descriptor went away while we listed them
+                }
             }
         }
-        throw new IOException("no 'cpu MHz' in /proc/cpuinfo");
+        return true;
+    }
+
+    @Override
+    public void close() throws IOException {
+        List<Exception> errors = new ArrayList<>();
+        Set<Long> pids = new LinkedHashSet<>();
+        long launched = pid > 0 ? pid : QemuVmm.readPid(spec.pidFile());
+        if (launched > 0) pids.add(launched);
+        // Also any QEMU that names this guest's QMP socket, should the driver have lost track of it (no pidfile).
+        new VmmProcesses().under(spec.sockets().qmp().getParent()).forEach(found -> pids.add(found.pid()));
+        for (long target : pids) {
+            try {
+                if (!ProcessIdentity.kill(target, qmpMarker())) errors.add(new IOException("qemu pid " + target + " did not exit"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                errors.add(e);
+            }
+        }
+        for (Path p : List.of(spec.sockets().qmp(), spec.sockets().agent(), spec.sockets().console(), spec.pidFile())) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                errors.add(e);
+            }
+        }
+        if (!errors.isEmpty()) {
+            IOException joined = new IOException("cleaning up the test guest: " + errors.getFirst().getMessage(), errors.getFirst());
+            errors.stream().skip(1).forEach(joined::addSuppressed);
+            throw joined;
+        }
     }
 
     static void run(List<String> cmd) throws IOException, InterruptedException {

@@ -23,10 +23,12 @@ class QemuVmmPathTest {
     void commasAreDoubledInsideOptionListsOnly() {
         List<String> cmd = new QemuVmm("qemu-system-x86_64", 2_000_000).commandLine(specUnder(Path.of("/h/a,b")));
         assertThat(cmd).contains("id=root,file=/h/a,,b/root.qcow2,format=raw,if=none,discard=unmap",
+                "id=work,file=/h/a,,b/work.ext4,format=raw,if=none,discard=unmap",
                 "socket,id=agent,path=/h/a,,b/x.agent,server=on,wait=off", "unix:/h/a,,b/x.qmp,server=on,wait=off",
                 "socket,id=console,path=/h/a,,b/x.console,server=on,wait=off");
         // plain arguments are not option lists: doubling there would name another file
         assertThat(cmd.get(cmd.indexOf("-kernel") + 1)).isEqualTo("/h/a,b/vmlinux");
+        assertThat(cmd.get(cmd.indexOf("-initrd") + 1)).isEqualTo("/h/a,b/initrd.img");
         assertThat(cmd.get(cmd.indexOf("-pidfile") + 1)).isEqualTo("/h/a,b/qemu.pid");
     }
 
