@@ -3,6 +3,7 @@ package dev.banger.daemon.image.oci;
 import dev.banger.core.model.ImageRunConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.banger.core.Json;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fetch.VerifiedDownload;
 import dev.banger.daemon.fetch.WatchedBody;
@@ -75,7 +76,8 @@ public final class RegistryClient {
     private final DockerCredentials creds;
     private final Set<String> insecure;
     private final Duration idleTimeout;
-    private final ObjectMapper json = new ObjectMapper();
+    /** Manifests, configs, tokens and errors are read as trees: unknown fields are the norm and ignored. */
+    private final ObjectMapper json = Json.MAPPER;
 
     public RegistryClient(HttpClient http, BlobCache cache, DockerCredentials creds, Set<String> insecureRegistries) {
         this(http, cache, creds, insecureRegistries, VerifiedDownload.DEFAULT_IDLE_TIMEOUT);
