@@ -8,6 +8,7 @@ import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcErrors;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.fetch.CatalogFile;
 import dev.banger.daemon.fs.Ext4Magic;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.host.HostCommand;
@@ -329,8 +330,8 @@ public final class ImageService implements Images {
     }
 
     /** Embedded + configured image catalogs; later ones win on a name. */
-    private ImageCatalog imageCatalog() throws InterruptedException {
-        ImageCatalog c = ImageCatalog.embedded();
+    private CatalogFile<ImageCatalogEntry> imageCatalog() throws InterruptedException {
+        CatalogFile<ImageCatalogEntry> c = ImageCatalog.embedded();
         for (String source : config.imageCatalogs()) {
             try {
                 c = c.with(ImageCatalog.load(source, http));
