@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentConnection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentConnection.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.banger.core.Json.MAPPER;   // tree model only: naming and dates do not apply
     private static final long HELLO_RETRY_MS = 250;
     private static final long CONNECT_RETRY_MS = 50;
     /** How long {@link #shutdown(boolean)} waits for the guest to take the frame and acknowledge it. */

@@ -5,8 +5,10 @@ import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.ImageRunConfig;
 import dev.banger.core.model.Names;
 import dev.banger.core.model.VmRecord;
+import dev.banger.core.rpc.RpcErrors;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.fetch.CatalogFile;
 import dev.banger.daemon.fs.Ext4Magic;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.host.HostCommand;
@@ -19,6 +21,7 @@ import dev.banger.daemon.image.catalog.ImageCatalogEntry;
 import dev.banger.daemon.image.oci.ImageReference;
 import dev.banger.daemon.image.oci.PulledImage;
 import dev.banger.daemon.image.oci.RegistryClient;
+import dev.banger.daemon.image.oci.RegistryRefusal;
 import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.store.Store;
@@ -161,7 +164,7 @@ public final class ImageService implements Images {
         return onceUnderLock(name, reuseExisting, alreadyPulled(name), () -> {
             ImageRecord published;
             try (var inUse = registry.cache().inUse()) {   // no eviction or prune under our layers
-                PulledImage pulled = registry.pull(ref, progress);
+                PulledImage pulled = pullFromRegistry(ref, progress);
                 List<LayersToExt4.Layer> layers = pulled.layers().stream()
                         .map(l -> new LayersToExt4.Layer(l.path(), l.mediaType(), l.digest())).toList();
                 published = publishBuiltLocked(name, config.defaultKernel(), "oci:" + name + "@" + pulled.manifestDigest(),
@@ -170,6 +173,21 @@ public final class ImageService implements Images {
             registry.cache().evictToCap();
             return published;
         });
+    }
+
+    /**
+     * A registry's refusal is the user's to act on, so it says what happened in their words: a missing
+     * repository or tag is "not found" (naming the reference), a refused access says how to log in.
+     */
+    private PulledImage pullFromRegistry(ImageReference ref, ProgressSink progress) throws IOException, InterruptedException {
+        try {
+            return registry.pull(ref, progress);
+        } catch (RegistryRefusal e) {
+            if (e.reason() == RegistryRefusal.Reason.NOT_FOUND) throw RpcException.notFound(e.getMessage());
+            String login = e.registry().equals(ImageReference.DOCKER_HUB) ? "docker login" : "docker login " + e.registry();
+            throw new RpcException(RpcErrors.FAILED, e.getMessage() + "; to authenticate, run '" + login
+                    + "' as the user bangerd runs as (bangerd reads $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json)", e);
+        }
     }
 
     /**
@@ -312,8 +330,8 @@ public final class ImageService implements Images {
     }
 
     /** Embedded + configured image catalogs; later ones win on a name. */
-    private ImageCatalog imageCatalog() throws InterruptedException {
-        ImageCatalog c = ImageCatalog.embedded();
+    private CatalogFile<ImageCatalogEntry> imageCatalog() throws InterruptedException {
+        CatalogFile<ImageCatalogEntry> c = ImageCatalog.embedded();
         for (String source : config.imageCatalogs()) {
             try {
                 c = c.with(ImageCatalog.load(source, http));

@@ -14,14 +14,13 @@ import java.util.regex.Pattern;
 public record CatalogEntry(String name, String distro, String arch, String kernelVersion, String tarballUrl,
                            String tarballSha256, long sizeBytes, String description) {
     private static final Pattern WORD = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    // Same rule as the importer applies to a .deb's kernel version: it becomes a manifest value.
-    private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._+-]{1,100}");
 
     public CatalogEntry {
         KernelCatalog.validateName(name);
         requireMatch("distro", distro, WORD);
         requireMatch("arch", arch, WORD);
-        requireMatch("kernel_version", kernelVersion, VERSION);
+        // The importers' rule: it becomes a manifest value.
+        requireMatch("kernel_version", kernelVersion, KernelFiles.VERSION);
         CatalogFile.requireSha256("kernel", name, "tarball_sha256", tarballSha256);
         CatalogFile.requireHttpUrl("kernel", name, "tarball_url", tarballUrl);
         CatalogFile.requireSize("kernel", name, sizeBytes);

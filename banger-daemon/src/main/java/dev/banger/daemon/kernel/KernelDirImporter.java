@@ -1,18 +1,16 @@
 package dev.banger.daemon.kernel;
 
-import dev.banger.daemon.fs.PrivateFiles;
 import dev.banger.daemon.fs.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.banger.core.Json;
 import dev.banger.core.ProgressSink;
+import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.fs.FileTrees;
 import dev.banger.daemon.host.HostCommand;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -22,14 +20,12 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,29 +35,27 @@ import java.util.stream.Stream;
  * Imports a kernel from a directory the user staged (e.g. a distro's /boot and /lib/modules copied out, or a
  * custom build). The directory is only read: the kernel is decompressed into the catalog, the modules tree is
  * copied, and banger's base initramfs is built from those modules exactly as {@link DebKernelImporter} does.
- * Everything is staged next to the target and renamed into place, so a failure leaves nothing behind.
+ * {@link KernelStaging} stages and publishes it, so a failure leaves nothing behind. What the directory holds is
+ * the user's doing: a missing kernel, a bad metadata.json or a path leaving the directory is invalid input
+ * ({@link RpcException#invalid}), never a generic failure.
  *
  * <p>The caller holds the per-name lock.
  */
 public final class KernelDirImporter {
     private static final String STAGE = "import_kernel";
     static final String METADATA = "metadata.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> METADATA_FIELDS = Set.of("kernel", "initrd", "modules", "kernel_version", "distro", "arch");
-    /** Versions and names become manifest values (and a version may name a modules dir); keep them tame. */
-    private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._+~-]{1,100}");
+    /** Names become manifest values; keep them tame (versions: {@link KernelFiles#VERSION}). */
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._+-]{1,64}");
     private static final Pattern VERSION_TOKEN = Pattern.compile("\\d+|\\D+");
     private static final Pattern KERNEL_FILE = Pattern.compile("vmlinu[xz]-(.+)");
 
-    private final KernelCatalog catalog;
-    private final Path kernelsDir;
+    private final KernelStaging staging;
     private final Path busybox;
     private final Duration toolTimeout;
 
     public KernelDirImporter(KernelCatalog catalog, Path busybox) {
-        this.catalog = catalog;
-        this.kernelsDir = catalog.kernelsDir();
+        this.staging = new KernelStaging(catalog);
         this.busybox = busybox.toAbsolutePath().normalize();
         this.toolTimeout = DebKernelImporter.TOOL_TIMEOUT;
     }
@@ -70,19 +64,16 @@ public final class KernelDirImporter {
     record Staged(Path kernel, Path initrd, Path modules, String version, String distro, String arch, String how) { }
 
     public KernelEntry importDir(String name, Path dir, ProgressSink progress) throws IOException, InterruptedException {
-        KernelCatalog.validateName(name);
+        KernelStaging.requireValidName(name);
         if (dir == null) {
-            throw new IllegalArgumentException("kernel directory must not be empty");
+            throw RpcException.invalid("kernel directory must not be empty");
         }
         ProgressSink out = progress == null ? ProgressSink.NONE : progress;
         Path src = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(src)) {
-            throw new IOException("not a directory: " + src);
+            throw RpcException.invalid("not a directory: " + src);
         }
-        Path target = kernelsDir.resolve(name);
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileAlreadyExistsException(target.toString(), null, "kernel " + name + " already exists");
-        }
+        staging.refuseExisting(name, KernelStaging.Kind.IMPORT, false);   // before reading the directory
         Staged staged = resolve(src);
         out.report(STAGE, "using " + staged.how() + ": kernel " + rel(src, staged.kernel())
                 + (staged.modules() != null ? ", modules " + rel(src, staged.modules()) : ", no modules")
@@ -92,12 +83,9 @@ public final class KernelDirImporter {
             throw new IOException("busybox binary not found or not executable: " + busybox);
         }
 
-        Files.createDirectories(kernelsDir);
-        Path staging = kernelsDir.resolve("." + name + ".tmp-" + UUID.randomUUID());
-        Files.createDirectory(staging);
-        try {
-            Path scratch = Files.createDirectory(staging.resolve("scratch"));
-            Path vmlinux = staging.resolve("vmlinux");
+        KernelEntry imported = staging.stageAndPublish(name, KernelStaging.Kind.IMPORT, false, into -> {
+            Path scratch = Files.createDirectory(into.resolve("scratch"));
+            Path vmlinux = into.resolve("vmlinux");
             installKernel(staged.kernel(), vmlinux, out);
 
             if (staged.modules() != null) {
@@ -112,17 +100,17 @@ public final class KernelDirImporter {
                 if (!Files.exists(modCopy.resolve("modules.dep"))) {
                     ModuleTree.depmod(busybox, modRoot, modVersion, toolTimeout, out);
                 }
-                Files.move(modCopy, staging.resolve("modules"), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(modCopy, into.resolve("modules"), StandardCopyOption.ATOMIC_MOVE);
 
                 out.report(STAGE, "building initramfs (busybox + boot modules)");
                 if (staged.initrd() != null) {
                     out.report(STAGE, "ignoring staged " + rel(src, staged.initrd()) + ": banger builds its own initramfs from the modules");
                 }
-                ModuleTree tree = new ModuleTree(staging.resolve("modules"), toolTimeout);
-                List<String> loaded = new BaseInitramfsBuilder(busybox, toolTimeout).build(tree, scratch, staging.resolve("initrd.img"));
+                ModuleTree tree = new ModuleTree(into.resolve("modules"), toolTimeout);
+                List<String> loaded = new BaseInitramfsBuilder(busybox, toolTimeout).build(tree, scratch, into.resolve("initrd.img"));
                 out.report(STAGE, "initramfs modules: " + String.join(" ", loaded));
             } else if (staged.initrd() != null) {
-                Files.copy(staged.initrd(), staging.resolve("initrd.img"));
+                Files.copy(staged.initrd(), into.resolve("initrd.img"));
                 out.report(STAGE, "no modules found; copied " + rel(src, staged.initrd())
                         + " as initrd.img: banger's /init expects busybox (sh, insmod, switch_root) in it");
             } else {
@@ -130,18 +118,10 @@ public final class KernelDirImporter {
                         + "this kernel cannot boot with banger's init until it has one");
             }
             FileTrees.deleteRecursively(scratch);
-
-            KernelEntry entry = new KernelEntry(name, staged.distro(), staged.arch(), staged.version(),
-                    Sha256.of(vmlinux), "dir:" + src, Instant.now(), staging);
-            Manifest.write(entry);
-            PrivateFiles.restrictTree(staging);   // unpacked modes (0644/0755) are not for other users
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            out.report(STAGE, "imported " + name + " (" + staged.version() + ")");
-            return catalog.find(name).orElseThrow(() -> new IOException("kernel " + name + " vanished right after import"));
-        } catch (Throwable e) {
-            FileTrees.deleteQuietly(staging, e);
-            throw e;
-        }
+            return new KernelStaging.Fields(staged.distro(), staged.arch(), staged.version(), Sha256.of(vmlinux), "dir:" + src);
+        });
+        out.report(STAGE, "imported " + name + " (" + staged.version() + ")");
+        return imported;
     }
 
     // ---- locating things in the staged directory ----
@@ -158,26 +138,26 @@ public final class KernelDirImporter {
     private static Staged fromMetadata(Path src, Path root, Path meta) throws IOException {
         Path real = meta.toRealPath();
         if (!real.startsWith(root) || !Files.isRegularFile(real)) {
-            throw new IOException(METADATA + " in " + src + " is not a regular file inside the directory");
+            throw RpcException.invalid(METADATA + " in " + src + " is not a regular file inside the directory");
         }
         JsonNode n;
         try {
-            n = JSON.readTree(real.toFile());
+            n = Json.MAPPER.readTree(real.toFile());
         } catch (JsonProcessingException e) {
-            throw new IOException(METADATA + " is not valid JSON: " + e.getOriginalMessage());
+            throw RpcException.invalid(METADATA + " is not valid JSON: " + e.getOriginalMessage());
         }
         if (n == null || !n.isObject()) {
-            throw new IOException(METADATA + " must hold a JSON object");
+            throw RpcException.invalid(METADATA + " must hold a JSON object");
         }
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!METADATA_FIELDS.contains(f)) {
-                throw new IOException(METADATA + ": unknown field \"" + printable(f) + "\" (known: kernel, initrd, modules, kernel_version, distro, arch)");
+                throw RpcException.invalid(METADATA + ": unknown field \"" + printable(f) + "\" (known: kernel, initrd, modules, kernel_version, distro, arch)");
             }
         }
         String kernelField = string(n, "kernel");
         if (kernelField == null) {
-            throw new IOException(METADATA + ": field \"kernel\" is required");
+            throw RpcException.invalid(METADATA + ": field \"kernel\" is required");
         }
         Path kernel = inside(src, root, "kernel", kernelField, false);
         String initrdField = string(n, "initrd");
@@ -187,7 +167,7 @@ public final class KernelDirImporter {
 
         String version = string(n, "kernel_version");
         if (version != null) {
-            checkValue("kernel_version", version, VERSION);
+            checkValue("kernel_version", version, KernelFiles.VERSION);
         } else {
             version = versionOf(kernel, modules);
         }
@@ -209,14 +189,14 @@ public final class KernelDirImporter {
             return null;
         }
         if (!v.isTextual()) {
-            throw new IOException(METADATA + ": field \"" + field + "\" must be a string");
+            throw RpcException.invalid(METADATA + ": field \"" + field + "\" must be a string");
         }
         return v.asText();
     }
 
     private static void checkValue(String field, String value, Pattern allowed) throws IOException {
         if (!allowed.matcher(value).matches()) {
-            throw new IOException(METADATA + ": field \"" + field + "\" has an unexpected value: " + printable(value));
+            throw RpcException.invalid(METADATA + ": field \"" + field + "\" has an unexpected value: " + printable(value));
         }
     }
 
@@ -224,30 +204,30 @@ public final class KernelDirImporter {
     private static Path inside(Path src, Path root, String field, String value, boolean directory) throws IOException {
         String what = METADATA + ": field \"" + field + "\" ";
         if (value.isBlank()) {
-            throw new IOException(what + "must not be empty");
+            throw RpcException.invalid(what + "must not be empty");
         }
         Path p;
         try {
             p = Path.of(value);
         } catch (InvalidPathException e) {
-            throw new IOException(what + "is not a valid path: " + printable(value));
+            throw RpcException.invalid(what + "is not a valid path: " + printable(value));
         }
         if (p.isAbsolute()) {
-            throw new IOException(what + "must be a path relative to the directory, not " + printable(value));
+            throw RpcException.invalid(what + "must be a path relative to the directory, not " + printable(value));
         }
         Path lexical = src.resolve(p).normalize();
         if (!lexical.startsWith(src) || lexical.equals(src)) {
-            throw new IOException(what + "points outside the directory: " + printable(value));
+            throw RpcException.invalid(what + "points outside the directory: " + printable(value));
         }
         if (!Files.exists(lexical)) {
-            throw new IOException(what + "names a missing " + (directory ? "directory" : "file") + ": " + printable(value));
+            throw RpcException.invalid(what + "names a missing " + (directory ? "directory" : "file") + ": " + printable(value));
         }
         Path real = lexical.toRealPath();
         if (!real.startsWith(root)) {
-            throw new IOException(what + "resolves outside the directory through a symlink: " + printable(value));
+            throw RpcException.invalid(what + "resolves outside the directory through a symlink: " + printable(value));
         }
         if (directory ? !Files.isDirectory(real) : !Files.isRegularFile(real)) {
-            throw new IOException(what + "is not a " + (directory ? "directory" : "regular file") + ": " + printable(value));
+            throw RpcException.invalid(what + "is not a " + (directory ? "directory" : "regular file") + ": " + printable(value));
         }
         return real;
     }
@@ -261,12 +241,12 @@ public final class KernelDirImporter {
                 candidates(src, f -> f.startsWith("vmlinuz-"), root, false),
                 candidates(src, f -> f.equals("vmlinuz"), root, false));
         Path kernel = tiers.stream().filter(t -> !t.isEmpty()).findFirst().flatMap(KernelDirImporter::newest)
-                .orElseThrow(() -> new IOException("no kernel found in " + src
+                .orElseThrow(() -> RpcException.invalid("no kernel found in " + src
                         + " (expected " + METADATA + ", boot/vmlinux-*, boot/vmlinuz-* or vmlinux)"));
         // The staged file name carries the version; read through the real path checked by candidates().
         String suffix = suffix(kernel);
 
-        List<Path> moduleDirs = candidates(src.resolve("lib/modules"), f -> VERSION.matcher(f).matches(), root, true);
+        List<Path> moduleDirs = candidates(src.resolve("lib/modules"), KernelFiles::isVersion, root, true);
         Path modules = moduleDirs.stream().filter(p -> p.getFileName().toString().equals(suffix)).findFirst()
                 .or(() -> newest(moduleDirs)).orElse(null);
 
@@ -312,7 +292,7 @@ public final class KernelDirImporter {
                     continue;
                 }
                 if (!p.toRealPath().startsWith(root)) {
-                    throw new IOException(p + " resolves outside the directory through a symlink");
+                    throw RpcException.invalid(p + " resolves outside the directory through a symlink");
                 }
                 out.add(p);
             }
@@ -327,7 +307,7 @@ public final class KernelDirImporter {
     /** The vmlinu[xz]-VERSION suffix when it is a plausible version, else null. */
     private static String suffix(Path kernel) {
         Matcher m = KERNEL_FILE.matcher(kernel.getFileName().toString());
-        return m.matches() && VERSION.matcher(m.group(1)).matches() ? m.group(1) : null;
+        return m.matches() && KernelFiles.isVersion(m.group(1)) ? m.group(1) : null;
     }
 
     private static String versionOf(Path kernel, Path modules) {
@@ -335,7 +315,7 @@ public final class KernelDirImporter {
         if (s != null) {
             return s;
         }
-        if (modules != null && VERSION.matcher(modules.getFileName().toString()).matches()) {
+        if (modules != null && KernelFiles.isVersion(modules.getFileName().toString())) {
             return modules.getFileName().toString();
         }
         return "unknown";
@@ -373,18 +353,13 @@ public final class KernelDirImporter {
 
     private void installKernel(Path kernel, Path vmlinux, ProgressSink out) throws IOException, InterruptedException {
         String file = kernel.getFileName().toString();
-        boolean elf;
-        try (InputStream in = Files.newInputStream(kernel)) {
-            byte[] head = in.readNBytes(5);
-            elf = head.length == 5 && head[0] == 0x7F && head[1] == 'E' && head[2] == 'L' && head[3] == 'F' && head[4] == 2;
-        }
-        if (elf) {
+        if (KernelFiles.isElf64(kernel)) {
             out.report(STAGE, "copying ELF kernel " + file);
             Files.copy(kernel, vmlinux);
             return;
         }
         if (file.startsWith("vmlinux")) {
-            throw new IOException(file + " is not a 64-bit ELF kernel (a compressed kernel should be named vmlinuz*)");
+            throw RpcException.invalid(file + " is not a 64-bit ELF kernel (a compressed kernel should be named vmlinuz*)");
         }
         out.report(STAGE, "extracting vmlinux from " + file);
         new VmlinuxExtractor(toolTimeout).extract(kernel, vmlinux);

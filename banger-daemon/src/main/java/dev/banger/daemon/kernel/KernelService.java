@@ -2,6 +2,7 @@ package dev.banger.daemon.kernel;
 
 import dev.banger.core.ProgressSink;
 import dev.banger.core.rpc.RpcException;
+import dev.banger.daemon.fetch.CatalogFile;
 import dev.banger.daemon.image.NamedLocks;
 
 import java.io.IOException;
@@ -33,7 +34,7 @@ public final class KernelService {
     private final DebKernelImporter debs;
     private final KernelDirImporter dirs;
     private final KernelPuller puller;
-    private final RemoteCatalog embedded;
+    private final CatalogFile<CatalogEntry> embedded;
     private final List<String> configuredSources;
     private final HttpClient http;
     private final DefaultKernel defaultKernel;
@@ -134,7 +135,7 @@ public final class KernelService {
     }
 
     public List<Available> available(List<String> extraCatalogs) throws IOException, InterruptedException {
-        RemoteCatalog c = catalog(extraCatalogs);
+        CatalogFile<CatalogEntry> c = catalog(extraCatalogs);
         List<Available> out = new java.util.ArrayList<>();
         for (CatalogEntry e : c.entries()) out.add(new Available(e, local.find(e.name()).isPresent()));
         return out;
@@ -157,14 +158,14 @@ public final class KernelService {
     }
 
     /** Embedded + configured + per-call catalogs; later ones win on a name. */
-    RemoteCatalog catalog(List<String> extraCatalogs) throws InterruptedException {
-        RemoteCatalog c = embedded;
+    CatalogFile<CatalogEntry> catalog(List<String> extraCatalogs) throws InterruptedException {
+        CatalogFile<CatalogEntry> c = embedded;
         for (String source : configuredSources) c = c.with(load(source));
         for (String source : extraCatalogs) c = c.with(load(source));
         return c;
     }
 
-    private RemoteCatalog load(String source) throws InterruptedException {
+    private CatalogFile<CatalogEntry> load(String source) throws InterruptedException {
         try {
             return RemoteCatalog.load(source, http);
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.banger.daemon.kernel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.banger.core.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -15,7 +16,8 @@ import java.util.UUID;
 /** Reads and writes manifest.json. Field names are snake_case because other tools read the file too. */
 final class Manifest {
     static final String FILE_NAME = "manifest.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Only the tree model is used, so the shared mapper's naming and date settings do not apply. */
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private Manifest() { }
 

@@ -4,7 +4,6 @@ import dev.banger.daemon.host.HostCommand;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ final class VmlinuxExtractor {
 
     void extract(Path vmlinuz, Path out) throws IOException, InterruptedException {
         byte[] image = Files.readAllBytes(vmlinuz);
-        if (isElf64(image)) {
+        if (KernelFiles.isElf64(image)) {
             Files.write(out, image);
             return;
         }
@@ -56,7 +55,7 @@ final class VmlinuxExtractor {
         List<String> tried = new ArrayList<>();
         for (Candidate c : candidates) {
             tried.add(c.format().name() + "@" + c.offset());
-            if (decompress(image, c, out) && hasElfHeader(out)) {
+            if (decompress(image, c, out) && KernelFiles.isElf64(out)) {
                 return;
             }
         }
@@ -87,19 +86,6 @@ final class VmlinuxExtractor {
         } finally {
             Files.deleteIfExists(payload);
         }
-    }
-
-    static boolean hasElfHeader(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return false;
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return isElf64(in.readNBytes(5));
-        }
-    }
-
-    private static boolean isElf64(byte[] b) {
-        return b.length >= 5 && b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F' && b[4] == 2;
     }
 
     static int indexOf(byte[] hay, byte[] needle) {

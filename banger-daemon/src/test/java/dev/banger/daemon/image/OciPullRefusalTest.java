@@ -150,7 +150,48 @@ class OciPullRefusalTest {
             String missing = p.ref().replace(":v1", ":no-such-tag");
             Throwable t = refused(h, missing);
             assertThat(t).hasMessageContaining("not found").hasMessageContaining(missing);
+            assertCode(t, RpcErrors.NOT_FOUND);
             assertThat(h.cachedDigests()).isEmpty();
+        }
+    }
+
+    @Test
+    void anUnknownRepositoryIsNotFoundNamingTheReference() throws Exception {
+        try (PullHarness h = PullHarness.start()) {
+            String missing = registry.host() + "/refuse/no-such-repo-" + UUID.randomUUID().toString().substring(0, 8) + ":v1";
+            Throwable t = refused(h, missing);
+            assertCode(t, RpcErrors.NOT_FOUND);
+            assertThat(t).hasMessageStartingWith("image " + missing + " not found").hasMessageContaining("HTTP 404");
+            assertThat(t.getMessage()).doesNotContain("\n");
+        }
+    }
+
+    /** An access refusal names the registry and says how to log in, in one line, with the FAILED code. */
+    private static void assertSaysHowToAuthenticate(Throwable t, String host) {
+        assertCode(t, RpcErrors.FAILED);
+        assertThat(t).hasMessageContaining(host).hasMessageContaining("docker login " + host)
+                .hasMessageContaining("$DOCKER_CONFIG");
+        assertThat(t.getMessage()).doesNotContain("\n");
+    }
+
+    private static void assertCode(Throwable t, int code) {
+        assertThat(t).isInstanceOf(RpcException.class);
+        assertThat(((RpcException) t).code()).as("RPC error code").isEqualTo(code);
+    }
+
+    @Test
+    void anAccountWithoutReadAccessIsToldHowToAuthenticate() throws Exception {
+        try (TestRegistry reg = TestRegistry.startWithTokenAuth("owner", "right-password")) {
+            Pushed p = push(reg, base());
+            DockerCredentials outsider = PullHarness.credentialsFor(tmp, reg.host(), TestRegistry.OUTSIDER, TestRegistry.OUTSIDER_PASSWORD);
+            try (PullHarness h = PullHarness.start(outsider)) {
+                int issuedBefore = reg.tokensIssued();
+                Throwable t = refused(h, p.ref());
+                assertThat(reg.tokensIssued()).as("a token was issued, without access").isGreaterThan(issuedBefore);
+                assertThat(t).hasMessageStartingWith("access to " + p.ref() + " denied").hasMessageContaining("HTTP 401");
+                assertSaysHowToAuthenticate(t, reg.host());
+                assertThat(h.cachedDigests()).isEmpty();
+            }
         }
     }
 
@@ -162,6 +203,7 @@ class OciPullRefusalTest {
                 int refusedBefore = reg.tokensRefused();
                 Throwable t = refused(h, p.ref());
                 assertThat(t).hasMessageContaining("authentication required for " + reg.host());
+                assertSaysHowToAuthenticate(t, reg.host());
                 assertThat(reg.tokensRefused()).isGreaterThan(refusedBefore);
                 assertThat(h.cachedDigests()).isEmpty();
             }
@@ -170,6 +212,7 @@ class OciPullRefusalTest {
                 Throwable t = refused(h, p.ref());
                 assertThat(t).hasMessageContaining("authentication failed for " + reg.host()).hasMessageContaining("owner")
                         .hasMessageNotContaining("wrong-password");
+                assertSaysHowToAuthenticate(t, reg.host());
             }
         }
     }

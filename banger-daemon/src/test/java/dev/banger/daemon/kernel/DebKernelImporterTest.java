@@ -2,6 +2,8 @@ package dev.banger.daemon.kernel;
 
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
+import dev.banger.core.rpc.RpcErrors;
+import dev.banger.core.rpc.RpcException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +44,7 @@ class DebKernelImporterTest {
         Path kernels = tmp.resolve("kernels");
         DebKernelImporter importer = new DebKernelImporter(new KernelCatalog(kernels), kernels, SharedTestKernel.BUSYBOX);
         assertThatThrownBy(() -> importer.importDeb("meta", meta.toString(), (s, d) -> { }))
+                .satisfies(DebKernelImporterTest::isInvalidInput)
                 .hasMessageContaining("boot/");
         assertEmpty(kernels);
     }
@@ -51,11 +54,15 @@ class DebKernelImporterTest {
         Path kernels = tmp.resolve("kernels");
         DebKernelImporter importer = new DebKernelImporter(new KernelCatalog(kernels), kernels, SharedTestKernel.BUSYBOX);
         assertThatThrownBy(() -> importer.importDeb("x", tmp.resolve("absent.deb").toString(), (s, d) -> { }))
+                .satisfies(DebKernelImporterTest::isInvalidInput)
                 .hasMessageContaining("no such .deb");
         assertThatThrownBy(() -> importer.importDeb("x", "Bad Name!", (s, d) -> { }))
-                .isInstanceOf(IllegalArgumentException.class);
+                .satisfies(DebKernelImporterTest::isInvalidInput)
+                .hasMessageContaining("not a .deb path or Debian package name");
+        assertThatThrownBy(() -> importer.importDeb("x", " ", (s, d) -> { }))
+                .satisfies(DebKernelImporterTest::isInvalidInput);
         assertThatThrownBy(() -> importer.importDeb("../x", "linux-image-amd64", (s, d) -> { }))
-                .isInstanceOf(IllegalArgumentException.class);
+                .satisfies(DebKernelImporterTest::isInvalidInput);
         assertEmpty(kernels);
     }
 
@@ -68,7 +75,7 @@ class DebKernelImporterTest {
         assertThat(k.kernelVersion()).matches("6\\.1\\.0-\\d+-cloud-amd64");
         assertThat(k.source()).startsWith("apt:linux-image-6.1.0-").contains("-cloud-amd64=");
         assertThat(k.sha256()).isEqualTo(dev.banger.daemon.fs.Sha256.of(k.vmlinux()));
-        assertThat(VmlinuxExtractor.hasElfHeader(k.vmlinux())).isTrue();
+        assertThat(KernelFiles.isElf64(k.vmlinux())).isTrue();
         assertThat(k.modulesDir().resolve("kernel/drivers/virtio/virtio_ring.ko")).isRegularFile();
         assertThat(k.modulesDir().resolve("modules.dep")).isRegularFile();
         assertThat(new KernelCatalog(k.dir().getParent()).list()).containsExactly(k);
@@ -143,5 +150,12 @@ class DebKernelImporterTest {
         try (Stream<Path> s = Files.list(kernels)) {
             assertThat(s).isEmpty();
         }
+    }
+
+    /** A user's mistake, answered as invalid input (not a generic failure, not a JDK exception). */
+    static void isInvalidInput(Throwable t) {
+        assertThat(t).isInstanceOf(RpcException.class);
+        assertThat(((RpcException) t).code()).isEqualTo(RpcErrors.INVALID_ARGUMENT);
+        assertThat(t.getMessage()).doesNotContain("\n");
     }
 }

@@ -120,11 +120,11 @@ class KernelDirImporterTest {
         Path vmlinuz = staged.resolve("boot/vmlinuz-" + ver);
         Files.createDirectories(vmlinuz.getParent());
         compressAsBzImage(shared.vmlinux(), vmlinuz);
-        assertThat(VmlinuxExtractor.hasElfHeader(vmlinuz)).isFalse();
+        assertThat(KernelFiles.isElf64(vmlinuz)).isFalse();
 
         KernelEntry k = importIt("z");
 
-        assertThat(VmlinuxExtractor.hasElfHeader(k.vmlinux())).isTrue();
+        assertThat(KernelFiles.isElf64(k.vmlinux())).isTrue();
         assertThat(Files.mismatch(k.vmlinux(), shared.vmlinux())).isEqualTo(-1L);
         assertThat(k.sha256()).isEqualTo(dev.banger.daemon.fs.Sha256.of(k.vmlinux())).isEqualTo(shared.sha256());
         assertThat(k.kernelVersion()).isEqualTo(ver);
@@ -202,7 +202,7 @@ class KernelDirImporterTest {
         Files.writeString(staged.resolve("boot/config-6.1.0-56-cloud-amd64"), "CONFIG_X=y");
 
         assertThatThrownBy(() -> importIt("none"))
-                .isInstanceOf(IOException.class)
+                .satisfies(DebKernelImporterTest::isInvalidInput)
                 .hasMessage("no kernel found in " + staged.toAbsolutePath()
                         + " (expected metadata.json, boot/vmlinux-*, boot/vmlinuz-* or vmlinux)");
         assertEmpty(kernels);
@@ -220,9 +220,21 @@ class KernelDirImporterTest {
     }
 
     @Test
+    void aMissingDirectoryIsInvalidInput() throws Exception {
+        Path absent = tmp.resolve("absent");
+        assertThatThrownBy(() -> importer.importDir("gone", absent, (stage, detail) -> { }))
+                .satisfies(DebKernelImporterTest::isInvalidInput)
+                .hasMessage("not a directory: " + absent.toAbsolutePath());
+        assertThatThrownBy(() -> importer.importDir("gone", null, (stage, detail) -> { }))
+                .satisfies(DebKernelImporterTest::isInvalidInput);
+        assertEmpty(kernels);
+    }
+
+    @Test
     void vmlinuxThatIsNotElfIsRefused() throws Exception {
         Files.writeString(staged.resolve("vmlinux"), "plain text");
-        assertThatThrownBy(() -> importIt("notelf")).hasMessageContaining("not a 64-bit ELF");
+        assertThatThrownBy(() -> importIt("notelf")).satisfies(DebKernelImporterTest::isInvalidInput)
+                .hasMessageContaining("not a 64-bit ELF");
         assertEmpty(kernels);
     }
 
@@ -259,7 +271,7 @@ class KernelDirImporterTest {
         Files.writeString(staged.resolve(KernelDirImporter.METADATA), json);
         assertThatThrownBy(() -> importIt("bad"))
                 .as(json)
-                .isInstanceOf(IOException.class)
+                .satisfies(DebKernelImporterTest::isInvalidInput)
                 .hasMessageContaining(field)
                 .hasMessageContaining(why)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
@@ -272,7 +284,8 @@ class KernelDirImporterTest {
         linkOrCopy(shared.vmlinux(), outside.resolve("vmlinux"));
         Files.createDirectories(staged.resolve("boot"));
         Files.createSymbolicLink(staged.resolve("boot/vmlinux-6.1"), outside.resolve("vmlinux"));
-        assertThatThrownBy(() -> importIt("out")).hasMessageContaining("outside the directory");
+        assertThatThrownBy(() -> importIt("out")).satisfies(DebKernelImporterTest::isInvalidInput)
+                .hasMessageContaining("outside the directory");
         assertEmpty(kernels);
     }
 
@@ -285,7 +298,7 @@ class KernelDirImporterTest {
                 .hasMessageContaining("kernel dup already exists");
         assertThat(catalog.find("dup")).contains(first);
         assertOnly(kernels, "dup");
-        assertThatThrownBy(() -> importIt("../dup")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> importIt("../dup")).satisfies(DebKernelImporterTest::isInvalidInput);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.banger.daemon.kernel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.banger.core.Json;
 import dev.banger.daemon.fetch.TestCatalogs;
+import dev.banger.daemon.fetch.CatalogFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,7 +41,7 @@ class RemoteCatalogTest {
 
     @Test
     void embeddedCatalogLoadsAndIsEmpty() {
-        RemoteCatalog c = RemoteCatalog.embedded();
+        CatalogFile<CatalogEntry> c = RemoteCatalog.embedded();
         assertThat(c.entries()).isEmpty();
         assertThat(c.find("anything")).isEmpty();
     }
@@ -48,11 +49,11 @@ class RemoteCatalogTest {
     @Test
     void loadsFromFileWithAllFieldsAndMerges() throws Exception {
         Path f = file("c.json", catalog(1, entry("zeta", "6.1.0-1", SHA_A), entry("alpha", "6.2.0", SHA_B)));
-        RemoteCatalog c = RemoteCatalog.load(f.toString(), null);
+        CatalogFile<CatalogEntry> c = RemoteCatalog.load(f.toString(), null);
         assertThat(c.entries()).extracting(CatalogEntry::name).containsExactly("alpha", "zeta");
         assertThat(c.find("zeta")).contains(new CatalogEntry("zeta", "debian", "x86_64", "6.1.0-1",
                 "https://example.org/zeta.tar.zst", SHA_A, 1234, "kernel zeta"));
-        RemoteCatalog over = RemoteCatalog.load(file("d.json", catalog(1, entry("zeta", "7.0", SHA_B))).toString(), null);
+        CatalogFile<CatalogEntry> over = RemoteCatalog.load(file("d.json", catalog(1, entry("zeta", "7.0", SHA_B))).toString(), null);
         assertThat(RemoteCatalog.embedded().with(c).with(over).find("zeta").orElseThrow().kernelVersion()).isEqualTo("7.0");
     }
 

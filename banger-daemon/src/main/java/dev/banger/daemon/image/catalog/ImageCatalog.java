@@ -4,13 +4,11 @@ import dev.banger.daemon.fetch.CatalogFile;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * The list of root filesystem bundles that can be pulled: {@code {"version": 1, "images": [...]}}.
  * The embedded catalog ships with banger (empty until bundles are published); more can be loaded
- * from a file or an http(s) URL and merged over it with {@link #with(ImageCatalog)}. Locations,
+ * from a file or an http(s) URL and merged over it with {@link CatalogFile#with}. Locations,
  * size limit and document rules are the kernel catalog's ({@link CatalogFile}).
  */
 public final class ImageCatalog {
@@ -19,33 +17,15 @@ public final class ImageCatalog {
             ImageCatalogEntry::name, f -> new ImageCatalogEntry(f.text("name"), f.text("kernel_ref"), f.text("format"),
                     f.text("rootfs_url"), f.text("rootfs_sha256"), f.sizeBytes(), f.description()));
 
-    private final CatalogFile<ImageCatalogEntry> file;
-
-    private ImageCatalog(CatalogFile<ImageCatalogEntry> file) {
-        this.file = file;
-    }
+    private ImageCatalog() { }
 
     /** The catalog built into banger. */
-    public static ImageCatalog embedded() {
-        return new ImageCatalog(CatalogFile.embedded(RESOURCE, FORMAT));
+    public static CatalogFile<ImageCatalogEntry> embedded() {
+        return CatalogFile.embedded(RESOURCE, FORMAT);
     }
 
     /** fileOrUrl: a local path (or file: URI) or an http(s) URL. http may be null when loading a file. */
-    public static ImageCatalog load(String fileOrUrl, HttpClient http) throws IOException, InterruptedException {
-        return new ImageCatalog(CatalogFile.read(fileOrUrl, http, FORMAT));
-    }
-
-    /** This catalog with other's images added; where both name an image, other's entry wins. */
-    public ImageCatalog with(ImageCatalog other) {
-        return new ImageCatalog(file.with(other.file));
-    }
-
-    public Optional<ImageCatalogEntry> find(String name) {
-        return file.find(name);
-    }
-
-    /** All entries, sorted by name. */
-    public List<ImageCatalogEntry> entries() {
-        return file.entries();
+    public static CatalogFile<ImageCatalogEntry> load(String fileOrUrl, HttpClient http) throws IOException, InterruptedException {
+        return CatalogFile.read(fileOrUrl, http, FORMAT);
     }
 }

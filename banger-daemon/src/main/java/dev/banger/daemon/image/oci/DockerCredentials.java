@@ -1,7 +1,7 @@
 package dev.banger.daemon.image.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.banger.core.Json;
 import dev.banger.daemon.host.HostCommand;
 import java.io.File;
 import java.io.IOException;
@@ -154,7 +154,7 @@ public final class DockerCredentials {
         }
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(bytes);
+            root = Json.MAPPER.readTree(bytes);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
             throw new IOException("docker config " + configJson + " is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()), e);
@@ -213,7 +213,7 @@ public final class DockerCredentials {
         }
         JsonNode answer;
         try {
-            answer = new ObjectMapper().readTree(r.stdout());
+            answer = Json.MAPPER.readTree(r.stdout());
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IOException("docker credential helper " + named + " printed something that is not JSON for " + server, e);
         }

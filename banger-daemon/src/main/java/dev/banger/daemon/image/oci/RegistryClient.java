@@ -3,6 +3,7 @@ package dev.banger.daemon.image.oci;
 import dev.banger.core.model.ImageRunConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.banger.core.Json;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fetch.VerifiedDownload;
 import dev.banger.daemon.fetch.WatchedBody;
@@ -39,6 +40,8 @@ import java.util.Set;
  * Authentication follows the registry's 401 challenge: a Bearer token from the realm it names
  * (with Basic credentials from the Docker config when there are any), or Basic directly. Blob
  * redirects to storage are followed without the registry's {@code Authorization} header.
+ * A missing repository or tag and a refused access are {@link RegistryRefusal}s, so the caller can
+ * tell the user which it was.
  *
  * <p>A stalled registry cannot hold a pull (and the image's lock) forever: every request gets its
  * headers within 60 s, and every body (blob, manifest, token, error) is read under the kernel
@@ -75,7 +78,8 @@ public final class RegistryClient {
     private final DockerCredentials creds;
     private final Set<String> insecure;
     private final Duration idleTimeout;
-    private final ObjectMapper json = new ObjectMapper();
+    /** Manifests, configs, tokens and errors are read as trees: unknown fields are the norm and ignored. */
+    private final ObjectMapper json = Json.MAPPER;
 
     public RegistryClient(HttpClient http, BlobCache cache, DockerCredentials creds, Set<String> insecureRegistries) {
         this(http, cache, creds, insecureRegistries, VerifiedDownload.DEFAULT_IDLE_TIMEOUT);
@@ -366,10 +370,10 @@ public final class RegistryClient {
         int status = r.statusCode();
         String what = "GET " + uri + " returned HTTP " + status + (message.isEmpty() ? "" : " (" + message + ")");
         if (status == 404 && uri.getPath().contains("/manifests/")) {
-            return new IOException("image " + s.ref.canonical() + " not found: " + what);
+            return new RegistryRefusal(RegistryRefusal.Reason.NOT_FOUND, s.ref.registry(), "image " + s.ref.canonical() + " not found: " + what);
         }
         if (status == 401 || status == 403) {
-            return new IOException("access to " + s.ref.canonical() + " denied: " + what);
+            return new RegistryRefusal(RegistryRefusal.Reason.DENIED, s.ref.registry(), "access to " + s.ref.canonical() + " denied: " + what);
         }
         return new IOException(what);
     }
@@ -401,7 +405,8 @@ public final class RegistryClient {
         if (c.scheme.equals("basic")) {
             if (lookupFailed != null) throw lookupFailed;
             if (cred.isPresent() && cred.get().hasIdentityToken()) {
-                throw new IOException("registry " + registry + " asks for Basic auth, but " + creds.source() + " holds an identity token for it");
+                throw new RegistryRefusal(RegistryRefusal.Reason.DENIED, registry,
+                        "registry " + registry + " asks for Basic auth, but " + creds.source() + " holds an identity token for it");
             }
             return cred.map(RegistryClient::basic).orElseThrow(() -> noCredentials(registry));
         }
@@ -435,7 +440,7 @@ public final class RegistryClient {
         if (r.statusCode() == 401 || r.statusCode() == 403) {
             if (lookupFailed != null) throw lookupFailed;
             if (cred.isEmpty()) throw noCredentials(registry);
-            throw new IOException("authentication failed for " + registry + ": token server " + realm + " returned HTTP "
+            throw new RegistryRefusal(RegistryRefusal.Reason.DENIED, registry, "authentication failed for " + registry + ": token server " + realm + " returned HTTP "
                     + r.statusCode() + (cred.get().hasIdentityToken() ? " for the identity token" : " for user " + cred.get().username()));
         }
         if (r.statusCode() / 100 != 2) {
@@ -455,8 +460,8 @@ public final class RegistryClient {
         return "Bearer " + token;
     }
 
-    private IOException noCredentials(String registry) {
-        return new IOException("authentication required for " + registry
+    private RegistryRefusal noCredentials(String registry) {
+        return new RegistryRefusal(RegistryRefusal.Reason.DENIED, registry, "authentication required for " + registry
                 + creds.file().map(f -> " (no credentials for it in " + f + ")").orElse(" (no credentials configured)"));
     }
 

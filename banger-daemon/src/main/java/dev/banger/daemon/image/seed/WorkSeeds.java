@@ -2,6 +2,7 @@ package dev.banger.daemon.image.seed;
 
 import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.image.build.DebugfsCommands;
+import dev.banger.daemon.image.build.Ext4Sizing;
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
 
@@ -48,15 +49,6 @@ public final class WorkSeeds {
 
     static final long MIB = 1024 * 1024;
     static final long BLOCK = 4096;
-    static final long MIN_SIZE = 8 * MIB;
-    /** Blocks per ext4 block group at 4 KiB blocks. */
-    static final long GROUP_BLOCKS = 32768;
-    /**
-     * Inodes per group: mkfs' default density (one inode per 16 KiB) for a full group. The seed
-     * is tiny, but resize2fs keeps inodes-per-group when the work disk is grown, so a seed made
-     * with the small-filesystem default would leave a large work disk short of inodes.
-     */
-    static final long INODES_PER_GROUP = 8192;
 
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(5);
     // Same rule as GuestBootConfig's home dir: it ends up in shell and debugfs commands.
@@ -302,62 +294,37 @@ public final class WorkSeeds {
 
     record Plan(long sizeBytes, long inodes, long entries) { }
 
-    /** Sizes the seed: its content plus metadata, journal and a few MiB of slack, at least 8 MiB. */
+    /**
+     * Sizes the seed with the one ext4 model ({@link Ext4Sizing#WORK_SEED}): its content plus metadata,
+     * journal and a few MiB of slack, at least 8 MiB, with the full inode density a grown work disk needs.
+     */
     static Plan plan(Path tree) throws IOException {
-        long[] acc = new long[2];   // content bytes (block-rounded), entries
+        Ext4Sizing.Tally tally = new Ext4Sizing.Tally();
         Files.walkFileTree(tree, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                acc[0] += BLOCK;
-                acc[1]++;
+                tally.dir();
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                acc[0] += (attrs.size() + BLOCK - 1) / BLOCK * BLOCK;
-                acc[1]++;
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    tally.file(attrs.size());
+                } else if (attrs.isSymbolicLink()) {
+                    tally.symlink(Files.readSymbolicLink(f).toString());
+                } else {
+                    tally.other();
+                }
                 return FileVisitResult.CONTINUE;
             }
         });
-        return plan(acc[0], acc[1]);
+        return plan(tally.dataBytes(), tally.entries());
     }
 
     static Plan plan(long contentBytes, long entries) {
-        long base = contentBytes + contentBytes / 10 + 4 * MIB;
-        long size = Math.max(MIN_SIZE, base);
-        // Add metadata until the estimate is stable: inode tables (256 bytes per inode) and the
-        // journal both depend on the size.
-        for (int i = 0; i < 8; i++) {
-            long groups = groups(size);
-            long inodes = inodes(groups, entries);
-            long next = Math.max(MIN_SIZE, base + inodes * 256 + journalBytes(size) + groups * 2 * BLOCK);
-            next = (next + MIB - 1) / MIB * MIB;
-            if (next == size) {
-                break;
-            }
-            size = next;
-        }
-        return new Plan(size, inodes(groups(size), entries), entries);
-    }
-
-    private static long groups(long sizeBytes) {
-        return Math.max(1, (sizeBytes / BLOCK + GROUP_BLOCKS - 1) / GROUP_BLOCKS);
-    }
-
-    private static long inodes(long groups, long entries) {
-        long wanted = Math.max(groups * INODES_PER_GROUP, entries + entries / 4 + 64);
-        return (wanted + groups - 1) / groups * groups;
-    }
-
-    /** mkfs.ext4's default journal size for a filesystem of this many bytes (ext2fs_default_journal_size). */
-    private static long journalBytes(long sizeBytes) {
-        long blocks = sizeBytes / BLOCK;
-        if (blocks < 32768) return 1024 * BLOCK;
-        if (blocks < 256 * 1024) return 4096 * BLOCK;
-        if (blocks < 512 * 1024) return 8192 * BLOCK;
-        if (blocks < 4096 * 1024) return 16384 * BLOCK;
-        return 65536 * BLOCK;
+        Ext4Sizing.Plan p = Ext4Sizing.plan(contentBytes, entries, Ext4Sizing.WORK_SEED);
+        return new Plan(p.sizeBytes(), p.inodes(), entries);
     }
 
     private static void writeFingerprint(Path dir, String fingerprint) throws IOException {

@@ -2,6 +2,7 @@ package dev.banger.daemon.image.catalog;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.banger.daemon.fetch.TestCatalogs;
+import dev.banger.daemon.fetch.CatalogFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,14 +54,14 @@ class ImageCatalogTest {
     @Test
     void loadsFromFileWithEveryFieldAndMerges() throws Exception {
         Path f = write(catalog(1, image("debian-bookworm", "tar.zst", SHA_A), image("alpine", "ext4", SHA_B)));
-        ImageCatalog c = ImageCatalog.load(f.toString(), null);
+        CatalogFile<ImageCatalogEntry> c = ImageCatalog.load(f.toString(), null);
         assertThat(c.entries()).extracting(ImageCatalogEntry::name).containsExactly("alpine", "debian-bookworm");
         ImageCatalogEntry e = c.find("debian-bookworm").orElseThrow();
         assertThat(e).isEqualTo(new ImageCatalogEntry("debian-bookworm", "debian-6.1", "tar.zst",
                 "https://example.org/debian-bookworm.tar.zst", SHA_A, 1234, "image debian-bookworm"));
         assertThat(e.isTar()).isTrue();
         assertThat(c.find("alpine").orElseThrow().isTar()).isFalse();
-        ImageCatalog over = ImageCatalog.load(write(catalog(1, image("alpine", "tar", SHA_A))).toString(), null);
+        CatalogFile<ImageCatalogEntry> over = ImageCatalog.load(write(catalog(1, image("alpine", "tar", SHA_A))).toString(), null);
         assertThat(ImageCatalog.embedded().with(c).with(over).find("alpine").orElseThrow().format()).isEqualTo("tar");
     }
 

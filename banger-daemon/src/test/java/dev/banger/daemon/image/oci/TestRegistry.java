@@ -175,6 +175,13 @@ public final class TestRegistry implements AutoCloseable {
         return storageDir().resolve("docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2)).resolve(hex).resolve("data");
     }
 
+    /**
+     * An account of a token-auth registry that may log in but read nothing: its tokens carry no
+     * access, so the registry answers its pulls with 401 insufficient_scope (a private repository).
+     */
+    public static final String OUTSIDER = "outsider";
+    public static final String OUTSIDER_PASSWORD = "outsider-password";
+
     /** The user the token server accepts, or null for an anonymous registry. */
     public String user() {
         return tokens == null ? null : tokens.user;
@@ -412,8 +419,10 @@ public final class TestRegistry implements AutoCloseable {
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+                String outsider = "Basic " + Base64.getEncoder().encodeToString((OUTSIDER + ":" + OUTSIDER_PASSWORD).getBytes(StandardCharsets.UTF_8));
                 String query = ex.getRequestURI().getRawQuery();
-                boolean allowed = expected.equals(ex.getRequestHeaders().getFirst("Authorization"));
+                boolean isOutsider = outsider.equals(ex.getRequestHeaders().getFirst("Authorization"));
+                boolean allowed = isOutsider || expected.equals(ex.getRequestHeaders().getFirst("Authorization"));
                 boolean oauth = ex.getRequestMethod().equals("POST");
                 if (oauth) {
                     // Docker's OAuth2 form for identity tokens: grant_type=refresh_token; the password doubles as the token.
@@ -441,7 +450,7 @@ public final class TestRegistry implements AutoCloseable {
                         }
                     }
                 }
-                String jwt = jwt(repos);
+                String jwt = jwt(isOutsider ? List.of() : repos);
                 issued.incrementAndGet();
                 byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put(oauth ? "access_token" : "token", jwt).put("expires_in", 600));
                 ex.getResponseHeaders().set("Content-Type", "application/json");
