@@ -2,6 +2,7 @@ package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ final class ImageCommand {
         @Override
         public Integer call() throws Exception {
             Path file = rootfs.toAbsolutePath().normalize();
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such file: " + rootfs);
+            if (!Files.isRegularFile(file)) throw RpcException.invalid("no such file: " + rootfs);
             return options.create("image.register", name, "rootfs", file);
         }
     }
@@ -118,7 +119,7 @@ final class ImageCommand {
         @Override
         public Integer call() throws Exception {
             Path src = source.toAbsolutePath().normalize();
-            if (!Files.exists(src)) throw new IllegalArgumentException("no such file or directory: " + source);
+            if (!Files.exists(src)) throw RpcException.invalid("no such file or directory: " + source);
             return options.create("image.import", name, "source", src);
         }
     }

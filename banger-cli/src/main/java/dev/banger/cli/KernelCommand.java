@@ -2,6 +2,7 @@ package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,17 +32,17 @@ final class KernelCommand {
 
         @Override
         public Integer call() throws Exception {
-            if ((deb == null) == (from == null)) throw new IllegalArgumentException("give exactly one of --deb or --from");
+            if ((deb == null) == (from == null)) throw RpcException.invalid("give exactly one of --deb or --from");
             Map<String, Object> params = new java.util.HashMap<>();
             params.put("name", name);
             if (deb != null) {
                 // A file path is resolved here: the daemon's working directory is not ours.
                 String source = deb.endsWith(".deb") || deb.contains("/") ? Path.of(deb).toAbsolutePath().toString() : deb;
-                if (!source.equals(deb) && !Files.isRegularFile(Path.of(source))) throw new IllegalArgumentException("no such file: " + deb);
+                if (!source.equals(deb) && !Files.isRegularFile(Path.of(source))) throw RpcException.invalid("no such file: " + deb);
                 params.put("deb", source);
             } else {
                 Path dir = Path.of(from).toAbsolutePath().normalize();
-                if (!Files.isDirectory(dir)) throw new IllegalArgumentException("no such directory: " + from);
+                if (!Files.isDirectory(dir)) throw RpcException.invalid("no such directory: " + from);
                 params.put("from", dir.toString());
             }
             print(DaemonClient.callWithProgress(Main.PATHS, "kernel.import", params), json);
@@ -79,7 +80,7 @@ final class KernelCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!catalogs.isEmpty() && !available) throw new IllegalArgumentException("--catalog only applies with --available");
+            if (!catalogs.isEmpty() && !available) throw RpcException.invalid("--catalog only applies with --available");
             JsonNode ks = available
                     ? DaemonClient.call(Main.PATHS, "kernel.catalog", Map.of("catalogs", absoluteCatalogs(catalogs)))
                     : DaemonClient.call(Main.PATHS, "kernel.list", Map.of());

@@ -2,6 +2,7 @@ package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcException;
 import dev.banger.core.rpc.RpcClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,11 @@ final class VmCommand {
 
         static long memoryMib(String text) {
             if (text.strip().matches("-?\\d+")) return Long.parseLong(text.strip());
-            return Sizes.parse(text) >> 20;
+            try {
+                return Sizes.parse(text) >> 20;
+            } catch (IllegalArgumentException e) {
+                throw RpcException.invalid(e.getMessage());
+            }
         }
     }
 
@@ -97,10 +102,10 @@ final class VmCommand {
             int commandLength = dashes < 0 ? Math.max(0, positionals.size() - 1) : original.size() - dashes - 1;
             List<String> before = positionals.subList(0, positionals.size() - commandLength);
             List<String> command = positionals.subList(positionals.size() - commandLength, positionals.size());
-            if (before.size() > 1) throw new IllegalArgumentException("expected at most one image before --, got " + before);
+            if (before.size() > 1) throw RpcException.invalid("expected at most one image before --, got " + before);
             String image = before.isEmpty() ? null : before.getFirst();
             if (image != null) {
-                if (opts.image != null && !opts.image.equals(image)) throw new IllegalArgumentException("image given twice: " + image + " and --image " + opts.image);
+                if (opts.image != null && !opts.image.equals(image)) throw RpcException.invalid("image given twice: " + image + " and --image " + opts.image);
                 opts.image = image;
             }
             JsonNode vm = create(opts.params(false, rm));
@@ -202,9 +207,9 @@ final class VmCommand {
                 for (String vm : vms) {
                     try {
                         System.out.println(c.call("vm.rm", Map.of("vm", vm, "force", force)).path("name").asText());
-                    } catch (dev.banger.core.rpc.RpcException e) {
+                    } catch (RpcException e) {
                         System.err.println("banger: " + e.getMessage());
-                        rc = 1;
+                        rc = Main.exitCodeFor(e);
                     }
                 }
             }
@@ -294,7 +299,7 @@ final class VmCommand {
             JsonNode v = DaemonClient.call(Main.PATHS, "vm.show", Map.of("vm", vm));
             int port = v.path("runtime").path("ssh_port").asInt(0);
             if (!"running".equals(v.path("state").asText()) || port == 0) {
-                throw new IllegalArgumentException("vm " + vm + " is not running (no ssh forward)");
+                throw RpcException.conflict("vm " + vm + " is not running (no ssh forward)");
             }
             Path key = Main.PATHS.stateDir().resolve("ssh/id_ed25519");
             List<String> argv = new ArrayList<>(List.of("ssh", "-i", key.toString(), "-p", Integer.toString(port),

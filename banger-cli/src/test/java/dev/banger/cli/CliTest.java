@@ -83,7 +83,7 @@ class CliTest {
         assertThat(VmCommand.CreateOptions.memoryMib("1.5G")).isEqualTo(1536);
         assertThat(VmCommand.CreateOptions.memoryMib("2048M")).isEqualTo(2048);
         assertThat(VmCommand.CreateOptions.memoryMib("2GiB")).isEqualTo(2048);
-        assertThatThrownBy(() -> VmCommand.CreateOptions.memoryMib("lots")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> VmCommand.CreateOptions.memoryMib("lots")).isInstanceOf(RpcException.class)
                 .hasMessageContaining("unparseable size \"lots\"");
     }
 
@@ -98,12 +98,12 @@ class CliTest {
     }
 
     @Test
-    void inputRefusedBeforeAnyDaemonCallExitsOneWithOneLine() {
+    void inputRefusedBeforeAnyDaemonCallExitsTwoWithOneLine() {
         Run memory = banger("vm", "create", "--memory", "lots", "--no-start");
-        assertThat(memory.exit()).isEqualTo(1);
+        assertThat(memory.exit()).as("invalid input is exit 2, like bad usage").isEqualTo(2);
         assertThat(memory.err()).isEqualTo("banger: unparseable size \"lots\": use a number with an optional K, M, G or T suffix\n");
         Run twoImages = banger("vm", "run", "alpine", "debian", "--", "true");
-        assertThat(twoImages.exit()).isEqualTo(1);
+        assertThat(twoImages.exit()).isEqualTo(2);
         assertThat(twoImages.err()).isEqualTo("banger: expected at most one image before --, got [alpine, debian]\n");
     }
 
@@ -120,7 +120,13 @@ class CliTest {
     @Test
     void exitCodesForFailures() {
         assertThat(Main.exitCodeFor(new RpcException(RpcErrors.CANCELLED, "cancelled"))).isEqualTo(130);
-        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.CANCELLED + 1, "refused"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(RpcException.invalid("vcpu must be a positive integer"))).isEqualTo(2);
+        assertThat(Main.exitCodeFor(RpcException.notFound("no such vm: ghost"))).isEqualTo(4);
+        assertThat(Main.exitCodeFor(RpcException.conflict("vm name already exists: dev"))).isEqualTo(5);
+        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.FAILED, "boot failed"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.INTERNAL, "store error"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.CANCELLED + 1, "an unknown code"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(new IllegalArgumentException("a bug in the CLI"))).as("never invalid by accident").isEqualTo(1);
         assertThat(Main.exitCodeFor(new java.io.IOException("bangerd is not running"))).isEqualTo(1);
         assertThat(Main.oneLine(new IllegalStateException("first\nsecond\nthird"))).isEqualTo("first");
         assertThat(Main.oneLine(new NullPointerException())).isEqualTo("java.lang.NullPointerException");

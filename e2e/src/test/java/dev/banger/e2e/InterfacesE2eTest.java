@@ -48,6 +48,21 @@ class InterfacesE2eTest {
         assertThat(new TreeSet<>(documented)).isEqualTo(served);
     }
 
+    /** Regression (issue 9): every refusal exited 1; docs/cli.md now gives each kind of error its own status. */
+    @Test
+    void badInputExitsTwoAndNotFoundExitsFourWithOneLine() throws Exception {
+        Banger.Result invalid = Banger.run("vm", "create", "--vcpu", "0", "--no-start");
+        assertThat(invalid.exit()).as(invalid.stderr()).isEqualTo(2);
+        assertThat(invalid.stderr()).isEqualTo("banger: vcpu must be a positive integer\n");
+        Banger.Result badName = Banger.run("vm", "create", "--name", "Not_A_Label", "--no-start");
+        assertThat(badName.exit()).as(badName.stderr()).isEqualTo(2);
+        Banger.Result notFound = Banger.run("vm", "show", "ghost");
+        assertThat(notFound.exit()).as(notFound.stderr()).isEqualTo(4);
+        assertThat(notFound.stderr()).isEqualTo("banger: no such vm: ghost\n");
+        Banger.Result noKernel = Banger.run("kernel", "show", "ghost");
+        assertThat(noKernel.exit()).as(noKernel.stderr()).isEqualTo(4);
+    }
+
     /**
      * Regression: a CLI AOT cache made from an older jar served the old classes after the jar was
      * rebuilt (the JVM does not notice: measured with JDK 25, a cache trained on a jar whose Main

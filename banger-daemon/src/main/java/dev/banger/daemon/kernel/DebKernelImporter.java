@@ -123,7 +123,7 @@ public final class DebKernelImporter {
             return p;
         }
         if (!DebPackage.PACKAGE_NAME.matcher(packageOrFile).matches()) {
-            throw new IllegalArgumentException("not a .deb path or Debian package name: " + packageOrFile);
+            throw dev.banger.core.rpc.RpcException.invalid("not a .deb path or Debian package name: " + packageOrFile);
         }
         progress.report(STAGE, "downloading " + packageOrFile + " with apt-get");
         Path deb = downloader.download(packageOrFile, scratch);
