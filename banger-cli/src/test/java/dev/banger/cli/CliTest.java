@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.Json;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.VmCreateParams;
 import dev.banger.core.rpc.RpcErrors;
 import dev.banger.core.rpc.RpcException;
 import java.io.ByteArrayOutputStream;
@@ -54,11 +56,10 @@ class CliTest {
                 "--memory", "1G", "--disk-size", "4G", "--no-start", "--json");
         assertThat(c.noStart).isTrue();
         assertThat(c.json).isTrue();
-        assertThat(c.opts.params(c.noStart)).containsExactly(Map.entry("name", "dev"), Map.entry("image", "alpine"),
-                Map.entry("vcpu", 2), Map.entry("memory_mib", 1024L), Map.entry("disk_size", "4G"), Map.entry("no_start", true));
+        assertThat(c.opts.params(c.noStart)).isEqualTo(new VmCreateParams("dev", "alpine", 2, 1024, "4G", true, false));
         VmCommand.Create bare = parsed("vm", "create");
-        assertThat(bare.opts.params(false)).containsExactly(Map.entry("no_start", false));
-        assertThat(bare.opts.params(false, true)).containsEntry("remove_on_failure", true);
+        assertThat((JsonNode) Json.MAPPER.valueToTree(bare.opts.params(false))).as("unset options are left out of the request")
+                .isEqualTo(Json.MAPPER.createObjectNode().put("no_start", false).put("remove_on_failure", false));
     }
 
     @Test
@@ -134,15 +135,17 @@ class CliTest {
 
     private static String ls(JsonNode vms, boolean json) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        VmCommand.Ls.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), vms, json);
+        VmCommand.Ls.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), Methods.VM_LIST.decodeResult(vms), json);
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
     private static final String TWO_VMS = """
-            [{"id": "3f2a9c0d1e4b5a67", "name": "dev", "state": "running",
+            [{"id": "3f2a9c0d1e4b5a67", "name": "dev", "image_id": "img1", "state": "running",
+              "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:05Z",
               "spec": {"vcpu": 2, "memory_mib": 1024, "work_disk_bytes": 2147483648},
               "runtime": {"guest_ip": "172.30.0.10", "ssh_port": 40123, "pid": 12345}},
-             {"id": "00000000000000aa", "name": "a-much-longer-name", "state": "stopped",
+             {"id": "00000000000000aa", "name": "a-much-longer-name", "image_id": "img1", "state": "stopped",
+              "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:05Z",
               "spec": {"vcpu": 1, "memory_mib": 512, "work_disk_bytes": 2147483648},
               "runtime": {"last_error": "boom"}}]""";
 

@@ -86,17 +86,13 @@ public final class VmService {
         this.pipeline = new StartPipeline(faultAfterStep, crashPoints);
     }
 
-    /** {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error (vm run --rm). */
-    public record CreateRequest(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
-                                boolean removeOnFailure) { }
-
     // ---------------------------------------------------------------- create
 
     /**
      * Three phases (seed 000): validate and resolve the image with no lock held; reserve name,
      * IP and row under the narrow reservation lock; boot under the VM's own lock only.
      */
-    public VmRecord create(CreateRequest req, ProgressSink progress) throws Exception {
+    public VmRecord create(dev.banger.core.api.VmCreateParams req, ProgressSink progress) throws Exception {
         if (req.vcpu() != null && req.vcpu() <= 0) throw RpcException.invalid("vcpu must be a positive integer");
         if (req.memoryMib() != null && req.memoryMib() <= 0) throw RpcException.invalid("memory must be a positive integer");
         long diskBytes = req.diskSize() == null || req.diskSize().isBlank()
