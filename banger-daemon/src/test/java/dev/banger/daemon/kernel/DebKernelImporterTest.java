@@ -53,7 +53,7 @@ class DebKernelImporterTest {
         assertThatThrownBy(() -> importer.importDeb("x", tmp.resolve("absent.deb").toString(), (s, d) -> { }))
                 .hasMessageContaining("no such .deb");
         assertThatThrownBy(() -> importer.importDeb("x", "Bad Name!", (s, d) -> { }))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(dev.banger.core.rpc.RpcException.class).hasMessageContaining("not a .deb path or Debian package name");
         assertThatThrownBy(() -> importer.importDeb("../x", "linux-image-amd64", (s, d) -> { }))
                 .isInstanceOf(IllegalArgumentException.class);
         assertEmpty(kernels);
