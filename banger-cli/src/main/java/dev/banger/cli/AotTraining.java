@@ -1,7 +1,10 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.Json;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.NoParams;
+import dev.banger.core.api.VmExecParams;
+import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -28,16 +31,13 @@ final class AotTraining {
                 [{"id":"0123456789abcdef","name":"dev","image_id":"i","state":"running","created_at":"2026-01-01T00:00:00Z",
                   "updated_at":"2026-01-01T00:00:00Z","spec":{"vcpu":1,"memory_mib":512,"work_disk_bytes":2147483648},
                   "runtime":{"guest_ip":"172.30.0.10","ssh_port":40000,"pid":1}}]""";
-        JsonNode vms = Json.MAPPER.readTree(sample);
-        Json.MAPPER.writeValueAsString(Map.of("jsonrpc", "2.0", "id", 1, "method", "vm.list", "params", Map.of()));
-        Json.MAPPER.valueToTree(Map.of("vm", "dev", "argv", List.of("true")));
-        Output.json(sink, vms);
-        for (JsonNode vm : vms) {
-            Output.table(sink, List.of("NAME", "STATE", "IP"), List.of(List.of(vm.path("name").asText(),
-                    vm.path("state").asText(), Output.text(vm.path("runtime"), "guest_ip"))));
-        }
+        List<VmRecord> vms = Methods.VM_LIST.decodeResult(Json.MAPPER.readTree(sample));
+        Json.MAPPER.writeValueAsString(Map.of("jsonrpc", "2.0", "id", 1, "method", "vm.list", "params", NoParams.NONE));
+        Json.MAPPER.valueToTree(new VmExecParams("dev", List.of("true"), null, null, false, 24, 80));
+        VmCommand.Ls.print(sink, vms, true);
+        VmCommand.Ls.print(sink, vms, false);
         try (RpcClient c = RpcClient.connect(Path.of("/nonexistent/banger-aot-training.sock"))) {
-            c.call("vm.list", Map.of());
+            c.call(Methods.VM_LIST, NoParams.NONE);
         } catch (java.io.IOException expected) {
             // no daemon on purpose: only the connect path's classes are wanted
         }

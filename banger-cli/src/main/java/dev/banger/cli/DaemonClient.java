@@ -1,7 +1,7 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.BangerPaths;
+import dev.banger.core.api.Method;
 import dev.banger.core.rpc.RpcClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,15 +85,15 @@ final class DaemonClient {
         }
     }
 
-    static JsonNode call(BangerPaths paths, String method, Object params) throws IOException {
-        try (RpcClient c = connect(paths, true)) {
+    static <P, R> R call(Method<P, R> method, P params) throws IOException {
+        try (RpcClient c = connect(Main.PATHS, true)) {
             return c.call(method, params);
         }
     }
 
     /** For long calls (create, start, builds): progress goes to stderr when it is a terminal. */
-    static JsonNode callWithProgress(BangerPaths paths, String method, Object params) throws IOException {
-        try (RpcClient c = connect(paths, true)) {
+    static <P, R> R callWithProgress(Method<P, R> method, P params) throws IOException {
+        try (RpcClient c = connect(Main.PATHS, true)) {
             return c.call(method, params, Progress.forTerminal());
         }
     }

@@ -1,9 +1,10 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.api.DaemonStatus;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.NoParams;
 import dev.banger.core.rpc.RpcClient;
 import java.io.IOException;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,9 +21,9 @@ final class DaemonCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode s;
+            DaemonStatus s;
             try (RpcClient c = DaemonClient.connect(Main.PATHS, false)) {
-                s = c.call("daemon.status", Map.of());
+                s = c.call(Methods.DAEMON_STATUS, NoParams.NONE);
             } catch (IOException e) {
                 if (json) System.out.println("{\"running\": false}");
                 else System.out.println("bangerd is not running");
@@ -32,8 +33,7 @@ final class DaemonCommand {
                 Output.json(System.out, s);
             } else {
                 System.out.printf("bangerd %s running, pid %s, %s VMs (%s running)%nsocket %s%nstate  %s%n",
-                        s.path("version").asText(), s.path("pid").asText(), s.path("vms").asText(),
-                        s.path("running").asText(), s.path("socket").asText(), s.path("state_dir").asText());
+                        s.version(), s.pid(), s.vms(), s.running(), s.socket(), s.stateDir());
             }
             return 0;
         }
@@ -45,7 +45,7 @@ final class DaemonCommand {
         public Integer call() throws Exception {
             long pid;
             try (RpcClient c = DaemonClient.connect(Main.PATHS, false)) {
-                pid = c.call("daemon.stop", Map.of()).path("pid").asLong();
+                pid = c.call(Methods.DAEMON_STOP, NoParams.NONE).pid();
             } catch (IOException e) {
                 System.out.println("bangerd is not running");
                 return 0;

@@ -1,7 +1,11 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.banger.core.BangerPaths;
+import dev.banger.core.api.ExecResult;
+import dev.banger.core.api.Method;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.VmCreateParams;
+import dev.banger.core.api.VmExecParams;
+import dev.banger.core.api.VmRunParams;
 import dev.banger.core.rpc.RpcClient;
 import dev.banger.core.rpc.RpcException;
 import java.io.IOException;
@@ -13,48 +17,65 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
-/** Runs a command in a VM over vm.exec, wiring our stdin/stdout/stderr to the remote ones. */
+/**
+ * Runs a command in a VM over vm.exec (or creates the VM and runs it over vm.run), wiring our
+ * stdin/stdout/stderr to the remote ones: the same streams and notifications for both methods.
+ */
 final class ExecRunner {
     private ExecRunner() { }
 
-    static int run(BangerPaths paths, String vm, List<String> argv, boolean forwardStdin, boolean tty) throws IOException {
-        return run(paths, vm, argv, Map.of(), null, forwardStdin, tty);
+    /** Terminal settings of one session: raw mode when a terminal is asked for and we have one. */
+    private record Session(boolean tty, boolean raw, int rows, int cols, Map<String, String> env) {
+        static Session of(boolean tty) {
+            boolean raw = tty && Terminal.available();
+            int[] size = raw ? Terminal.size() : new int[] {24, 80};
+            Map<String, String> env = new LinkedHashMap<>();
+            if (tty) env.put("TERM", System.getenv().getOrDefault("TERM", "xterm-256color"));
+            return new Session(tty, raw, size[0], size[1], env.isEmpty() ? null : env);
+        }
     }
 
-    /** env and cwd as an OCI image's config asks (cwd null: the agent's default). */
-    static int run(BangerPaths paths, String vm, List<String> argv, Map<String, String> env, String cwd,
-                   boolean forwardStdin, boolean tty) throws IOException {
-        boolean raw = tty && Terminal.available();
-        int[] size = raw ? Terminal.size() : new int[] {24, 80};
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("vm", vm);
-        params.put("argv", argv);
-        params.put("tty", tty);
-        params.put("rows", size[0]);
-        params.put("cols", size[1]);
-        Map<String, String> allEnv = new LinkedHashMap<>(env);
-        if (tty) allEnv.put("TERM", System.getenv().getOrDefault("TERM", "xterm-256color"));
-        if (!allEnv.isEmpty()) params.put("env", allEnv);
-        if (cwd != null && !cwd.isEmpty()) params.put("cwd", cwd);
+    /** {@code vm exec}: argv in a running VM. */
+    static int exec(String vm, List<String> argv, boolean forwardStdin, boolean tty) throws IOException {
+        Session s = Session.of(tty);
+        return run(Methods.VM_EXEC, new VmExecParams(vm, argv, s.env(), null, tty, s.rows(), s.cols()), forwardStdin || tty, s.raw());
+    }
+
+    /**
+     * {@code vm run}: create, then argv, else what bangerd picks (the image's entrypoint or a shell).
+     * With no command we ask for a terminal when we have one and always forward stdin (an
+     * interactive program); a command gets stdin when it is not a terminal (a pipe or a file).
+     */
+    static int run(VmCreateParams create, List<String> argv, boolean rm) throws IOException {
+        boolean interactive = argv.isEmpty();
+        Session s = Session.of(interactive && Terminal.available());
+        VmRunParams params = new VmRunParams(create, argv, s.env(), s.tty(), s.rows(), s.cols(), rm);
+        return run(Methods.VM_RUN, params, interactive || !Terminal.available(), s.raw());
+    }
+
+    private static <P> int run(Method<P, ExecResult> method, P params, boolean pumpStdin, boolean raw) throws IOException {
         PrintStream out = System.out;
         PrintStream err = System.err;
+        Progress progress = Progress.forTerminal();
         Base64.Decoder b64 = Base64.getDecoder();
-        try (RpcClient client = DaemonClient.connect(paths, true);
+        try (RpcClient client = DaemonClient.connect(Main.PATHS, true);
              Terminal term = raw ? Terminal.enterRaw() : null) {
-            RpcClient.Call call = client.start("vm.exec", params, (method, p) -> {
-                if (!method.equals("exec.output")) return;
+            RpcClient.Call call = client.start(method.name(), params, (name, p) -> {
+                if (!name.equals("exec.output")) {
+                    progress.onNotification(name, p);   // vm.run boots first
+                    return;
+                }
                 byte[] data = b64.decode(p.path("data").asText());
                 PrintStream target = "stderr".equals(p.path("stream").asText()) ? err : out;
                 target.write(data, 0, data.length);
                 target.flush();
             });
-            if (forwardStdin || tty) pumpStdin(client, call.id(), System.in);
+            if (pumpStdin) pumpStdin(client, call.id(), System.in);
             if (raw) watchWindowSize(client, call.id());
-            JsonNode result = call.result().get();
-            return result.path("exit_code").asInt();
+            return method.decodeResult(call.result().get()).exitCode();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 130;
+            return Main.EXIT_CANCELLED;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RpcException re) throw re;
             throw new IOException(e.getCause().getMessage(), e.getCause());

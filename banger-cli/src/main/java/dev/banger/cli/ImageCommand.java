@@ -1,13 +1,22 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.api.ImageAvailable;
+import dev.banger.core.api.ImageBuildParams;
+import dev.banger.core.api.ImageImportParams;
+import dev.banger.core.api.ImagePromoteParams;
+import dev.banger.core.api.ImagePruneResult;
+import dev.banger.core.api.ImagePullParams;
+import dev.banger.core.api.ImageRef;
+import dev.banger.core.api.ImageRegisterParams;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.NoParams;
+import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,15 +35,26 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode r = DaemonClient.call(Main.PATHS, "image.prune", Map.of());
+            ImagePruneResult r = DaemonClient.call(Methods.IMAGE_PRUNE, NoParams.NONE);
             if (json) {
-                System.out.println(r.toPrettyString());
+                Output.json(System.out, r);
                 return 0;
             }
-            for (JsonNode p : r.path("leftovers_removed")) System.out.println("removed " + p.asText());
-            System.out.println("freed " + Sizes.human(r.path("bytes_freed").asLong()) + ": " + r.path("blobs_removed").asInt()
-                    + " cached blobs, " + r.path("leftovers_removed").size() + " leftovers");
+            for (String p : r.leftoversRemoved()) System.out.println("removed " + p);
+            System.out.println("freed " + Sizes.human(r.bytesFreed()) + ": " + r.blobsRemoved()
+                    + " cached blobs, " + r.leftoversRemoved().size() + " leftovers");
             return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove an image no VM uses.", mixinStandardHelpOptions = true)
+    static final class Rm extends Verbs.PrintsName {
+        @Parameters(paramLabel = "IMAGE")
+        String image;
+
+        @Override
+        String act() throws Exception {
+            return DaemonClient.call(Methods.IMAGE_RM, new ImageRef(image)).name();
         }
     }
 
@@ -50,7 +70,7 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            print(DaemonClient.callWithProgress(Main.PATHS, "image.promote", Map.of("vm", vm, "name", name)), json);
+            print(DaemonClient.callWithProgress(Methods.IMAGE_PROMOTE, new ImagePromoteParams(vm, name)), json);
             return 0;
         }
     }
@@ -65,26 +85,17 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            print(DaemonClient.callWithProgress(Main.PATHS, "image.pull", Map.of("ref", ref)), json);
+            print(DaemonClient.callWithProgress(Methods.IMAGE_PULL, new ImagePullParams(ref)), json);
             return 0;
         }
     }
 
-    /** What register and import share: the kernel the image boots with, JSON output, and the call. */
+    /** What register and import share: the kernel the image boots with and JSON output. */
     static final class NewImageOptions {
         @Option(names = "--kernel-ref", paramLabel = "KERNEL", description = "kernel to boot it with (default: the configured default kernel)")
         String kernelRef;
         @Option(names = "--json", description = "Print the image as JSON.")
         boolean json;
-
-        int create(String method, String name, String pathField, Path path) throws Exception {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("name", name);
-            p.put(pathField, path.toString());
-            if (kernelRef != null) p.put("kernel_ref", kernelRef);
-            print(DaemonClient.callWithProgress(Main.PATHS, method, p), json);
-            return 0;
-        }
     }
 
     @Command(name = "register", description = "Register an existing ext4 root filesystem file as an image (the file is copied).",
@@ -100,8 +111,10 @@ final class ImageCommand {
         @Override
         public Integer call() throws Exception {
             Path file = rootfs.toAbsolutePath().normalize();
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such file: " + rootfs);
-            return options.create("image.register", name, "rootfs", file);
+            if (!Files.isRegularFile(file)) throw RpcException.invalid("no such file: " + rootfs);
+            print(DaemonClient.callWithProgress(Methods.IMAGE_REGISTER,
+                    new ImageRegisterParams(name, file.toString(), options.kernelRef)), options.json);
+            return 0;
         }
     }
 
@@ -118,14 +131,16 @@ final class ImageCommand {
         @Override
         public Integer call() throws Exception {
             Path src = source.toAbsolutePath().normalize();
-            if (!Files.exists(src)) throw new IllegalArgumentException("no such file or directory: " + source);
-            return options.create("image.import", name, "source", src);
+            if (!Files.exists(src)) throw RpcException.invalid("no such file or directory: " + source);
+            print(DaemonClient.callWithProgress(Methods.IMAGE_IMPORT,
+                    new ImageImportParams(name, src.toString(), options.kernelRef)), options.json);
+            return 0;
         }
     }
 
-    private static void print(JsonNode image, boolean json) throws java.io.IOException {
+    private static void print(ImageRecord image, boolean json) throws java.io.IOException {
         if (json) Output.json(System.out, image);
-        else System.out.println(image.path("name").asText());
+        else System.out.println(image.name());
     }
 
     @Command(name = "build", description = "Build an image from a distribution's repositories (debian, with mmdebstrap).", mixinStandardHelpOptions = true)
@@ -141,13 +156,7 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("distro", distro);
-            if (suite != null) p.put("suite", suite);
-            p.put("name", name == null ? distro : name);
-            JsonNode image = DaemonClient.callWithProgress(Main.PATHS, "image.build", p);
-            if (json) Output.json(System.out, image);
-            else System.out.println(image.path("name").asText());
+            print(DaemonClient.callWithProgress(Methods.IMAGE_BUILD, new ImageBuildParams(distro, suite, name == null ? distro : name)), json);
             return 0;
         }
     }
@@ -161,54 +170,41 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode images = DaemonClient.call(Main.PATHS, available ? "image.catalog" : "image.list", Map.of());
-            if (json) {
-                Output.json(System.out, images);
-                return 0;
-            }
             List<List<String>> rows = new ArrayList<>();
             if (available) {
-                for (JsonNode i : images) {
-                    rows.add(List.of(i.path("name").asText(), i.path("kernel_ref").asText(), i.path("format").asText(),
-                            Sizes.human(i.path("size_bytes").asLong()), i.path("pulled").asBoolean() ? "pulled" : "available",
-                            i.path("description").asText()));
+                List<ImageAvailable> bundles = DaemonClient.call(Methods.IMAGE_CATALOG, NoParams.NONE);
+                if (json) {
+                    Output.json(System.out, bundles);
+                    return 0;
+                }
+                for (ImageAvailable i : bundles) {
+                    rows.add(List.of(i.name(), Output.text(i.kernelRef()), Output.text(i.format()), Sizes.human(i.sizeBytes()),
+                            i.pulled() ? "pulled" : "available", Output.text(i.description())));
                 }
                 Output.table(System.out, List.of("NAME", "KERNEL", "FORMAT", "SIZE", "STATE", "DESCRIPTION"), rows);
                 return 0;
             }
-            for (JsonNode i : images) {
-                rows.add(List.of(i.path("name").asText(), i.path("id").asText(), i.path("kernel_ref").asText(),
-                        Sizes.human(i.path("size_bytes").asLong()), i.path("source").asText()));
+            List<ImageRecord> images = DaemonClient.call(Methods.IMAGE_LIST, NoParams.NONE);
+            if (json) {
+                Output.json(System.out, images);
+                return 0;
+            }
+            for (ImageRecord i : images) {
+                rows.add(List.of(i.name(), i.id(), Output.text(i.kernelRef()), Sizes.human(i.sizeBytes()), Output.text(i.source())));
             }
             Output.table(System.out, List.of("NAME", "ID", "KERNEL", "SIZE", "SOURCE"), rows);
             return 0;
         }
     }
 
-
     @Command(name = "show", description = "Show one image (JSON, including the root ext4 path).", mixinStandardHelpOptions = true)
-    static final class Show implements Callable<Integer> {
-        @Parameters(paramLabel = "IMAGE")
-        String image;
-        @Option(names = "--json", description = "Print JSON (the default for show).")
-        boolean json;
-
-        @Override
-        public Integer call() throws Exception {
-            Output.json(System.out, DaemonClient.call(Main.PATHS, "image.show", Map.of("image", image)));
-            return 0;
-        }
-    }
-
-    @Command(name = "rm", description = "Remove an image no VM uses.", mixinStandardHelpOptions = true)
-    static final class Rm implements Callable<Integer> {
+    static final class Show extends Verbs.Show {
         @Parameters(paramLabel = "IMAGE")
         String image;
 
         @Override
-        public Integer call() throws Exception {
-            System.out.println(DaemonClient.call(Main.PATHS, "image.rm", Map.of("image", image)).path("name").asText());
-            return 0;
+        Object fetch() throws Exception {
+            return DaemonClient.call(Methods.IMAGE_SHOW, new ImageRef(image));
         }
     }
 }

@@ -1,12 +1,19 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.api.KernelAvailable;
+import dev.banger.core.api.KernelCatalogParams;
+import dev.banger.core.api.KernelImportParams;
+import dev.banger.core.api.KernelInfo;
+import dev.banger.core.api.KernelPullParams;
+import dev.banger.core.api.KernelRef;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.NoParams;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,20 +38,19 @@ final class KernelCommand {
 
         @Override
         public Integer call() throws Exception {
-            if ((deb == null) == (from == null)) throw new IllegalArgumentException("give exactly one of --deb or --from");
-            Map<String, Object> params = new java.util.HashMap<>();
-            params.put("name", name);
+            if ((deb == null) == (from == null)) throw RpcException.invalid("give exactly one of --deb or --from");
+            KernelImportParams params;
             if (deb != null) {
                 // A file path is resolved here: the daemon's working directory is not ours.
                 String source = deb.endsWith(".deb") || deb.contains("/") ? Path.of(deb).toAbsolutePath().toString() : deb;
-                if (!source.equals(deb) && !Files.isRegularFile(Path.of(source))) throw new IllegalArgumentException("no such file: " + deb);
-                params.put("deb", source);
+                if (!source.equals(deb) && !Files.isRegularFile(Path.of(source))) throw RpcException.invalid("no such file: " + deb);
+                params = new KernelImportParams(name, source, null);
             } else {
                 Path dir = Path.of(from).toAbsolutePath().normalize();
-                if (!Files.isDirectory(dir)) throw new IllegalArgumentException("no such directory: " + from);
-                params.put("from", dir.toString());
+                if (!Files.isDirectory(dir)) throw RpcException.invalid("no such directory: " + from);
+                params = new KernelImportParams(name, null, dir.toString());
             }
-            print(DaemonClient.callWithProgress(Main.PATHS, "kernel.import", params), json);
+            print(DaemonClient.callWithProgress(Methods.KERNEL_IMPORT, params), json);
             return 0;
         }
     }
@@ -62,8 +68,7 @@ final class KernelCommand {
 
         @Override
         public Integer call() throws Exception {
-            print(DaemonClient.callWithProgress(Main.PATHS, "kernel.pull",
-                    Map.of("name", name, "force", force, "catalogs", absoluteCatalogs(catalogs))), json);
+            print(DaemonClient.callWithProgress(Methods.KERNEL_PULL, new KernelPullParams(name, force, absoluteCatalogs(catalogs))), json);
             return 0;
         }
     }
@@ -79,36 +84,38 @@ final class KernelCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!catalogs.isEmpty() && !available) throw new IllegalArgumentException("--catalog only applies with --available");
-            JsonNode ks = available
-                    ? DaemonClient.call(Main.PATHS, "kernel.catalog", Map.of("catalogs", absoluteCatalogs(catalogs)))
-                    : DaemonClient.call(Main.PATHS, "kernel.list", Map.of());
-            if (json) {
-                Output.json(System.out, ks);
-                return 0;
-            }
+            if (!catalogs.isEmpty() && !available) throw RpcException.invalid("--catalog only applies with --available");
             List<List<String>> rows = new ArrayList<>();
             if (available) {
-                for (JsonNode k : ks) {
-                    rows.add(List.of(k.path("name").asText(), k.path("kernel_version").asText(), k.path("distro").asText(),
-                            k.path("arch").asText(), Sizes.human(k.path("size_bytes").asLong()),
-                            k.path("pulled").asBoolean() ? "pulled" : "available", k.path("description").asText()));
+                List<KernelAvailable> entries = DaemonClient.call(Methods.KERNEL_CATALOG, new KernelCatalogParams(absoluteCatalogs(catalogs)));
+                if (json) {
+                    Output.json(System.out, entries);
+                    return 0;
+                }
+                for (KernelAvailable k : entries) {
+                    rows.add(List.of(k.name(), Output.text(k.kernelVersion()), Output.text(k.distro()), Output.text(k.arch()),
+                            Sizes.human(k.sizeBytes()), k.pulled() ? "pulled" : "available", Output.text(k.description())));
                 }
                 Output.table(System.out, List.of("NAME", "VERSION", "DISTRO", "ARCH", "SIZE", "STATE", "DESCRIPTION"), rows);
                 return 0;
             }
-            for (JsonNode k : ks) {
-                rows.add(List.of(k.path("name").asText(), k.path("kernel_version").asText(), k.path("distro").asText(),
-                        k.path("arch").asText(), k.path("source").asText()));
+            List<KernelInfo> kernels = DaemonClient.call(Methods.KERNEL_LIST, NoParams.NONE);
+            if (json) {
+                Output.json(System.out, kernels);
+                return 0;
+            }
+            for (KernelInfo k : kernels) {
+                rows.add(List.of(k.name(), Output.text(k.kernelVersion()), Output.text(k.distro()), Output.text(k.arch()),
+                        Output.text(k.source())));
             }
             Output.table(System.out, List.of("NAME", "VERSION", "DISTRO", "ARCH", "SOURCE"), rows);
             return 0;
         }
     }
 
-    private static void print(JsonNode k, boolean json) throws java.io.IOException {
+    private static void print(KernelInfo k, boolean json) throws java.io.IOException {
         if (json) Output.json(System.out, k);
-        else System.out.println(k.path("name").asText() + " " + k.path("kernel_version").asText());
+        else System.out.println(k.name() + " " + k.kernelVersion());
     }
 
     /** Catalog files are resolved here, like every path: the daemon's working directory is not ours. */
@@ -118,28 +125,24 @@ final class KernelCommand {
     }
 
     @Command(name = "show", description = "Show one kernel (JSON).", mixinStandardHelpOptions = true)
-    static final class Show implements Callable<Integer> {
+    static final class Show extends Verbs.Show {
         @Parameters(paramLabel = "NAME")
         String name;
-        @Option(names = "--json", description = "Print JSON (the default for show).")
-        boolean json;
 
         @Override
-        public Integer call() throws Exception {
-            Output.json(System.out, DaemonClient.call(Main.PATHS, "kernel.show", Map.of("name", name)));
-            return 0;
+        Object fetch() throws Exception {
+            return DaemonClient.call(Methods.KERNEL_SHOW, new KernelRef(name));
         }
     }
 
     @Command(name = "rm", description = "Remove a kernel no image uses.", mixinStandardHelpOptions = true)
-    static final class Rm implements Callable<Integer> {
+    static final class Rm extends Verbs.PrintsName {
         @Parameters(paramLabel = "NAME")
         String name;
 
         @Override
-        public Integer call() throws Exception {
-            System.out.println(DaemonClient.call(Main.PATHS, "kernel.delete", Map.of("name", name)).path("name").asText());
-            return 0;
+        String act() throws Exception {
+            return DaemonClient.call(Methods.KERNEL_DELETE, new KernelRef(name)).name();
         }
     }
 }

@@ -25,7 +25,7 @@ public final class Main {
         });
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("banger: " + e.getMessage());
-            return 2;
+            return EXIT_INVALID;
         });
         return cli;
     }
@@ -35,8 +35,25 @@ public final class Main {
         return m.lines().findFirst().orElse(m);
     }
 
-    /** 1 for refused requests and failures (distinct codes would collide with vm exec's remote exit codes); 130 when cancelled. */
+    /**
+     * One exit status per kind of error (the table in docs/cli.md): 2 invalid input (as picocli's bad
+     * usage), 4 not found, 5 conflict, 130 cancelled, 1 everything else (failed, internal, daemon
+     * unreachable). vm exec's remote exit codes may overlap them; its own errors still follow this table.
+     */
     static int exitCodeFor(Throwable e) {
-        return e instanceof RpcException re && re.code() == RpcErrors.CANCELLED ? 130 : 1;
+        if (!(e instanceof RpcException re)) return EXIT_FAILED;
+        return switch (re.code()) {
+            case RpcErrors.INVALID_PARAMS -> EXIT_INVALID;
+            case RpcErrors.NOT_FOUND -> EXIT_NOT_FOUND;
+            case RpcErrors.CONFLICT -> EXIT_CONFLICT;
+            case RpcErrors.CANCELLED -> EXIT_CANCELLED;
+            default -> EXIT_FAILED;
+        };
     }
+
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_INVALID = 2;
+    static final int EXIT_NOT_FOUND = 4;
+    static final int EXIT_CONFLICT = 5;
+    static final int EXIT_CANCELLED = 130;
 }

@@ -1,6 +1,5 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.Json;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,8 +10,9 @@ import java.util.List;
 final class Output {
     private Output() { }
 
-    static void json(PrintStream out, JsonNode node) throws IOException {
-        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+    /** An RPC result (its core record, or a list of them) as the JSON the daemon sent: --json output. */
+    static void json(PrintStream out, Object result) throws IOException {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
     }
 
     static void table(PrintStream out, List<String> headers, List<List<String>> rows) {
@@ -35,8 +35,8 @@ final class Output {
         out.print(sb);
     }
 
-    static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? "-" : v.asText();
+    /** A value for a table cell: "-" when it does not apply. */
+    static String text(Object value) {
+        return value == null ? "-" : value.toString();
     }
 }

@@ -1,14 +1,21 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.NoParams;
+import dev.banger.core.api.VmCreateParams;
+import dev.banger.core.api.VmRef;
+import dev.banger.core.api.VmRmParams;
+import dev.banger.core.api.VmStopParams;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.model.VmRecord;
+import dev.banger.core.model.VmRuntime;
+import dev.banger.core.model.VmState;
+import dev.banger.core.rpc.RpcException;
 import dev.banger.core.rpc.RpcClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,30 +40,22 @@ final class VmCommand {
         @Option(names = "--disk-size", description = "Work disk size, e.g. 4G (default 2G).")
         String diskSize;
 
-        Map<String, Object> params(boolean noStart) {
+        VmCreateParams params(boolean noStart) {
             return params(noStart, false);
         }
 
-        Map<String, Object> params(boolean noStart, boolean removeOnFailure) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            if (name != null) p.put("name", name);
-            if (image != null) p.put("image", image);
-            if (vcpu != null) p.put("vcpu", vcpu);
-            if (memory != null) p.put("memory_mib", memoryMib(memory));
-            if (diskSize != null) p.put("disk_size", diskSize);
-            p.put("no_start", noStart);
-            if (removeOnFailure) p.put("remove_on_failure", true);
-            return p;
+        VmCreateParams params(boolean noStart, boolean removeOnFailure) {
+            return new VmCreateParams(name, image, vcpu, memory == null ? null : memoryMib(memory), diskSize, noStart, removeOnFailure);
         }
 
-        static long memoryMib(String text) {
-            if (text.strip().matches("-?\\d+")) return Long.parseLong(text.strip());
-            return Sizes.parse(text) >> 20;
+        static int memoryMib(String text) {
+            try {
+                long mib = text.strip().matches("-?\\d+") ? Long.parseLong(text.strip()) : Sizes.parse(text) >> 20;
+                return Math.toIntExact(mib);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw RpcException.invalid(e instanceof ArithmeticException ? "memory out of range: " + text : e.getMessage());
+            }
         }
-    }
-
-    static JsonNode create(Map<String, Object> params) throws Exception {
-        return DaemonClient.callWithProgress(Main.PATHS, "vm.create", params);
     }
 
     @Command(name = "create", description = "Create a VM and start it (unless --no-start).", mixinStandardHelpOptions = true)
@@ -70,9 +69,9 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode vm = create(opts.params(noStart));
+            VmRecord vm = DaemonClient.callWithProgress(Methods.VM_CREATE, opts.params(noStart));
             if (json) Output.json(System.out, vm);
-            else System.out.println(vm.path("name").asText());
+            else System.out.println(vm.name());
             return 0;
         }
     }
@@ -97,94 +96,59 @@ final class VmCommand {
             int commandLength = dashes < 0 ? Math.max(0, positionals.size() - 1) : original.size() - dashes - 1;
             List<String> before = positionals.subList(0, positionals.size() - commandLength);
             List<String> command = positionals.subList(positionals.size() - commandLength, positionals.size());
-            if (before.size() > 1) throw new IllegalArgumentException("expected at most one image before --, got " + before);
+            if (before.size() > 1) throw RpcException.invalid("expected at most one image before --, got " + before);
             String image = before.isEmpty() ? null : before.getFirst();
             if (image != null) {
-                if (opts.image != null && !opts.image.equals(image)) throw new IllegalArgumentException("image given twice: " + image + " and --image " + opts.image);
+                if (opts.image != null && !opts.image.equals(image)) throw RpcException.invalid("image given twice: " + image + " and --image " + opts.image);
                 opts.image = image;
             }
-            JsonNode vm = create(opts.params(false, rm));
-            String name = vm.path("name").asText();
-            try {
-                JsonNode imageConfig = command.isEmpty()
-                        ? DaemonClient.call(Main.PATHS, "image.show", Map.of("image", vm.path("image_id").asText())).path("config")
-                        : null;
-                List<String> imageCommand = new ArrayList<>();
-                if (imageConfig != null) {
-                    imageConfig.path("entrypoint").forEach(a -> imageCommand.add(a.asText()));
-                    imageConfig.path("cmd").forEach(a -> imageCommand.add(a.asText()));
-                }
-                if (!imageCommand.isEmpty()) {
-                    // What `docker run IMAGE` would run: the image's entrypoint + cmd, env and working dir.
-                    Map<String, String> env = new java.util.LinkedHashMap<>();
-                    for (JsonNode kv : imageConfig.path("env")) {
-                        String[] parts = kv.asText().split("=", 2);
-                        if (parts.length == 2) env.put(parts[0], parts[1]);
-                    }
-                    return ExecRunner.run(Main.PATHS, name, imageCommand, env, imageConfig.path("working_dir").asText(""),
-                            !Terminal.available(), Terminal.available());
-                }
-                if (command.isEmpty()) {
-                    return ExecRunner.run(Main.PATHS, name, List.of("/bin/sh", "-c",
-                            "cd \"$HOME\"; if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"), true, true);
-                }
-                return ExecRunner.run(Main.PATHS, name, command, !Terminal.available(), false);
-            } finally {
-                if (rm) DaemonClient.call(Main.PATHS, "vm.rm", Map.of("vm", name, "force", true));
-            }
+            return ExecRunner.run(opts.params(false), command, rm);
         }
     }
 
     @Command(name = "start", description = "Start a stopped VM.", mixinStandardHelpOptions = true)
-    static final class Start implements Callable<Integer> {
+    static final class Start extends Verbs.PrintsName {
         @Parameters(paramLabel = "VM")
         String vm;
 
         @Override
-        public Integer call() throws Exception {
-            System.out.println(DaemonClient.callWithProgress(Main.PATHS, "vm.start", Map.of("vm", vm)).path("name").asText());
-            return 0;
+        String act() throws Exception {
+            return DaemonClient.callWithProgress(Methods.VM_START, new VmRef(vm)).name();
         }
     }
 
     @Command(name = "stop", description = "Shut a VM down gracefully (agent, then ACPI), killing it after the timeout.", mixinStandardHelpOptions = true)
-    static final class Stop implements Callable<Integer> {
+    static final class Stop extends Verbs.PrintsName {
         @Parameters(paramLabel = "VM")
         String vm;
         @Option(names = "--timeout", description = "Seconds to wait for a clean shutdown before killing (default 10).")
         Integer timeout;
 
         @Override
-        public Integer call() throws Exception {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("vm", vm);
-            if (timeout != null) p.put("timeout_seconds", timeout);
-            System.out.println(DaemonClient.call(Main.PATHS, "vm.stop", p).path("name").asText());
-            return 0;
+        String act() throws Exception {
+            return DaemonClient.call(Methods.VM_STOP, new VmStopParams(vm, timeout)).name();
         }
     }
 
     @Command(name = "kill", description = "Kill a VM at once.", mixinStandardHelpOptions = true)
-    static final class Kill implements Callable<Integer> {
+    static final class Kill extends Verbs.PrintsName {
         @Parameters(paramLabel = "VM")
         String vm;
 
         @Override
-        public Integer call() throws Exception {
-            System.out.println(DaemonClient.call(Main.PATHS, "vm.kill", Map.of("vm", vm)).path("name").asText());
-            return 0;
+        String act() throws Exception {
+            return DaemonClient.call(Methods.VM_KILL, new VmRef(vm)).name();
         }
     }
 
     @Command(name = "restart", description = "Stop then start a VM.", mixinStandardHelpOptions = true)
-    static final class Restart implements Callable<Integer> {
+    static final class Restart extends Verbs.PrintsName {
         @Parameters(paramLabel = "VM")
         String vm;
 
         @Override
-        public Integer call() throws Exception {
-            System.out.println(DaemonClient.callWithProgress(Main.PATHS, "vm.restart", Map.of("vm", vm)).path("name").asText());
-            return 0;
+        String act() throws Exception {
+            return DaemonClient.callWithProgress(Methods.VM_RESTART, new VmStopParams(vm, null)).name();
         }
     }
 
@@ -201,10 +165,10 @@ final class VmCommand {
             try (RpcClient c = DaemonClient.connect(Main.PATHS, true)) {
                 for (String vm : vms) {
                     try {
-                        System.out.println(c.call("vm.rm", Map.of("vm", vm, "force", force)).path("name").asText());
-                    } catch (dev.banger.core.rpc.RpcException e) {
+                        System.out.println(c.call(Methods.VM_RM, new VmRmParams(vm, force)).name());
+                    } catch (RpcException e) {
                         System.err.println("banger: " + e.getMessage());
-                        rc = 1;
+                        rc = Main.exitCodeFor(e);
                     }
                 }
             }
@@ -216,7 +180,7 @@ final class VmCommand {
     static final class Prune implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            for (JsonNode n : DaemonClient.call(Main.PATHS, "vm.prune", Map.of()).path("removed")) System.out.println(n.asText());
+            for (String name : DaemonClient.call(Methods.VM_PRUNE, NoParams.NONE).removed()) System.out.println(name);
             return 0;
         }
     }
@@ -228,39 +192,35 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            print(System.out, DaemonClient.call(Main.PATHS, "vm.list", Map.of()), json);
+            print(System.out, DaemonClient.call(Methods.VM_LIST, NoParams.NONE), json);
             return 0;
         }
 
         /** The vm.list result as a table, or as exactly the RPC result with --json. */
-        static void print(java.io.PrintStream out, JsonNode vms, boolean json) throws java.io.IOException {
+        static void print(java.io.PrintStream out, List<VmRecord> vms, boolean json) throws java.io.IOException {
             if (json) {
                 Output.json(out, vms);
                 return;
             }
             List<List<String>> rows = new ArrayList<>();
-            for (JsonNode vm : vms) {
-                JsonNode rt = vm.path("runtime");
-                JsonNode spec = vm.path("spec");
-                rows.add(List.of(vm.path("name").asText(), vm.path("id").asText(), vm.path("state").asText(),
-                        Output.text(rt, "guest_ip"), spec.path("vcpu").asText(), spec.path("memory_mib").asText() + "M",
-                        rt.hasNonNull("ssh_port") ? "127.0.0.1:" + rt.get("ssh_port").asText() : "-"));
+            for (VmRecord vm : vms) {
+                VmRuntime rt = vm.runtime();
+                rows.add(List.of(vm.name(), vm.id(), vm.state().wire(), Output.text(rt == null ? null : rt.guestIp()),
+                        Integer.toString(vm.spec().vcpu()), vm.spec().memoryMib() + "M",
+                        rt != null && rt.sshPort() != null ? "127.0.0.1:" + rt.sshPort() : "-"));
             }
             Output.table(out, List.of("NAME", "ID", "STATE", "IP", "VCPU", "MEMORY", "SSH"), rows);
         }
     }
 
     @Command(name = "show", description = "Show one VM (JSON).", mixinStandardHelpOptions = true)
-    static final class Show implements Callable<Integer> {
+    static final class Show extends Verbs.Show {
         @Parameters(paramLabel = "VM")
         String vm;
-        @Option(names = "--json", description = "Print JSON (the default for show).")
-        boolean json;
 
         @Override
-        public Integer call() throws Exception {
-            Output.json(System.out, DaemonClient.call(Main.PATHS, "vm.show", Map.of("vm", vm)));
-            return 0;
+        Object fetch() throws Exception {
+            return DaemonClient.call(Methods.VM_SHOW, new VmRef(vm));
         }
     }
 
@@ -277,7 +237,7 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            return ExecRunner.run(Main.PATHS, vm, command, interactive, tty);
+            return ExecRunner.exec(vm, command, interactive, tty);
         }
     }
 
@@ -291,10 +251,10 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode v = DaemonClient.call(Main.PATHS, "vm.show", Map.of("vm", vm));
-            int port = v.path("runtime").path("ssh_port").asInt(0);
-            if (!"running".equals(v.path("state").asText()) || port == 0) {
-                throw new IllegalArgumentException("vm " + vm + " is not running (no ssh forward)");
+            VmRecord v = DaemonClient.call(Methods.VM_SHOW, new VmRef(vm));
+            Integer port = v.runtime() == null ? null : v.runtime().sshPort();
+            if (v.state() != VmState.RUNNING || port == null || port == 0) {
+                throw RpcException.conflict("vm " + vm + " is not running (no ssh forward)");
             }
             Path key = Main.PATHS.stateDir().resolve("ssh/id_ed25519");
             List<String> argv = new ArrayList<>(List.of("ssh", "-i", key.toString(), "-p", Integer.toString(port),
@@ -320,7 +280,7 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            Path log = Path.of(DaemonClient.call(Main.PATHS, "vm.logs", Map.of("vm", vm)).path("path").asText());
+            Path log = Path.of(DaemonClient.call(Methods.VM_LOGS, new VmRef(vm)).path());
             // bangerd keeps the console capped in two halves: console.log.1 (older) and console.log.
             Path older = log.resolveSibling(log.getFileName() + ".1");
             if (!follow) {

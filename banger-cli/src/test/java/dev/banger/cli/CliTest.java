@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.Json;
+import dev.banger.core.api.Methods;
+import dev.banger.core.api.VmCreateParams;
 import dev.banger.core.rpc.RpcErrors;
 import dev.banger.core.rpc.RpcException;
 import java.io.ByteArrayOutputStream;
@@ -54,11 +56,10 @@ class CliTest {
                 "--memory", "1G", "--disk-size", "4G", "--no-start", "--json");
         assertThat(c.noStart).isTrue();
         assertThat(c.json).isTrue();
-        assertThat(c.opts.params(c.noStart)).containsExactly(Map.entry("name", "dev"), Map.entry("image", "alpine"),
-                Map.entry("vcpu", 2), Map.entry("memory_mib", 1024L), Map.entry("disk_size", "4G"), Map.entry("no_start", true));
+        assertThat(c.opts.params(c.noStart)).isEqualTo(new VmCreateParams("dev", "alpine", 2, 1024, "4G", true, false));
         VmCommand.Create bare = parsed("vm", "create");
-        assertThat(bare.opts.params(false)).containsExactly(Map.entry("no_start", false));
-        assertThat(bare.opts.params(false, true)).containsEntry("remove_on_failure", true);
+        assertThat((JsonNode) Json.MAPPER.valueToTree(bare.opts.params(false))).as("unset options are left out of the request")
+                .isEqualTo(Json.MAPPER.createObjectNode().put("no_start", false).put("remove_on_failure", false));
     }
 
     @Test
@@ -83,7 +84,7 @@ class CliTest {
         assertThat(VmCommand.CreateOptions.memoryMib("1.5G")).isEqualTo(1536);
         assertThat(VmCommand.CreateOptions.memoryMib("2048M")).isEqualTo(2048);
         assertThat(VmCommand.CreateOptions.memoryMib("2GiB")).isEqualTo(2048);
-        assertThatThrownBy(() -> VmCommand.CreateOptions.memoryMib("lots")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> VmCommand.CreateOptions.memoryMib("lots")).isInstanceOf(RpcException.class)
                 .hasMessageContaining("unparseable size \"lots\"");
     }
 
@@ -98,12 +99,12 @@ class CliTest {
     }
 
     @Test
-    void inputRefusedBeforeAnyDaemonCallExitsOneWithOneLine() {
+    void inputRefusedBeforeAnyDaemonCallExitsTwoWithOneLine() {
         Run memory = banger("vm", "create", "--memory", "lots", "--no-start");
-        assertThat(memory.exit()).isEqualTo(1);
+        assertThat(memory.exit()).as("invalid input is exit 2, like bad usage").isEqualTo(2);
         assertThat(memory.err()).isEqualTo("banger: unparseable size \"lots\": use a number with an optional K, M, G or T suffix\n");
         Run twoImages = banger("vm", "run", "alpine", "debian", "--", "true");
-        assertThat(twoImages.exit()).isEqualTo(1);
+        assertThat(twoImages.exit()).isEqualTo(2);
         assertThat(twoImages.err()).isEqualTo("banger: expected at most one image before --, got [alpine, debian]\n");
     }
 
@@ -120,7 +121,13 @@ class CliTest {
     @Test
     void exitCodesForFailures() {
         assertThat(Main.exitCodeFor(new RpcException(RpcErrors.CANCELLED, "cancelled"))).isEqualTo(130);
-        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.CANCELLED + 1, "refused"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(RpcException.invalid("vcpu must be a positive integer"))).isEqualTo(2);
+        assertThat(Main.exitCodeFor(RpcException.notFound("no such vm: ghost"))).isEqualTo(4);
+        assertThat(Main.exitCodeFor(RpcException.conflict("vm name already exists: dev"))).isEqualTo(5);
+        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.FAILED, "boot failed"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.INTERNAL, "store error"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(new RpcException(RpcErrors.CANCELLED + 1, "an unknown code"))).isEqualTo(1);
+        assertThat(Main.exitCodeFor(new IllegalArgumentException("a bug in the CLI"))).as("never invalid by accident").isEqualTo(1);
         assertThat(Main.exitCodeFor(new java.io.IOException("bangerd is not running"))).isEqualTo(1);
         assertThat(Main.oneLine(new IllegalStateException("first\nsecond\nthird"))).isEqualTo("first");
         assertThat(Main.oneLine(new NullPointerException())).isEqualTo("java.lang.NullPointerException");
@@ -128,15 +135,17 @@ class CliTest {
 
     private static String ls(JsonNode vms, boolean json) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        VmCommand.Ls.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), vms, json);
+        VmCommand.Ls.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), Methods.VM_LIST.decodeResult(vms), json);
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
     private static final String TWO_VMS = """
-            [{"id": "3f2a9c0d1e4b5a67", "name": "dev", "state": "running",
+            [{"id": "3f2a9c0d1e4b5a67", "name": "dev", "image_id": "img1", "state": "running",
+              "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:05Z",
               "spec": {"vcpu": 2, "memory_mib": 1024, "work_disk_bytes": 2147483648},
               "runtime": {"guest_ip": "172.30.0.10", "ssh_port": 40123, "pid": 12345}},
-             {"id": "00000000000000aa", "name": "a-much-longer-name", "state": "stopped",
+             {"id": "00000000000000aa", "name": "a-much-longer-name", "image_id": "img1", "state": "stopped",
+              "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:05Z",
               "spec": {"vcpu": 1, "memory_mib": 512, "work_disk_bytes": 2147483648},
               "runtime": {"last_error": "boom"}}]""";
 

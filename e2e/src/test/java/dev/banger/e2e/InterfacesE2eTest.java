@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.core.BangerPaths;
+import dev.banger.core.api.Method;
+import dev.banger.core.api.Methods;
 import dev.banger.core.rpc.RpcClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The RPC methods bangerd serves are exactly the ones docs/rpc.md documents. */
+/** The RPC methods bangerd serves are exactly the ones docs/rpc.md documents and banger-core types; exit statuses. */
 class InterfacesE2eTest {
     @org.junit.jupiter.api.BeforeAll
     static void freshHome() throws Exception {
@@ -46,6 +48,23 @@ class InterfacesE2eTest {
         while (m.find()) documented.add(m.group(1));
         assertThat(documented).doesNotHaveDuplicates();
         assertThat(new TreeSet<>(documented)).isEqualTo(served);
+        // and each has its params and result record in banger-core, whose golden JSON docs/rpc.md shows (RpcGoldenTest)
+        assertThat(new TreeSet<>(Methods.ALL.stream().map(Method::name).toList())).isEqualTo(served);
+    }
+
+    /** Regression (issue 9): every refusal exited 1; docs/cli.md now gives each kind of error its own status. */
+    @Test
+    void badInputExitsTwoAndNotFoundExitsFourWithOneLine() throws Exception {
+        Banger.Result invalid = Banger.run("vm", "create", "--vcpu", "0", "--no-start");
+        assertThat(invalid.exit()).as(invalid.stderr()).isEqualTo(2);
+        assertThat(invalid.stderr()).isEqualTo("banger: vcpu must be a positive integer\n");
+        Banger.Result badName = Banger.run("vm", "create", "--name", "Not_A_Label", "--no-start");
+        assertThat(badName.exit()).as(badName.stderr()).isEqualTo(2);
+        Banger.Result notFound = Banger.run("vm", "show", "ghost");
+        assertThat(notFound.exit()).as(notFound.stderr()).isEqualTo(4);
+        assertThat(notFound.stderr()).isEqualTo("banger: no such vm: ghost\n");
+        Banger.Result noKernel = Banger.run("kernel", "show", "ghost");
+        assertThat(noKernel.exit()).as(noKernel.stderr()).isEqualTo(4);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.banger.core.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.banger.core.Json;
+import dev.banger.core.api.Method;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -56,6 +57,15 @@ public final class RpcClient implements AutoCloseable {
             throw e;
         }
         return new RpcClient(ch);
+    }
+
+    /** A typed call: params encoded from, and the result decoded into, the method's core records. */
+    public <P, R> R call(Method<P, R> method, P params) throws IOException {
+        return method.decodeResult(call(method.name(), params));
+    }
+
+    public <P, R> R call(Method<P, R> method, P params, NotificationListener listener) throws IOException {
+        return method.decodeResult(call(method.name(), params, listener));
     }
 
     public JsonNode call(String method, Object params) throws IOException {

@@ -1,11 +1,16 @@
 package dev.banger.daemon.api;
 
+import static dev.banger.daemon.api.Params.handle;
+
 import dev.banger.core.BangerPaths;
+import dev.banger.core.api.DaemonStatus;
+import dev.banger.core.api.DaemonStopResult;
+import dev.banger.core.api.Methods;
 import dev.banger.core.model.VmState;
 import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.vm.VmService;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -25,19 +30,12 @@ public final class DaemonMethods {
     }
 
     public void register(Map<String, RpcMethod> m) {
-        m.put("daemon.status", (p, ctx) -> {
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("pid", ProcessHandle.current().pid());
-            s.put("version", VERSION);
-            s.put("started_at", startedAt.toString());
-            s.put("socket", paths.daemonSocket().toString());
-            s.put("state_dir", paths.stateDir().toString());
+        handle(m, Methods.DAEMON_STATUS, (p, ctx) -> {
             var all = vms.list();
-            s.put("vms", all.size());
-            s.put("running", all.stream().filter(v -> v.state() == VmState.RUNNING).count());
-            return s;
+            return new DaemonStatus(ProcessHandle.current().pid(), VERSION, startedAt, paths.daemonSocket().toString(),
+                    paths.stateDir().toString(), all.size(), all.stream().filter(v -> v.state() == VmState.RUNNING).count());
         });
-        m.put("daemon.stop", (p, ctx) -> {
+        handle(m, Methods.DAEMON_STOP, (p, ctx) -> {
             // Reply first, then exit: the caller learns the stop was accepted.
             Thread.ofVirtual().start(() -> {
                 try {
@@ -47,8 +45,8 @@ public final class DaemonMethods {
                 }
                 shutdown.run();
             });
-            return Map.of("stopping", true, "pid", ProcessHandle.current().pid());
+            return new DaemonStopResult(true, ProcessHandle.current().pid());
         });
-        m.put("rpc.methods", (p, ctx) -> new TreeSet<>(m.keySet()));
+        handle(m, Methods.RPC_METHODS, (p, ctx) -> List.copyOf(new TreeSet<>(m.keySet())));
     }
 }

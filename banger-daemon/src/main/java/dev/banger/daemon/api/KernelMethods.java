@@ -1,12 +1,17 @@
 package dev.banger.daemon.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static dev.banger.daemon.api.Params.optional;
+import static dev.banger.daemon.api.Params.handle;
+import static dev.banger.daemon.api.Params.require;
+
+import dev.banger.core.api.KernelAvailable;
+import dev.banger.core.api.KernelInfo;
+import dev.banger.core.api.Methods;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.kernel.CatalogEntry;
+import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.rpc.RpcMethod;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,49 +23,41 @@ public final class KernelMethods {
         this.kernels = kernels;
     }
 
+    /** Wire shape of a kernel entry: the manifest fields plus where its files are. */
+    static KernelInfo info(KernelEntry e) {
+        return new KernelInfo(e.name(), e.distro(), e.arch(), e.kernelVersion(), e.sha256(), e.source(), e.importedAt(),
+                e.vmlinux().toString(), e.initrd().toString(), e.modulesDir().toString());
+    }
+
     /** One catalog entry as {@code kernel ls --available} shows it. */
-    record AvailableView(String name, String distro, String arch, String kernelVersion, long sizeBytes,
-                         String description, String tarballUrl, boolean pulled) {
-        static AvailableView of(KernelService.Available a) {
-            CatalogEntry e = a.entry();
-            return new AvailableView(e.name(), e.distro(), e.arch(), e.kernelVersion(), e.sizeBytes(), e.description(),
-                    e.tarballUrl(), a.pulled());
-        }
+    static KernelAvailable available(KernelService.Available a) {
+        CatalogEntry e = a.entry();
+        return new KernelAvailable(e.name(), e.distro(), e.arch(), e.kernelVersion(), e.sizeBytes(), e.description(),
+                e.tarballUrl(), a.pulled());
     }
 
     public void register(Map<String, RpcMethod> m) {
-        m.put("kernel.import", (p, ctx) -> {
-            String name = Params.requireText(p, "name");
-            String deb = optionalText(p, "deb");
-            String from = optionalText(p, "from");
+        handle(m, Methods.KERNEL_IMPORT, (p, ctx) -> {
+            String name = require(p.name(), "name");
+            String deb = optional(p.deb(), "deb");
+            String from = optional(p.from(), "from");
             if ((deb == null) == (from == null)) throw RpcException.invalid("kernel.import needs exactly one of deb or from");
             if (deb != null && (deb.contains("/") || deb.endsWith(".deb"))) deb = Params.absolute(deb, "deb").toString();
-            return KernelView.of(deb != null ? kernels.importDeb(name, deb, ctx) : kernels.importDir(name, Params.absolute(from, "from"), ctx));
+            return info(deb != null ? kernels.importDeb(name, deb, ctx) : kernels.importDir(name, Params.absolute(from, "from"), ctx));
         });
-        m.put("kernel.pull", (p, ctx) -> KernelView.of(kernels.pull(Params.requireText(p, "name"),
-                p.path("force").asBoolean(false), catalogs(p), ctx)));
-        m.put("kernel.list", (p, ctx) -> kernels.list().stream().map(KernelView::of).toList());
-        m.put("kernel.catalog", (p, ctx) -> kernels.available(catalogs(p)).stream().map(AvailableView::of).toList());
-        m.put("kernel.show", (p, ctx) -> KernelView.of(kernels.show(Params.requireText(p, "name"))));
-        m.put("kernel.delete", (p, ctx) -> KernelView.of(kernels.remove(Params.requireText(p, "name"))));
+        handle(m, Methods.KERNEL_PULL, (p, ctx) -> info(kernels.pull(require(p.name(), "name"), p.force(), catalogs(p.catalogs()), ctx)));
+        handle(m, Methods.KERNEL_LIST, (p, ctx) -> kernels.list().stream().map(KernelMethods::info).toList());
+        handle(m, Methods.KERNEL_CATALOG, (p, ctx) ->
+                kernels.available(catalogs(p.catalogs())).stream().map(KernelMethods::available).toList());
+        handle(m, Methods.KERNEL_SHOW, (p, ctx) -> info(kernels.show(require(p.name(), "name"))));
+        handle(m, Methods.KERNEL_DELETE, (p, ctx) -> info(kernels.remove(require(p.name(), "name"))));
     }
 
-    private static String optionalText(JsonNode p, String field) {
-        JsonNode v = p.get(field);
-        if (v == null || v.isNull()) return null;
-        if (!v.isTextual() || v.asText().isBlank()) throw RpcException.invalid("invalid params: " + field + " must be a non-empty string");
-        return v.asText();
-    }
-
-    private static List<String> catalogs(JsonNode p) {
-        JsonNode v = p.get("catalogs");
-        List<String> out = new ArrayList<>();
-        if (v == null || v.isNull()) return out;
-        if (!v.isArray()) throw RpcException.invalid("invalid params: catalogs must be an array of files or URLs");
-        for (JsonNode c : v) {
-            if (!c.isTextual() || c.asText().isBlank()) throw RpcException.invalid("invalid params: catalogs must be an array of files or URLs");
-            out.add(c.asText());
+    private static List<String> catalogs(List<String> catalogs) {
+        if (catalogs == null) return List.of();
+        for (String c : catalogs) {
+            if (c == null || c.isBlank()) throw RpcException.invalid("invalid params: catalogs must be an array of files or URLs");
         }
-        return out;
+        return catalogs;
     }
 }

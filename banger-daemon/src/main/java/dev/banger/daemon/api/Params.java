@@ -1,20 +1,39 @@
 package dev.banger.daemon.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.banger.core.Json;
-import dev.banger.core.rpc.RpcErrors;
+import dev.banger.core.api.Method;
 import dev.banger.core.rpc.RpcException;
+import dev.banger.daemon.rpc.CallContext;
+import dev.banger.daemon.rpc.RpcMethod;
+import java.nio.file.Path;
+import java.util.Map;
 
-/** Parameter decoding at the edge: a malformed request becomes INVALID_PARAMS with a one-line reason. */
+/**
+ * Parameter decoding at the edge: each method's params are decoded once, strictly, into its
+ * banger-core record; a malformed request (wrong type, unknown member) is invalid params with a
+ * one-line reason.
+ */
 final class Params {
     private Params() { }
 
-    static <T> T decode(JsonNode params, Class<T> type) {
+    /** A handler that takes its method's params record. */
+    @FunctionalInterface
+    interface Handler<P, R> {
+        R call(P params, CallContext ctx) throws Exception;
+    }
+
+    /** Registers {@code handler} under {@code method}'s name, decoding its params record first. */
+    static <P, R> void handle(Map<String, RpcMethod> m, Method<P, R> method, Handler<P, R> handler) {
+        m.put(method.name(), (json, ctx) -> handler.call(decode(json, method), ctx));
+    }
+
+    static <P> P decode(JsonNode params, Method<P, ?> method) {
         try {
-            return Json.MAPPER.treeToValue(params, type);
+            return method.decodeParams(params);
         } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-            throw new RpcException(RpcErrors.INVALID_PARAMS, "invalid params: " + msg);
+            String why = e instanceof com.fasterxml.jackson.core.JacksonException je ? je.getOriginalMessage() : e.getMessage();
+            String msg = why == null ? e.toString() : why.lines().findFirst().orElse("");
+            throw RpcException.invalid("invalid params: " + msg);
         }
     }
 
@@ -22,18 +41,22 @@ final class Params {
      * A local path from a client: bangerd's working directory is not the caller's, so a relative path
      * would name some other file. The CLI resolves paths before sending them; everything else is refused.
      */
-    static java.nio.file.Path absolute(String path, String field) {
+    static Path absolute(String path, String field) {
         if (path == null || path.isBlank()) throw RpcException.invalid("invalid params: " + field + " is required");
-        java.nio.file.Path p = java.nio.file.Path.of(path);
+        Path p = Path.of(path);
         if (!p.isAbsolute()) throw RpcException.invalid("invalid params: " + field + " must be an absolute path, got " + path);
         return p.normalize();
     }
 
-    static String requireText(JsonNode params, String field) {
-        JsonNode v = params.get(field);
-        if (v == null || !v.isTextual() || v.asText().isBlank()) {
-            throw new RpcException(RpcErrors.INVALID_PARAMS, "invalid params: " + field + " is required");
-        }
-        return v.asText();
+    /** A required text param: present and not blank. */
+    static String require(String value, String field) {
+        if (value == null || value.isBlank()) throw RpcException.invalid("invalid params: " + field + " is required");
+        return value;
+    }
+
+    /** An optional text param: null when absent, refused when present but blank. */
+    static String optional(String value, String field) {
+        if (value != null && value.isBlank()) throw RpcException.invalid("invalid params: " + field + " must be a non-empty string");
+        return value;
     }
 }

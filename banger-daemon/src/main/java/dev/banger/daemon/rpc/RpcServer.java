@@ -296,14 +296,14 @@ public final class RpcServer implements AutoCloseable {
                 response = ok;
             } catch (RpcException e) {
                 response = errorEnvelope(idNode, e.code(), e.getMessage());
-            } catch (IllegalArgumentException e) {
-                response = errorEnvelope(idNode, RpcErrors.INVALID_ARGUMENT, e.getMessage());
             } catch (InterruptedException e) {
                 response = errorEnvelope(idNode, RpcErrors.CANCELLED, method + " cancelled");
             } catch (StoreException e) {
                 LOG.error("{} failed in the store", method, e);
                 response = errorEnvelope(idNode, RpcErrors.INTERNAL, "store error: " + e.getMessage());
             } catch (Exception e) {
+                // Unexpected (an IllegalArgumentException or NullPointerException from deep inside, an
+                // IOException): "failed" with its message, never "invalid" — input errors are raised on purpose.
                 LOG.warn("{} failed: {}", method, e.toString());
                 String message = e.getMessage() == null ? e.toString() : e.getMessage();
                 response = errorEnvelope(idNode, RpcErrors.FAILED, message);

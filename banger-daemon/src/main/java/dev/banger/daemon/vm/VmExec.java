@@ -1,7 +1,7 @@
 package dev.banger.daemon.vm;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.banger.core.Json;
+import dev.banger.core.api.ExecResult;
+import dev.banger.core.api.VmExecParams;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcErrors;
 import dev.banger.core.rpc.RpcException;
@@ -11,7 +11,6 @@ import dev.banger.daemon.agent.ExecRequest;
 import dev.banger.daemon.agent.ExecSession;
 import dev.banger.daemon.rpc.CallContext;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -28,8 +27,6 @@ public final class VmExec {
     private static final int SIGHUP = 1;
     private static final int SIGKILL = 9;
 
-    record ExecParams(String vm, List<String> argv, Map<String, String> env, String cwd, Boolean tty, Integer rows, Integer cols) { }
-
     private final VmService vms;
     private final GuestAgents agents;
 
@@ -38,20 +35,26 @@ public final class VmExec {
         this.agents = agents;
     }
 
-    public Object call(JsonNode params, CallContext ctx) throws Exception {
-        ExecParams p;
-        try {
-            p = Json.MAPPER.treeToValue(params, ExecParams.class);
-        } catch (Exception e) {
-            throw new RpcException(RpcErrors.INVALID_PARAMS, "invalid params: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+    public ExecResult call(VmExecParams p, CallContext ctx) throws Exception {
         if (p.argv() == null || p.argv().isEmpty() || p.argv().getFirst().isEmpty()) {
             throw RpcException.invalid("a command is required");
         }
-        VmRecord vm = vms.requireRunning(p.vm());
-        boolean tty = Boolean.TRUE.equals(p.tty());
-        ExecRequest request = new ExecRequest(p.argv(), p.env() == null ? Map.of() : p.env(),
-                p.cwd() == null ? "" : p.cwd(), tty, p.rows() == null ? 24 : p.rows(), p.cols() == null ? 80 : p.cols());
+        return run(vms.requireRunning(p.vm()), p, ctx);
+    }
+
+    /**
+     * Runs {@code p.argv()} in the running {@code vm} (its {@code p.vm()} is not looked at), streaming
+     * as vm.exec does; vm.run runs its command through here too.
+     */
+    ExecResult run(VmRecord vm, VmExecParams p, CallContext ctx) throws Exception {
+        boolean tty = p.tty();
+        ExecRequest request;
+        try {
+            request = new ExecRequest(p.argv(), p.env() == null ? Map.of() : p.env(),
+                    p.cwd() == null ? "" : p.cwd(), tty, p.rows() == null ? 24 : p.rows(), p.cols() == null ? 80 : p.cols());
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalid(e.getMessage());   // the caller's argv, rows or cols
+        }
         CompletableFuture<ExecSession> session = new CompletableFuture<>();
         Base64.Decoder b64 = Base64.getDecoder();
         ctx.onInbound("exec.stdin", n -> withSession(session, s -> s.writeStdin(b64.decode(n.path("data").asText()))));
@@ -88,6 +91,9 @@ public final class VmExec {
         ExecSession s;
         try {
             s = agents.exec(vm.id(), vms.agentEndpoint(vm), request, listener);
+        } catch (IllegalArgumentException e) {
+            session.completeExceptionally(e);
+            throw RpcException.invalid(e.getMessage());   // the request could not be encoded: the caller's env or argv
         } catch (Exception | Error e) {
             // stdin handlers wait for the session (on the call's inbound thread): let them give up
             session.completeExceptionally(e);
@@ -95,7 +101,7 @@ public final class VmExec {
         }
         session.complete(s);
         try {
-            return Map.of("exit_code", s.awaitExit());
+            return new ExecResult(s.awaitExit());
         } catch (AgentException e) {
             throw new RpcException(RpcErrors.FAILED, "exec in " + vm.name() + ": " + e.getMessage());
         }

@@ -65,15 +65,12 @@ public final class VmService {
         this.reconciler = new Reconciler(runtimeDir, rows, locks, handles, teardown, vmm, host);
     }
 
-    /** {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error (vm run --rm). */
-    public record CreateRequest(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
-                                boolean removeOnFailure) { }
 
     /**
      * Three phases (seed 000): validate and resolve the image with no lock held; reserve name,
      * IP and row under the narrow reservation lock; boot under the VM's own lock only.
      */
-    public VmRecord create(CreateRequest req, ProgressSink progress) throws Exception {
+    public VmRecord create(dev.banger.core.api.VmCreateParams req, ProgressSink progress) throws Exception {
         VmCreator.Validated request = creator.validate(req.name(), req.vcpu(), req.memoryMib(), req.diskSize());
         ImageRecord image = creator.resolveImage(req.image(), progress);
         VmCreator.Reservation reserved = creator.reserve(request, image);

@@ -26,7 +26,7 @@ class LocalPathParamsTest {
     private void refused(String method, String params, String message) {
         assertThatThrownBy(() -> methods.get(method).call(Json.MAPPER.readTree(params), CallContext.detached()))
                 .isInstanceOfSatisfying(RpcException.class, e -> org.assertj.core.api.Assertions.assertThat(e.code())
-                        .isEqualTo(RpcErrors.INVALID_ARGUMENT))
+                        .isEqualTo(RpcErrors.INVALID_PARAMS))
                 .hasMessageContaining(message);
     }
 

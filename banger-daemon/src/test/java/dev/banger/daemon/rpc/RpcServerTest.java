@@ -72,6 +72,13 @@ class RpcServerTest {
                 "refuse", (p, ctx) -> {
                     throw RpcException.conflict("vm name already exists: dev");
                 },
+                "throw", (p, ctx) -> {
+                    throw switch (p.path("what").asText()) {
+                        case "iae" -> new IllegalArgumentException("bad signal number 99 (a bug deep inside, not the caller's input)");
+                        case "npe" -> new NullPointerException("a bug");
+                        default -> RpcException.invalid("vcpu must be a positive integer");
+                    };
+                },
                 "slow", (p, ctx) -> {
                     slowStarted.countDown();
                     try {
@@ -123,6 +130,24 @@ class RpcServerTest {
                     e -> assertThat(e.code()).isEqualTo(RpcErrors.CONFLICT));
             assertThatThrownBy(() -> c.call("nope", Map.of())).isInstanceOfSatisfying(RpcException.class,
                     e -> assertThat(e.code()).isEqualTo(RpcErrors.METHOD_NOT_FOUND));
+        }
+    }
+
+    /**
+     * Regression (issue 9): a JDK IllegalArgumentException from deep inside a handler was answered
+     * "invalid argument", blaming the caller for a bug. Only an explicit RpcException.invalid is
+     * invalid params; anything unexpected is "failed" and keeps its message.
+     */
+    @Test
+    void aHandlerThrowingIllegalArgumentExceptionIsAFailureNotInvalidParams() throws Exception {
+        start();
+        try (RpcClient c = RpcClient.connect(dir.resolve("s.sock"))) {
+            assertThatThrownBy(() -> c.call("throw", Map.of("what", "iae"))).isInstanceOfSatisfying(RpcException.class,
+                    e -> assertThat(e.code()).isEqualTo(RpcErrors.FAILED)).hasMessageContaining("bad signal number 99");
+            assertThatThrownBy(() -> c.call("throw", Map.of("what", "npe"))).isInstanceOfSatisfying(RpcException.class,
+                    e -> assertThat(e.code()).isEqualTo(RpcErrors.FAILED)).hasMessageContaining("a bug");
+            assertThatThrownBy(() -> c.call("throw", Map.of("what", "invalid"))).isInstanceOfSatisfying(RpcException.class,
+                    e -> assertThat(e.code()).isEqualTo(-32602)).hasMessage("vcpu must be a positive integer");
         }
     }
 

@@ -66,7 +66,7 @@ class CreatePruneRaceTest {
             while (t.isAlive() && t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) Thread.onSpinWait();
         };
 
-        VmRecord created = vms.create(new VmService.CreateRequest("racer", null, null, null, null, true, false),
+        VmRecord created = vms.create(new dev.banger.core.api.VmCreateParams("racer", null, null, null, null, true, false),
                 pauseAfterReservation);
         pruner.get().join();
 
