@@ -155,7 +155,7 @@ class DebKernelImporterTest {
     /** A user's mistake, answered as invalid input (not a generic failure, not a JDK exception). */
     static void isInvalidInput(Throwable t) {
         assertThat(t).isInstanceOf(RpcException.class);
-        assertThat(((RpcException) t).code()).isEqualTo(RpcErrors.INVALID_ARGUMENT);
+        assertThat(((RpcException) t).code()).isEqualTo(RpcErrors.INVALID_PARAMS);
         assertThat(t.getMessage()).doesNotContain("\n");
     }
 }

@@ -60,7 +60,7 @@ class VmStopperTest {
     void pruneRemovesWhatIsNotRunningAndLeavesTheRest() throws Exception {
         try (VmTestBed bed = new VmTestBed(home, null, List.of(new SshForward()))) {
             VmRecord running = bed.create("runs");
-            VmRecord idle = bed.vms.create(new VmService.CreateRequest("idle", null, null, 128, "16M", true, false),
+            VmRecord idle = bed.vms.create(new dev.banger.core.api.VmCreateParams("idle", null, null, 128, "16M", true, false),
                     dev.banger.core.ProgressSink.NONE);
             assertThat(bed.vms.prune()).extracting(VmRecord::id).containsExactly(idle.id());
             assertThat(bed.store.vmById(running.id())).isPresent();

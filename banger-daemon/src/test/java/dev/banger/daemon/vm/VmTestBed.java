@@ -94,7 +94,7 @@ final class VmTestBed implements AutoCloseable {
     }
 
     VmRecord create(String name) throws Exception {
-        return vms.create(new VmService.CreateRequest(name, null, null, 128, "16M", false, false), ProgressSink.NONE);
+        return vms.create(new dev.banger.core.api.VmCreateParams(name, null, null, 128, "16M", false, false), ProgressSink.NONE);
     }
 
     VmRecord row(String id) {
