@@ -255,10 +255,6 @@ public final class QemuVmm implements Vmm {
         }
     }
 
-    public boolean isOurs(long pid, LaunchSpec.Sockets sockets) {
-        return ProcessIdentity.matches(pid, sockets.qmp().toString());
-    }
-
     /** Host TSC frequency in kHz for tsc_early_khz; /proc/cpuinfo's "cpu MHz" is what the guest would calibrate to. */
     public static long hostTscKhz() {
         try {
