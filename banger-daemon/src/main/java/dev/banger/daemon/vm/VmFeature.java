@@ -11,8 +11,9 @@ import dev.banger.core.model.VmRecord;
  *     feature's prepare before any contribute, in registration order;</li>
  * <li>{@link #postStart} runs inside {@code wait_agent}, once the agent has answered;</li>
  * <li>{@link #cleanup} runs, in reverse registration order, in every teardown (stop, kill, rm,
- *     reconcile, the exit watcher) after the VMM is gone, and on the rollback of every failed start
- *     whichever step failed. It must be idempotent: a no-op when there is nothing to undo.</li>
+ *     reconcile, the exit watcher, and the {@code cleanup_runtime} step that opens each start) after
+ *     the VMM is gone, and at the end of the rollback of every failed start, whichever step failed.
+ *     It must be idempotent: a no-op when there is nothing to undo.</li>
  * </ul>
  */
 public interface VmFeature {

@@ -93,16 +93,24 @@ public final class QemuVmm implements Vmm {
         return readPid(pidFile(machine));
     }
 
+    /** QMP, agent and console sockets and the pidfile; a socket the row does not name (null) is skipped. */
     @Override
     public List<Path> runtimeFiles(Machine machine) {
-        LaunchSpec.Sockets s = sockets(machine);
-        return List.of(s.qmp(), s.agent(), s.console(), pidFile(machine));
+        List<Path> files = new ArrayList<>();
+        if (machine.controlSocket() != null) files.add(machine.controlSocket());
+        if (machine.agentSocket() != null) files.add(machine.agentSocket());
+        if (machine.controlSocket() != null) files.add(sockets(machine).console());
+        files.add(pidFile(machine));
+        return files;
     }
 
-    /** A QEMU of ours names its QMP socket on its command line (commas doubled inside the option: both count). */
+    /**
+     * A QEMU of ours names its QMP socket on its command line (commas doubled inside the option: both count).
+     * With no socket on record there is no marker, and no PID counts as ours.
+     */
     @Override
     public VmmProcess process(long pid, Machine machine) {
-        return new VmmProcess(pid, machine.controlSocket().toString());
+        return new VmmProcess(pid, machine.controlSocket() == null ? null : machine.controlSocket().toString());
     }
 
     @Override
@@ -253,10 +261,6 @@ public final class QemuVmm implements Vmm {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    public boolean isOurs(long pid, LaunchSpec.Sockets sockets) {
-        return ProcessIdentity.matches(pid, sockets.qmp().toString());
     }
 
     /** Host TSC frequency in kHz for tsc_early_khz; /proc/cpuinfo's "cpu MHz" is what the guest would calibrate to. */

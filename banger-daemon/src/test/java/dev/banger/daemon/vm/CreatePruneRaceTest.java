@@ -7,7 +7,6 @@ import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.VmRecord;
 import dev.banger.daemon.DaemonConfig;
 import dev.banger.daemon.image.Images;
-import dev.banger.daemon.kernel.KernelEntry;
 import dev.banger.daemon.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,17 +31,7 @@ class CreatePruneRaceTest {
         Store store = new Store(home.resolve("banger.db"));
         ImageRecord image = new ImageRecord("img0", "base", home.resolve("base.ext4").toString(), "k", "test", 0,
                 Instant.now(), null);
-        Images images = new Images() {
-            @Override
-            public ImageRecord resolve(String nameOrId, ProgressSink progress) {
-                return image;
-            }
-
-            @Override
-            public KernelEntry kernelFor(ImageRecord i, ProgressSink progress) {
-                throw new UnsupportedOperationException("not booted in this test");
-            }
-        };
+        Images images = new FixedImages(image, null);
         VmService vms = new VmService(Files.createDirectories(home.resolve("vms")), home.resolve("run"),
                 DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, images,
                 new dev.banger.daemon.vmm.QemuVmm("qemu-system-x86_64", 2_000_000), null, null,

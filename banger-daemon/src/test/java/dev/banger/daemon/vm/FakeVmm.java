@@ -19,8 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A VMM driver with no VMM, for unit tests of vm/: the "VMM" is a shell loop whose command line
@@ -96,11 +98,8 @@ final class FakeVmm implements Vmm, AutoCloseable {
 
     @Override
     public List<Path> runtimeFiles(Machine machine) {
-        List<Path> files = new ArrayList<>();
-        if (machine.controlSocket() != null) files.add(machine.controlSocket());
-        if (machine.agentSocket() != null) files.add(machine.agentSocket());
-        files.add(machine.vmDir().resolve(PID_FILE));
-        return files;
+        return Stream.of(machine.controlSocket(), machine.agentSocket(), machine.vmDir().resolve(PID_FILE))
+                .filter(Objects::nonNull).toList();
     }
 
     @Override

@@ -57,17 +57,7 @@ final class VmTestBed implements AutoCloseable {
         image = new ImageRecord("img0", "base", rootfs(Files.createDirectories(home.resolve("images/base"))).toString(),
                 "k", "test", 0, Instant.now(), null);
         store.insertImage(image);
-        Images images = new Images() {
-            @Override
-            public ImageRecord resolve(String nameOrId, ProgressSink progress) {
-                return image;
-            }
-
-            @Override
-            public KernelEntry kernelFor(ImageRecord i, ProgressSink progress) {
-                return kernel;
-            }
-        };
+        Images images = new FixedImages(image, kernel);
         VmInitrd initrds = new VmInitrd(agent);
         Path vmsDir = Files.createDirectories(home.resolve("vms"));
         WorkSeeds seeds = new WorkSeeds(Files.createDirectories(home.resolve("cache")));

@@ -36,4 +36,11 @@ class QemuMachineTest {
         Files.writeString(vmDir.resolve("qemu.pid"), "4242\n");
         assertThat(qemu.recordedPid(m)).isEqualTo(4242);
     }
+
+    @Test
+    void aRowThatNamesNoSocketsStillHasItsPidfileRemovedAndNoPidCountsAsOurs() {
+        Machine bare = new Machine("00000000000000cc", tmp.resolve("vms/00000000000000cc"), null, null);
+        assertThat(qemu.runtimeFiles(bare)).containsExactly(tmp.resolve("vms/00000000000000cc/qemu.pid"));
+        assertThat(qemu.process(ProcessHandle.current().pid(), bare).alive()).isFalse();
+    }
 }
