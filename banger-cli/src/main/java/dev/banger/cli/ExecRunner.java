@@ -1,8 +1,14 @@
 package dev.banger.cli;
 
+import com.fasterxml.jackson.databind.node.LongNode;
+import dev.banger.core.api.ExecOutput;
+import dev.banger.core.api.ExecResize;
 import dev.banger.core.api.ExecResult;
+import dev.banger.core.api.ExecStdin;
+import dev.banger.core.api.ExecStdinClose;
 import dev.banger.core.api.Method;
 import dev.banger.core.api.Methods;
+import dev.banger.core.api.Notifications;
 import dev.banger.core.api.VmCreateParams;
 import dev.banger.core.api.VmExecParams;
 import dev.banger.core.api.VmRunParams;
@@ -61,12 +67,19 @@ final class ExecRunner {
         try (RpcClient client = DaemonClient.connect(Main.PATHS, true);
              Terminal term = raw ? Terminal.enterRaw() : null) {
             RpcClient.Call call = client.start(method.name(), params, (name, p) -> {
-                if (!name.equals("exec.output")) {
+                if (!name.equals(Notifications.EXEC_OUTPUT.name())) {
                     progress.onNotification(name, p);   // vm.run boots first
                     return;
                 }
-                byte[] data = b64.decode(p.path("data").asText());
-                PrintStream target = "stderr".equals(p.path("stream").asText()) ? err : out;
+                ExecOutput chunk;
+                try {
+                    chunk = Notifications.EXEC_OUTPUT.decode(p);
+                } catch (IOException e) {
+                    err.println("banger: unreadable exec output from bangerd: " + e.getMessage());
+                    return;
+                }
+                byte[] data = b64.decode(chunk.data());
+                PrintStream target = ExecOutput.STDERR.equals(chunk.stream()) ? err : out;
                 target.write(data, 0, data.length);
                 target.flush();
             });
@@ -85,13 +98,14 @@ final class ExecRunner {
     private static void pumpStdin(RpcClient client, long callId, InputStream in) {
         Thread.ofPlatform().daemon().name("stdin-pump").start(() -> {
             byte[] buf = new byte[16 * 1024];
+            LongNode id = LongNode.valueOf(callId);
             Base64.Encoder enc = Base64.getEncoder();
             try {
                 int n;
                 while ((n = in.read(buf)) > 0) {
-                    client.notify("exec.stdin", Map.of("call_id", callId, "data", enc.encodeToString(java.util.Arrays.copyOf(buf, n))));
+                    client.notify(Notifications.EXEC_STDIN.name(), new ExecStdin(id, enc.encodeToString(java.util.Arrays.copyOf(buf, n))));
                 }
-                client.notify("exec.stdin_close", Map.of("call_id", callId));
+                client.notify(Notifications.EXEC_STDIN_CLOSE.name(), new ExecStdinClose(id));
             } catch (IOException ignored) {
                 // the call ended and closed the connection; nothing left to send
             }
@@ -104,7 +118,7 @@ final class ExecRunner {
             sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> {
                 int[] s = Terminal.size();
                 try {
-                    client.notify("exec.resize", Map.of("call_id", callId, "rows", s[0], "cols", s[1]));
+                    client.notify(Notifications.EXEC_RESIZE.name(), new ExecResize(LongNode.valueOf(callId), s[0], s[1]));
                 } catch (IOException ignored) {
                     // session over
                 }

@@ -1,6 +1,8 @@
 package dev.banger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.api.Notifications;
+import dev.banger.core.api.ProgressNote;
 import dev.banger.core.rpc.RpcClient;
 import java.io.PrintStream;
 
@@ -22,11 +24,17 @@ final class Progress implements RpcClient.NotificationListener {
 
     @Override
     public void onNotification(String method, JsonNode params) {
-        if (!enabled || !method.equals("progress")) return;
-        if (params.has("previous_stage")) {
-            err.printf("  done %-22s %6d ms%n", params.get("previous_stage").asText(), params.get("previous_stage_ms").asLong());
+        if (!enabled || !method.equals(Notifications.PROGRESS.name())) return;
+        ProgressNote note;
+        try {
+            note = Notifications.PROGRESS.decode(params);
+        } catch (java.io.IOException e) {
+            return;   // progress is only shown: a note this CLI cannot read is skipped, the call goes on
         }
-        err.printf("» %-22s %s%n", params.path("stage").asText(), params.path("detail").asText());
+        if (note.previousStage() != null && note.previousStageMs() != null) {
+            err.printf("  done %-22s %6d ms%n", note.previousStage(), note.previousStageMs());
+        }
+        err.printf("» %-22s %s%n", note.stage(), note.detail());
         err.flush();
     }
 }

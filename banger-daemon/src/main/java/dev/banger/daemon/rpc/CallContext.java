@@ -3,6 +3,9 @@ package dev.banger.daemon.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.banger.core.ProgressSink;
+import dev.banger.core.api.Notification;
+import dev.banger.core.api.Notifications;
+import dev.banger.core.api.ProgressNote;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -14,9 +17,10 @@ import java.util.function.Consumer;
  * before undoing (the seeds' detached context).
  */
 public final class CallContext implements ProgressSink {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CallContext.class);
     /** Sends a notification to the caller; never throws (a gone caller is a cancelled call). */
     interface Notifier {
-        void send(String method, Map<String, Object> params);
+        void send(String method, Object params);
     }
 
     /** The request's id exactly as the client sent it (string, number or null). */
@@ -48,20 +52,19 @@ public final class CallContext implements ProgressSink {
     @Override
     public synchronized void report(String stage, String detail) {
         long now = System.nanoTime();
-        Map<String, Object> params = new java.util.LinkedHashMap<>();
-        params.put("call_id", callId);
-        params.put("stage", stage);
-        params.put("detail", detail);
-        params.put("elapsed_ms", (now - startNanos) / 1_000_000);
-        if (currentStage != null && !currentStage.equals(stage)) {
-            params.put("previous_stage", currentStage);
-            params.put("previous_stage_ms", (now - currentStageStart) / 1_000_000);
-        }
+        boolean changed = currentStage != null && !currentStage.equals(stage);
+        ProgressNote note = new ProgressNote(callId, stage, detail, (now - startNanos) / 1_000_000,
+                changed ? currentStage : null, changed ? (now - currentStageStart) / 1_000_000 : null);
         if (!stage.equals(currentStage)) {
             currentStage = stage;
             currentStageStart = now;
         }
-        notifier.send("progress", params);
+        notify(Notifications.PROGRESS, note);
+    }
+
+    /** A typed notification to the caller; its record carries {@link #callId()}. */
+    public <T> void notify(Notification<T> notification, T params) {
+        notifier.send(notification.name(), params);
     }
 
     public void notify(String method, Map<String, Object> params) {
@@ -78,6 +81,20 @@ public final class CallContext implements ProgressSink {
     public void onInbound(String method, Consumer<JsonNode> handler) {
         inbound.put(method, handler);
         mailbox.handlersChanged();
+    }
+
+    /** {@link #onInbound(String, Consumer)} for a typed notification; one whose params do not decode is dropped. */
+    public <T> void onInbound(Notification<T> notification, Consumer<T> handler) {
+        onInbound(notification.name(), params -> {
+            T decoded;
+            try {
+                decoded = notification.decode(params);
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                LOG.debug("dropped a malformed {} notification: {}", notification.name(), e.getMessage());
+                return;
+            }
+            handler.accept(decoded);
+        });
     }
 
     /** On the connection's reader thread: never runs a handler, only queues (waits while the queue is full). */

@@ -338,7 +338,7 @@ public final class RpcServer implements AutoCloseable {
             }
         }
 
-        private void sendNotification(String method, Map<String, Object> params) {
+        private void sendNotification(String method, Object params) {
             ObjectNode msg = Json.MAPPER.createObjectNode();
             msg.put("jsonrpc", "2.0");
             msg.put("method", method);

@@ -1,6 +1,8 @@
 package dev.banger.daemon.vm;
 
+import dev.banger.core.api.ExecOutput;
 import dev.banger.core.api.ExecResult;
+import dev.banger.core.api.Notifications;
 import dev.banger.core.api.VmExecParams;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcErrors;
@@ -57,9 +59,9 @@ public final class VmExec {
         }
         CompletableFuture<ExecSession> session = new CompletableFuture<>();
         Base64.Decoder b64 = Base64.getDecoder();
-        ctx.onInbound("exec.stdin", n -> withSession(session, s -> s.writeStdin(b64.decode(n.path("data").asText()))));
-        ctx.onInbound("exec.stdin_close", n -> withSession(session, ExecSession::closeStdin));
-        ctx.onInbound("exec.resize", n -> withSession(session, s -> s.resize(n.path("rows").asInt(24), n.path("cols").asInt(80))));
+        ctx.onInbound(Notifications.EXEC_STDIN, n -> withSession(session, s -> s.writeStdin(b64.decode(n.data()))));
+        ctx.onInbound(Notifications.EXEC_STDIN_CLOSE, n -> withSession(session, ExecSession::closeStdin));
+        ctx.onInbound(Notifications.EXEC_RESIZE, n -> withSession(session, s -> s.resize(n.rows(), n.cols())));
         ctx.onCancel(() -> {
             ExecSession s = session.getNow(null);
             if (s != null) {
@@ -74,12 +76,12 @@ public final class VmExec {
         ExecListener listener = new ExecListener() {
             @Override
             public void onStdout(byte[] data) {
-                ctx.notify("exec.output", Map.of("stream", "stdout", "data", enc.encodeToString(data)));
+                ctx.notify(Notifications.EXEC_OUTPUT, new ExecOutput(ctx.callId(), ExecOutput.STDOUT, enc.encodeToString(data)));
             }
 
             @Override
             public void onStderr(byte[] data) {
-                ctx.notify("exec.output", Map.of("stream", "stderr", "data", enc.encodeToString(data)));
+                ctx.notify(Notifications.EXEC_OUTPUT, new ExecOutput(ctx.callId(), ExecOutput.STDERR, enc.encodeToString(data)));
             }
 
             @Override
