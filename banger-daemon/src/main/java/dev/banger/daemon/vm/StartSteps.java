@@ -56,7 +56,7 @@ final class StartSteps {
                 }),
                 StartStep.of("system_overlay", "prepare_rootfs", "creating copy-on-write root overlay", this::createRootDisk)
                         .withUndo(c -> {
-                            if (c.rootDiskCreated) Files.deleteIfExists(c.rootDisk());
+                            if (c.rootDiskCreated) p.vmm().deleteRootDisk(c.rootDisk());
                         }),
                 StartStep.of("work_disk", "prepare_rootfs", "preparing work disk", this::createWorkDisk)
                         .withUndo(c -> {

@@ -26,6 +26,14 @@ public interface Vmm {
      */
     void createRootDisk(Path baseImage, Path rootDisk) throws IOException, InterruptedException;
 
+    /**
+     * Undoes {@link #createRootDisk} when the start that made it fails. A file-backed disk is just
+     * deleted; a driver whose root disk is a device (dm-snapshot) tears that down here too.
+     */
+    default void deleteRootDisk(Path rootDisk) throws IOException {
+        java.nio.file.Files.deleteIfExists(rootDisk);
+    }
+
     /** Starts the VMM detached from bangerd (it must survive a daemon crash) and returns its PID. */
     long launch(MachineSpec spec) throws IOException;
 
