@@ -6,6 +6,9 @@ import dev.banger.core.api.VmCreateParams;
 import dev.banger.core.api.VmRef;
 import dev.banger.core.api.VmRmParams;
 import dev.banger.core.api.VmStopParams;
+import dev.banger.core.api.VmPortParams;
+import dev.banger.core.api.VmPorts;
+import dev.banger.core.model.PortForward;
 import dev.banger.core.model.Sizes;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.model.VmRuntime;
@@ -26,7 +29,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "vm", description = "Create, run and manage microVMs.", mixinStandardHelpOptions = true)
 final class VmCommand {
     static final java.util.List<Class<?>> VERBS = java.util.List.of(Create.class, Run.class, Start.class, Stop.class, Ssh.class,
-            Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class);
+            Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class, Port.class);
 
     static final class CreateOptions {
         @Option(names = "--name", description = "VM name (a DNS label); generated when absent.")
@@ -39,13 +42,17 @@ final class VmCommand {
         String memory;
         @Option(names = "--disk-size", description = "Work disk size, e.g. 4G (default 2G).")
         String diskSize;
+        @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|udp]",
+                description = "Forward a host port to the guest (repeatable; HOST_IP defaults to 127.0.0.1, the protocol to tcp).")
+        List<String> publish = new ArrayList<>();
 
         VmCreateParams params(boolean noStart) {
             return params(noStart, false);
         }
 
         VmCreateParams params(boolean noStart, boolean removeOnFailure) {
-            return new VmCreateParams(name, image, vcpu, memory == null ? null : memoryMib(memory), diskSize, noStart, removeOnFailure);
+            return new VmCreateParams(name, image, vcpu, memory == null ? null : memoryMib(memory), diskSize, noStart, removeOnFailure,
+                    publish.isEmpty() ? null : publish.stream().map(PortForward::parse).toList());
         }
 
         static int memoryMib(String text) {
@@ -328,6 +335,86 @@ final class VmCommand {
             long n = ch.transferTo(pos, Long.MAX_VALUE, java.nio.channels.Channels.newChannel(System.out));
             ch.position(pos + n);
             System.out.flush();
+        }
+    }
+
+    @Command(name = "port", description = "Forward host ports to a VM: add, rm, ls.", mixinStandardHelpOptions = true,
+            subcommands = {PortAdd.class, PortRm.class, PortLs.class})
+    static final class Port implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "expected a verb: add, rm or ls");
+        }
+    }
+
+    @Command(name = "add", description = "Forward a host port to the VM: at once when it runs, else from its next start; kept with the VM.",
+            mixinStandardHelpOptions = true)
+    static final class PortAdd extends Verbs.PrintsName {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+        @Parameters(index = "1", paramLabel = "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|udp]")
+        String forward;
+
+        @Override
+        String act() throws Exception {
+            PortForward f = PortForward.parse(forward);
+            DaemonClient.call(Methods.VM_PORT_ADD, new VmPortParams(vm, f));
+            return f.toString();
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a forward, named by its host side.", mixinStandardHelpOptions = true)
+    static final class PortRm extends Verbs.PrintsName {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+        @Parameters(index = "1", paramLabel = "[HOST_IP:]HOST_PORT[/tcp|udp]")
+        String hostSide;
+
+        @Override
+        String act() throws Exception {
+            PortForward f = hostSide(hostSide);
+            DaemonClient.call(Methods.VM_PORT_RM, new VmPortParams(vm, f));
+            return f.hostSide();
+        }
+
+        /** The host side as a forward (guest port 1, which rm ignores); a full add spec is accepted too. */
+        static PortForward hostSide(String text) {
+            String port = text.contains("/") ? text.substring(0, text.lastIndexOf('/')) : text;
+            String proto = text.contains("/") ? text.substring(text.lastIndexOf('/')) : "";
+            long colons = port.chars().filter(c -> c == ':').count();
+            boolean fullSpec = colons == 2 || (colons == 1 && !port.substring(0, port.indexOf(':')).contains("."));
+            if (fullSpec) return PortForward.parse(text);
+            try {
+                return PortForward.parse(port + ":1" + proto);
+            } catch (RpcException e) {
+                throw RpcException.invalid("invalid forward '" + text + "': expected [HOST_IP:]HOST_PORT[/tcp|udp]");
+            }
+        }
+    }
+
+    @Command(name = "ls", aliases = "list", description = "List a VM's forwards.", mixinStandardHelpOptions = true)
+    static final class PortLs implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            VmPorts ports = DaemonClient.call(Methods.VM_PORT_LS, new VmRef(vm));
+            if (json) {
+                Output.json(System.out, ports);
+                return 0;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (PortForward f : ports.forwards()) {
+                rows.add(List.of(f.hostIp() + ":" + f.hostPort(), Integer.toString(f.guestPort()), f.protocol().wire()));
+            }
+            Output.table(System.out, List.of("HOST", "GUEST", "PROTOCOL"), rows);
+            return 0;
         }
     }
 }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.banger.core.model.PortForward;
 import picocli.CommandLine;
 
 /**
@@ -106,6 +107,33 @@ class CliTest {
         Run twoImages = banger("vm", "run", "alpine", "debian", "--", "true");
         assertThat(twoImages.exit()).isEqualTo(2);
         assertThat(twoImages.err()).isEqualTo("banger: expected at most one image before --, got [alpine, debian]\n");
+    }
+
+    @Test
+    void publishFlagsOfCreateAndRunBecomeThePortForwardsOfTheRequest() {
+        VmCommand.Create c = parsed("vm", "create", "-p", "8080:80", "--publish", "0.0.0.0:5353:53/udp");
+        assertThat(c.opts.params(false).portForwards()).containsExactly(
+                new PortForward("127.0.0.1", 8080, 80, PortForward.Protocol.TCP), new PortForward("0.0.0.0", 5353, 53, PortForward.Protocol.UDP));
+        VmCommand.Run r = parsed("vm", "run", "-p", "127.0.0.2:9000:90", "alpine", "--", "true");
+        assertThat(r.opts.params(false).portForwards()).containsExactly(new PortForward("127.0.0.2", 9000, 90, PortForward.Protocol.TCP));
+        assertThat(((VmCommand.Create) parsed("vm", "create")).opts.params(false).portForwards()).isNull();
+    }
+
+    @Test
+    void aMalformedForwardIsRefusedBeforeAnyDaemonCallWithExitTwo() {
+        assertBadUsage(banger("vm", "create", "-p", "8080", "--no-start"), "invalid port forward '8080'");
+        assertBadUsage(banger("vm", "run", "-p", "8080:80/sctp", "--", "true"), "protocol must be tcp or udp");
+        assertBadUsage(banger("vm", "port", "add", "dev", "localhost:80:80"), "IPv4");
+        assertBadUsage(banger("vm", "port", "rm", "dev", "80x"), "expected [HOST_IP:]HOST_PORT[/tcp|udp]");
+        assertBadUsage(banger("vm", "port", "add", "dev"), "Missing required parameter");
+    }
+
+    @Test
+    void portRmTakesTheHostSideOrAWholeSpec() {
+        assertThat(VmCommand.PortRm.hostSide("8080").hostSide()).isEqualTo("127.0.0.1:8080/tcp");
+        assertThat(VmCommand.PortRm.hostSide("127.0.0.2:8080/udp").hostSide()).isEqualTo("127.0.0.2:8080/udp");
+        assertThat(VmCommand.PortRm.hostSide("8080:80/udp").hostSide()).isEqualTo("127.0.0.1:8080/udp");
+        assertThat(VmCommand.PortRm.hostSide("0.0.0.0:8080:80").hostSide()).isEqualTo("0.0.0.0:8080/tcp");
     }
 
     @Test

@@ -30,6 +30,7 @@ import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.rpc.RpcServer;
 import dev.banger.daemon.store.Store;
 import dev.banger.daemon.vm.GuestAgents;
+import dev.banger.daemon.vm.PortForwards;
 import dev.banger.daemon.vm.SshForward;
 import dev.banger.daemon.vm.VmFeature;
 import dev.banger.daemon.vm.VmExec;
@@ -90,7 +91,7 @@ public final class Bangerd {
 
     /** The registered VM features, in the order the start calls them (docs/architecture.md, "Seams"). */
     static List<VmFeature> vmFeatures() {
-        return List.of(new SshForward());
+        return List.of(new SshForward(), new PortForwards());
     }
 
     private static void run(BangerPaths paths, Logger log, CountDownLatch stopped) throws Exception {

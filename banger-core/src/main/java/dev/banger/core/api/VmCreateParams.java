@@ -1,8 +1,19 @@
 package dev.banger.core.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.banger.core.model.PortForward;
+import java.util.List;
 
-/** {@code vm.create}. {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error. */
+/**
+ * {@code vm.create}. {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error.
+ * {@code portForwards}: host ports forwarded to the guest (persisted with the VM, bound at every start).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
-                             boolean removeOnFailure) { }
+                             boolean removeOnFailure, List<PortForward> portForwards) {
+    /** Without port forwards. */
+    public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
+                          boolean removeOnFailure) {
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null);
+    }
+}

@@ -9,6 +9,10 @@ public record VmRecord(String id, String name, String imageId, VmState state, In
         return new VmRecord(id, name, imageId, newState, createdAt, Instant.now(), spec, runtime);
     }
 
+    public VmRecord withSpec(VmSpec newSpec) {
+        return new VmRecord(id, name, imageId, state, createdAt, Instant.now(), newSpec, runtime);
+    }
+
     public VmRecord withRuntime(VmRuntime newRuntime) {
         return new VmRecord(id, name, imageId, state, createdAt, Instant.now(), spec, newRuntime);
     }

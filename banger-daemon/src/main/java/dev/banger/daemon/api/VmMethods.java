@@ -46,6 +46,14 @@ public final class VmMethods {
             return new VmLogsResult(vm.name(), vm.runtime().consoleLog());
         });
         handle(m, Methods.VM_EXEC, exec::call);
+        handle(m, Methods.VM_PORT_ADD, (p, ctx) -> vms.ports().add(require(p.vm(), "vm"), forward(p.forward())));
+        handle(m, Methods.VM_PORT_RM, (p, ctx) -> vms.ports().remove(require(p.vm(), "vm"), forward(p.forward())));
+        handle(m, Methods.VM_PORT_LS, (p, ctx) -> vms.ports().list(require(p.vm(), "vm")));
+    }
+
+    private static dev.banger.core.model.PortForward forward(dev.banger.core.model.PortForward f) {
+        if (f == null) throw RpcException.invalid("invalid params: forward is required");
+        return f;
     }
 
     private Duration timeout(Integer seconds) {

@@ -1,7 +1,6 @@
 package dev.banger.daemon.vm;
 
 import dev.banger.core.model.VmRecord;
-import dev.banger.daemon.vmm.LaunchSpec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,8 +18,7 @@ public final class SshForward implements VmFeature {
 
     @Override
     public void contribute(VmRecord vm, MachineDraft machine) throws IOException {
-        LaunchSpec.Network n = machine.network();
-        machine.network(new LaunchSpec.Network(n.subnet(), n.gateway(), n.dns(), n.guestIp(), n.prefixLength(), freeLoopbackPort()));
+        machine.network(machine.network().withSshPort(freeLoopbackPort()));
     }
 
     private static int freeLoopbackPort() throws IOException {

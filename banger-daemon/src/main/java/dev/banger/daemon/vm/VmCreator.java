@@ -3,6 +3,7 @@ package dev.banger.daemon.vm;
 import dev.banger.core.ProgressSink;
 import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.Names;
+import dev.banger.core.model.PortForward;
 import dev.banger.core.model.Sizes;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.model.VmRuntime;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,8 +35,11 @@ final class VmCreator {
     private final Images images;
     private final Vmm vmm;
     private final VmLocks locks;
+    private final VmPortService ports;
 
-    VmCreator(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm, VmLocks locks) {
+    VmCreator(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm, VmLocks locks,
+              VmPortService ports) {
+        this.ports = ports;
         this.vmsDir = vmsDir;
         this.runtimeDir = runtimeDir;
         this.config = config;
@@ -47,7 +52,9 @@ final class VmCreator {
     /** What the caller asked for, checked and with defaults applied; {@code name} empty: generate one. */
     record Validated(String name, VmSpec spec) { }
 
-    Validated validate(String name, Integer vcpu, Integer memoryMib, String diskSize) {
+    Validated validate(String name, Integer vcpu, Integer memoryMib, String diskSize, List<PortForward> portForwards) {
+        List<PortForward> forwards = portForwards == null ? List.of() : List.copyOf(portForwards);
+        ports.checkRequested(forwards);
         if (vcpu != null && vcpu <= 0) throw RpcException.invalid("vcpu must be a positive integer");
         if (memoryMib != null && memoryMib <= 0) throw RpcException.invalid("memory must be a positive integer");
         long diskBytes = diskSize == null || diskSize.isBlank() ? VmSpec.DEFAULT_WORK_DISK_BYTES : parseSize(diskSize);
@@ -60,7 +67,7 @@ final class VmCreator {
             }
         }
         return new Validated(requestedName, new VmSpec(vcpu == null ? config.defaultVcpu() : vcpu,
-                memoryMib == null ? config.defaultMemoryMib() : memoryMib, diskBytes));
+                memoryMib == null ? config.defaultMemoryMib() : memoryMib, diskBytes, forwards));
     }
 
     private static long parseSize(String text) {
@@ -88,6 +95,8 @@ final class VmCreator {
             String name = request.name().isEmpty() ? uniqueGeneratedName() : request.name();
             // Exact match: a new name that merely prefixes another VM's id or name is fine.
             if (store.vmByName(name).isPresent()) throw RpcException.conflict("vm name already exists: " + name);
+            // A host port belongs to one VM: checked and written under this lock, as the name is.
+            ports.checkUnclaimed(null, request.spec().portForwards());
             String id = Names.newId();
             String ip = nextGuestIp();
             Path vmDir = vmsDir.resolve(id);

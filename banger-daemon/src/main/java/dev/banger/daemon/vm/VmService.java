@@ -40,6 +40,7 @@ public final class VmService {
     private final VmStopper stopper;
     private final Reconciler reconciler;
     private final GuestAgents agents;
+    private final VmPortService ports;
 
     /**
      * {@code host}: every host operation goes through it; {@code features}: the registered VM features,
@@ -57,7 +58,8 @@ public final class VmService {
         HandleStore handles = new HandleStore();
         Features registered = new Features(features);
         this.teardown = new Teardown(vmm, host, agents, handles, registered);
-        this.creator = new VmCreator(vmsDir, runtimeDir, config, store, images, vmm, locks);
+        this.ports = new VmPortService(rows, locks, teardown, vmm, HostPorts.ofThisProcess());
+        this.creator = new VmCreator(vmsDir, runtimeDir, config, store, images, vmm, locks, ports);
         this.startSteps = new StartSteps(new StartSteps.Parts(runtimeDir, config, rows, vmm, host, accelSelector,
                 initrdBuilder, agents, workSeeds, sshKeys, handles, teardown, registered, crashPoints));
         this.pipeline = new StartPipeline(faultAfterStep, crashPoints);
@@ -71,7 +73,9 @@ public final class VmService {
      * IP and row under the narrow reservation lock; boot under the VM's own lock only.
      */
     public VmRecord create(dev.banger.core.api.VmCreateParams req, ProgressSink progress) throws Exception {
-        VmCreator.Validated request = creator.validate(req.name(), req.vcpu(), req.memoryMib(), req.diskSize());
+        VmCreator.Validated request = creator.validate(req.name(), req.vcpu(), req.memoryMib(), req.diskSize(), req.portForwards());
+        // A busy host port refuses the create before any VM exists (the start checks again, as every start does).
+        if (!req.noStart()) ports.checkFree(request.spec().portForwards());
         ImageRecord image = creator.resolveImage(req.image(), progress);
         VmCreator.Reservation reserved = creator.reserve(request, image);
         VmRecord vm = reserved.vm();
@@ -133,7 +137,9 @@ public final class VmService {
                     : describe(e);
             rows.markFailed(vm.id(), message);
             if (e instanceof InterruptedException) throw e;
-            throw new RpcException(RpcErrors.FAILED, "start " + vm.name() + ": " + message, e);
+            // A refusal in the current state (a busy host port) stays a conflict; anything else failed.
+            int code = e instanceof RpcException r && r.code() == RpcErrors.CONFLICT ? RpcErrors.CONFLICT : RpcErrors.FAILED;
+            throw new RpcException(code, "start " + vm.name() + ": " + message, e);
         }
         reconciler.watchForExit(ctx.vm());
         return ctx.vm();
@@ -212,6 +218,11 @@ public final class VmService {
             throw RpcException.conflict("vm " + vm.name() + " is not running (state " + vm.state().wire() + ")");
         }
         return vm;
+    }
+
+    /** {@code vm port add|rm|ls}. */
+    public VmPortService ports() {
+        return ports;
     }
 
     /** How VmExec reaches this VM's guest agent: the driver's transport. */

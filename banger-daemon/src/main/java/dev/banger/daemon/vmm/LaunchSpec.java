@@ -1,6 +1,8 @@
 package dev.banger.daemon.vmm;
 
+import dev.banger.core.model.PortForward;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /** Everything a driver needs to boot one VM. Paths are absolute and already created. */
@@ -38,7 +40,25 @@ public record LaunchSpec(
 
     /**
      * Rootless user networking: the guest gets {@code guestIp} inside a private /24 whose
-     * host side is {@code gateway}; SSH is forwarded from 127.0.0.1:{@code sshPort}.
+     * host side is {@code gateway}; SSH is forwarded from 127.0.0.1:{@code sshPort}, and each of
+     * {@code forwards} from its host address and port to the guest's.
      */
-    public record Network(String subnet, String gateway, String dns, String guestIp, int prefixLength, int sshPort) { }
+    public record Network(String subnet, String gateway, String dns, String guestIp, int prefixLength, int sshPort,
+                          List<PortForward> forwards) {
+        public Network {
+            forwards = forwards == null ? List.of() : List.copyOf(forwards);
+        }
+
+        public Network(String subnet, String gateway, String dns, String guestIp, int prefixLength, int sshPort) {
+            this(subnet, gateway, dns, guestIp, prefixLength, sshPort, List.of());
+        }
+
+        public Network withSshPort(int port) {
+            return new Network(subnet, gateway, dns, guestIp, prefixLength, port, forwards);
+        }
+
+        public Network withForwards(List<PortForward> added) {
+            return new Network(subnet, gateway, dns, guestIp, prefixLength, sshPort, added);
+        }
+    }
 }

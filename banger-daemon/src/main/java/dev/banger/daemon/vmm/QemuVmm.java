@@ -1,5 +1,6 @@
 package dev.banger.daemon.vmm;
 
+import dev.banger.core.model.PortForward;
 import dev.banger.daemon.fs.PrivateFiles;
 import dev.banger.daemon.host.HostCommand;
 import dev.banger.daemon.host.HostTools;
@@ -160,7 +161,8 @@ public final class QemuVmm implements Vmm {
         LaunchSpec.Network n = s.network();
         if (n != null) {
             String netdev = "user,id=net0,net=" + n.subnet() + ",host=" + n.gateway() + ",dns=" + n.dns()
-                    + (n.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + n.sshPort() + "-" + n.guestIp() + ":22" : "");
+                    + (n.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + n.sshPort() + "-" + n.guestIp() + ":22" : "")
+                    + n.forwards().stream().map(f -> ",hostfwd=" + hostfwd(f, n.guestIp())).collect(java.util.stream.Collectors.joining());
             cmd.addAll(List.of("-netdev", netdev, "-device", "virtio-net-device,netdev=net0"));
         }
         cmd.addAll(List.of(
@@ -171,6 +173,41 @@ public final class QemuVmm implements Vmm {
                 "-pidfile", s.pidFile().toString(),
                 "-daemonize"));
         return cmd;
+    }
+
+    /** QEMU's rule for a forward, {@code tcp:127.0.0.1:8080-172.30.0.10:80} (as -netdev's hostfwd and HMP's hostfwd_add take it). */
+    static String hostfwd(PortForward f, String guestIp) {
+        return hostSide(f) + "-" + guestIp + ":" + f.guestPort();
+    }
+
+    private static String hostSide(PortForward f) {
+        return f.protocol().wire() + ":" + f.hostIp() + ":" + f.hostPort();
+    }
+
+    /**
+     * QEMU 7.2's QMP has no forwarding command; its human monitor does, reached through QMP's
+     * {@code human-monitor-command}. The monitor answers success with nothing and a failure with text.
+     */
+    @Override
+    public void addPortForward(Machine machine, String guestIp, PortForward forward) throws IOException {
+        String out = humanMonitor(machine, "hostfwd_add net0 " + hostfwd(forward, guestIp));
+        if (out.toLowerCase(java.util.Locale.ROOT).contains("could not set up host forwarding rule")) {
+            throw new PortBusyException("host port " + forward.hostSide() + " is in use");
+        }
+        if (!out.isEmpty()) throw new IOException("qemu hostfwd_add " + forward + ": " + out);
+    }
+
+    /** The monitor prints "host forwarding rule for ... removed" or "... not found". */
+    @Override
+    public void removePortForward(Machine machine, PortForward forward) throws IOException {
+        String out = humanMonitor(machine, "hostfwd_remove net0 " + hostSide(forward));
+        if (!out.endsWith("removed")) throw new IOException("qemu hostfwd_remove " + forward.hostSide() + ": " + out);
+    }
+
+    private static String humanMonitor(Machine machine, String commandLine) throws IOException {
+        try (Qmp qmp = Qmp.connect(machine.controlSocket())) {
+            return qmp.execute("human-monitor-command", Map.of("command-line", commandLine)).asText("").strip();
+        }
     }
 
     /**

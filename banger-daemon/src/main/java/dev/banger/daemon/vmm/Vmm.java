@@ -1,5 +1,6 @@
 package dev.banger.daemon.vmm;
 
+import dev.banger.core.model.PortForward;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,6 +55,15 @@ public interface Vmm {
 
     /** How the guest agent of this machine is reached. */
     AgentEndpoint agentEndpoint(Machine machine);
+
+    /**
+     * Binds {@code forward} on the host to {@code guestIp} of a running machine, live (QEMU: user
+     * networking's forward added over QMP). A host port that cannot be bound is a {@link PortBusyException}.
+     */
+    void addPortForward(Machine machine, String guestIp, PortForward forward) throws IOException;
+
+    /** Unbinds a forward of a running machine, live; only its host side (address, port, protocol) counts. */
+    void removePortForward(Machine machine, PortForward forward) throws IOException;
 
     /** After a bangerd restart: resume copying a running VM's console into consoleLog. */
     default void reattachConsole(Machine machine, Path consoleLog) { }

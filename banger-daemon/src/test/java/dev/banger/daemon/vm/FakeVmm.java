@@ -120,6 +120,22 @@ final class FakeVmm implements Vmm, AutoCloseable {
     }
 
     /** ACPI: the fake guest powers off at once. */
+    /** Live forward changes, as "add RULE" / "rm HOST_SIDE", in order. */
+    final List<String> forwardCalls = new CopyOnWriteArrayList<>();
+    /** Host sides a live add refuses as busy. */
+    final java.util.Set<String> busyHostSides = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void addPortForward(Machine machine, String guestIp, dev.banger.core.model.PortForward forward) throws IOException {
+        if (busyHostSides.contains(forward.hostSide())) throw new dev.banger.daemon.vmm.PortBusyException("host port " + forward.hostSide() + " is in use");
+        forwardCalls.add("add " + forward + " to " + guestIp);
+    }
+
+    @Override
+    public void removePortForward(Machine machine, dev.banger.core.model.PortForward forward) {
+        forwardCalls.add("rm " + forward.hostSide());
+    }
+
     @Override
     public boolean requestPowerdown(Machine machine) {
         if (frozen) return true;

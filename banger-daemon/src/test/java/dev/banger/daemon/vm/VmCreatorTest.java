@@ -24,6 +24,7 @@ class VmCreatorTest {
     @TempDir Path home;
     private Store store;
     private VmCreator creator;
+    private final VmLocks locks = new VmLocks();
     private final FakeVmm vmm = new FakeVmm();
     private final ImageRecord image = new ImageRecord("img0", "base", "/nonexistent/rootfs.ext4", "k", "test", 0, Instant.now(), null);
 
@@ -31,7 +32,8 @@ class VmCreatorTest {
     void setUp() throws Exception {
         store = new Store(home.resolve("banger.db"));
         creator = new VmCreator(Files.createDirectories(home.resolve("vms")), home.resolve("run"),
-                DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, null, vmm, new VmLocks());
+                DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, null, vmm, locks,
+                new VmPortService(new VmRows(store), locks, null, vmm, new HostPorts(1024)));
     }
 
     @AfterEach
@@ -42,24 +44,24 @@ class VmCreatorTest {
 
     @Test
     void userMistakesAreInvalidInputNamingTheProblem() {
-        assertThatThrownBy(() -> creator.validate(null, 0, null, null)).isInstanceOf(RpcException.class).hasMessageContaining("vcpu");
-        assertThatThrownBy(() -> creator.validate(null, null, -1, null)).isInstanceOf(RpcException.class).hasMessageContaining("memory");
-        assertThatThrownBy(() -> creator.validate(null, null, null, "lots")).isInstanceOf(RpcException.class);
-        assertThatThrownBy(() -> creator.validate("Not A Name!", null, null, null)).isInstanceOf(RpcException.class);
+        assertThatThrownBy(() -> creator.validate(null, 0, null, null, null)).isInstanceOf(RpcException.class).hasMessageContaining("vcpu");
+        assertThatThrownBy(() -> creator.validate(null, null, -1, null, null)).isInstanceOf(RpcException.class).hasMessageContaining("memory");
+        assertThatThrownBy(() -> creator.validate(null, null, null, "lots", null)).isInstanceOf(RpcException.class);
+        assertThatThrownBy(() -> creator.validate("Not A Name!", null, null, null, null)).isInstanceOf(RpcException.class);
     }
 
     @Test
     void defaultsComeFromTheConfigurationAndTheNameIsStripped() throws Exception {
         DaemonConfig config = DaemonConfig.load(home.resolve("none.toml"), Map.of());
-        VmCreator.Validated v = creator.validate("  box  ", null, null, null);
+        VmCreator.Validated v = creator.validate("  box  ", null, null, null, null);
         assertThat(v.name()).isEqualTo("box");
         assertThat(v.spec()).isEqualTo(new VmSpec(config.defaultVcpu(), config.defaultMemoryMib(), VmSpec.DEFAULT_WORK_DISK_BYTES));
-        assertThat(creator.validate(null, 2, 256, "1G").spec()).isEqualTo(new VmSpec(2, 256, 1L << 30));
+        assertThat(creator.validate(null, 2, 256, "1G", null).spec()).isEqualTo(new VmSpec(2, 256, 1L << 30));
     }
 
     @Test
     void theReservedRowIsCreatedWithTheDriversLayoutAndItsOwnDirectory() throws Exception {
-        VmCreator.Reservation r = creator.reserve(creator.validate("box", null, null, null), image);
+        VmCreator.Reservation r = creator.reserve(creator.validate("box", null, null, null, null), image);
         r.lock().close();
         VmRecord vm = store.vmById(r.vm().id()).orElseThrow();
         assertThat(vm.state()).isEqualTo(VmState.CREATED);
@@ -73,13 +75,13 @@ class VmCreatorTest {
 
     @Test
     void anExistingNameIsAConflictAndEveryVmGetsItsOwnAddress() throws Exception {
-        VmCreator.Reservation a = creator.reserve(creator.validate("a", null, null, null), image);
-        VmCreator.Reservation b = creator.reserve(creator.validate("", null, null, null), image);
+        VmCreator.Reservation a = creator.reserve(creator.validate("a", null, null, null, null), image);
+        VmCreator.Reservation b = creator.reserve(creator.validate("", null, null, null, null), image);
         a.lock().close();
         b.lock().close();
         assertThat(b.vm().name()).as("a generated name").isNotBlank().isNotEqualTo("a");
         assertThat(a.vm().runtime().guestIp()).isNotEqualTo(b.vm().runtime().guestIp());
-        assertThatThrownBy(() -> creator.reserve(creator.validate("a", null, null, null), image))
+        assertThatThrownBy(() -> creator.reserve(creator.validate("a", null, null, null, null), image))
                 .isInstanceOf(RpcException.class).hasMessage("vm name already exists: a");
         assertThat(store.listVms()).hasSize(2);
     }

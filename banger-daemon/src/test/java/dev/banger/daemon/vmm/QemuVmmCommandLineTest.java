@@ -92,6 +92,17 @@ class QemuVmmCommandLineTest {
     }
 
     @Test
+    void portForwardsAreHostfwdRulesToTheGuestAddressAfterTheSshOne() {
+        LaunchSpec.Network net = NET_WITH_SSH.withForwards(List.of(
+                dev.banger.core.model.PortForward.parse("8080:80"), dev.banger.core.model.PortForward.parse("0.0.0.0:5353:53/udp")));
+        assertThat(commandLine(spec(Path.of("/v/work.ext4"), net, Accel.KVM))).containsExactlyElementsOf(concat(List.of(HEAD_KVM, MACHINE, WORK,
+                List.of("-netdev", "user,id=net0,net=172.30.0.0/24,host=172.30.0.1,dns=172.30.0.3,hostfwd=tcp:127.0.0.1:42022-172.30.0.15:22"
+                        + ",hostfwd=tcp:127.0.0.1:8080-172.30.0.15:80,hostfwd=udp:0.0.0.0:5353-172.30.0.15:53",
+                        "-device", "virtio-net-device,netdev=net0"),
+                CONTROL)));
+    }
+
+    @Test
     void withoutANetworkThereIsNoNetdev() {
         assertThat(commandLine(spec(Path.of("/v/work.ext4"), null, Accel.KVM)))
                 .containsExactlyElementsOf(concat(List.of(HEAD_KVM, MACHINE, WORK, CONTROL)));
