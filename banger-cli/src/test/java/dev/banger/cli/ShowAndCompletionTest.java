@@ -157,6 +157,15 @@ class ShowAndCompletionTest {
     }
 
     @Test
+    void completionForAnUnknownShellIsBadUsage() {
+        CommandLine cli = Main.commandLine(new String[] {"completion", "tcsh"});
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cli.execute("completion", "tcsh")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("banger: ").contains("expected one of [bash, zsh, fish]");
+    }
+
+    @Test
     void fishScriptCompletesGroupsVerbsOptionsAndNames() {
         String fish = Completion.script(Completion.Shell.fish);
         assertThat(fish).contains(
