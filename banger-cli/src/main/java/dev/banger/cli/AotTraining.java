@@ -24,7 +24,7 @@ final class AotTraining {
     public static void main(String[] args) throws Exception {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream());
         for (String[] a : List.of(new String[] {"vm", "ls"}, new String[] {"vm", "exec", "x", "--", "true"},
-                new String[] {"image", "ls"}, new String[] {"--help"})) {
+                new String[] {"image", "ls"}, new String[] {"__complete", "vms"}, new String[] {"--help"})) {
             CommandTree.forArgs(a).parseArgs(a);
         }
         String sample = """
@@ -36,6 +36,7 @@ final class AotTraining {
         Json.MAPPER.valueToTree(new VmExecParams("dev", List.of("true"), null, null, false, 24, 80));
         VmCommand.Ls.print(sink, vms, true);
         VmCommand.Ls.print(sink, vms, false);
+        Output.fields(sink, Summaries.vm(vms.getFirst(), null));
         try (RpcClient c = RpcClient.connect(Path.of("/nonexistent/banger-aot-training.sock"))) {
             c.call(Methods.VM_LIST, NoParams.NONE);
         } catch (java.io.IOException expected) {

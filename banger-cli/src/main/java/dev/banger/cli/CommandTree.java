@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
  */
 final class CommandTree {
     private static final Map<Class<?>, List<Class<?>>> GROUPS = orderedGroups();
+    /** Verbs of banger itself, outside any group. */
+    private static final List<Class<?>> TOP_VERBS = List.of(Completion.class, Completion.Names.class);
 
     private CommandTree() { }
 
@@ -28,6 +30,9 @@ final class CommandTree {
         CommandLine root = new CommandLine(new Main());
         String groupWord = args.length > 0 ? args[0] : null;
         String verbWord = args.length > 1 ? args[1] : null;
+        for (Class<?> verb : TOP_VERBS) {
+            if (answersTo(verb, groupWord)) return root.addSubcommand(instantiate(verb));
+        }
         boolean knownGroup = GROUPS.keySet().stream().anyMatch(g -> answersTo(g, groupWord));
         for (Map.Entry<Class<?>, List<Class<?>>> group : GROUPS.entrySet()) {
             if (knownGroup && !answersTo(group.getKey(), groupWord)) continue;
@@ -39,7 +44,13 @@ final class CommandTree {
             }
             root.addSubcommand(groupLine);
         }
+        if (!knownGroup) TOP_VERBS.forEach(verb -> root.addSubcommand(instantiate(verb)));
         return root;
+    }
+
+    /** The whole tree, whatever the arguments: what completion scripts are generated from. */
+    static CommandLine full() {
+        return forArgs(new String[0]);
     }
 
     private static boolean answersTo(Class<?> command, String word) {

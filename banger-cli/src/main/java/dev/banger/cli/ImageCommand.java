@@ -12,6 +12,7 @@ import dev.banger.core.api.Methods;
 import dev.banger.core.api.NoParams;
 import dev.banger.core.model.ImageRecord;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcClient;
 import dev.banger.core.rpc.RpcException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -197,14 +198,19 @@ final class ImageCommand {
         }
     }
 
-    @Command(name = "show", description = "Show one image (JSON, including the root ext4 path).", mixinStandardHelpOptions = true)
-    static final class Show extends Verbs.Show {
+    @Command(name = "show", description = "Show one image: a summary, or the full record with --json.", mixinStandardHelpOptions = true)
+    static final class Show extends Verbs.Show<ImageRecord> {
         @Parameters(paramLabel = "IMAGE")
         String image;
 
         @Override
-        Object fetch() throws Exception {
-            return DaemonClient.call(Methods.IMAGE_SHOW, new ImageRef(image));
+        ImageRecord fetch(RpcClient daemon) throws java.io.IOException {
+            return daemon.call(Methods.IMAGE_SHOW, new ImageRef(image));
+        }
+
+        @Override
+        List<Output.Field> summary(RpcClient daemon, ImageRecord shown) {
+            return Summaries.image(shown);
         }
     }
 }

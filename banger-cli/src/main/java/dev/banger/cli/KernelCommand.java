@@ -9,6 +9,7 @@ import dev.banger.core.api.KernelRef;
 import dev.banger.core.api.Methods;
 import dev.banger.core.api.NoParams;
 import dev.banger.core.model.Sizes;
+import dev.banger.core.rpc.RpcClient;
 import dev.banger.core.rpc.RpcException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,20 +125,25 @@ final class KernelCommand {
                 ? c : Path.of(c).toAbsolutePath().normalize().toString()).toList();
     }
 
-    @Command(name = "show", description = "Show one kernel (JSON).", mixinStandardHelpOptions = true)
-    static final class Show extends Verbs.Show {
-        @Parameters(paramLabel = "NAME")
+    @Command(name = "show", description = "Show one kernel: a summary, or the full record with --json.", mixinStandardHelpOptions = true)
+    static final class Show extends Verbs.Show<KernelInfo> {
+        @Parameters(paramLabel = "KERNEL")
         String name;
 
         @Override
-        Object fetch() throws Exception {
-            return DaemonClient.call(Methods.KERNEL_SHOW, new KernelRef(name));
+        KernelInfo fetch(RpcClient daemon) throws java.io.IOException {
+            return daemon.call(Methods.KERNEL_SHOW, new KernelRef(name));
+        }
+
+        @Override
+        List<Output.Field> summary(RpcClient daemon, KernelInfo shown) {
+            return Summaries.kernel(shown);
         }
     }
 
     @Command(name = "rm", description = "Remove a kernel no image uses.", mixinStandardHelpOptions = true)
     static final class Rm extends Verbs.PrintsName {
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "KERNEL")
         String name;
 
         @Override

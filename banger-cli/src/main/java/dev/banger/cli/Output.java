@@ -35,6 +35,18 @@ final class Output {
         out.print(sb);
     }
 
+    /** One line of a summary: {@code key: value}. A null value means "does not apply": the line is left out. */
+    record Field(String key, String value) { }
+
+    /** A summary for people ({@code show} without --json): one aligned {@code key: value} line per field that applies. */
+    static void fields(PrintStream out, List<Field> fields) {
+        List<Field> shown = fields.stream().filter(f -> f.value() != null && !f.value().isEmpty()).toList();
+        int width = shown.stream().mapToInt(f -> f.key().length()).max().orElse(0);
+        StringBuilder sb = new StringBuilder();
+        for (Field f : shown) sb.append(f.key()).append(':').append(" ".repeat(width - f.key().length() + 1)).append(f.value()).append('\n');
+        out.print(sb);
+    }
+
     /** A value for a table cell: "-" when it does not apply. */
     static String text(Object value) {
         return value == null ? "-" : value.toString();

@@ -1,5 +1,8 @@
 package dev.banger.cli;
 
+import dev.banger.core.rpc.RpcClient;
+import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
 
@@ -7,16 +10,26 @@ import picocli.CommandLine.Option;
 final class Verbs {
     private Verbs() { }
 
-    /** {@code show}: one object as JSON (the RPC result). {@code --json} is accepted for symmetry: it is the default. */
-    abstract static class Show implements Callable<Integer> {
-        @Option(names = "--json", description = "Print JSON (the default for show).")
+    /**
+     * {@code show}: one object as a summary for people (a few aligned {@code key: value} lines), or with
+     * {@code --json} exactly the RPC result (a public interface). One daemon connection serves both the
+     * fetch and whatever the summary looks up besides.
+     */
+    abstract static class Show<T> implements Callable<Integer> {
+        @Option(names = "--json", description = "Print the full record as JSON (the RPC result).")
         boolean json;
 
-        abstract Object fetch() throws Exception;
+        abstract T fetch(RpcClient daemon) throws IOException;
+
+        abstract List<Output.Field> summary(RpcClient daemon, T shown) throws IOException;
 
         @Override
         public Integer call() throws Exception {
-            Output.json(System.out, fetch());
+            try (RpcClient daemon = DaemonClient.connect(Main.PATHS, true)) {
+                T shown = fetch(daemon);
+                if (json) Output.json(System.out, shown);
+                else Output.fields(System.out, summary(daemon, shown));
+            }
             return 0;
         }
     }

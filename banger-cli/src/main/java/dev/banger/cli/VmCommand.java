@@ -220,14 +220,25 @@ final class VmCommand {
         }
     }
 
-    @Command(name = "show", description = "Show one VM (JSON).", mixinStandardHelpOptions = true)
-    static final class Show extends Verbs.Show {
+    @Command(name = "show", description = "Show one VM: a summary, or the full record with --json.", mixinStandardHelpOptions = true)
+    static final class Show extends Verbs.Show<VmRecord> {
         @Parameters(paramLabel = "VM")
         String vm;
 
         @Override
-        Object fetch() throws Exception {
-            return DaemonClient.call(Methods.VM_SHOW, new VmRef(vm));
+        VmRecord fetch(RpcClient daemon) throws java.io.IOException {
+            return daemon.call(Methods.VM_SHOW, new VmRef(vm));
+        }
+
+        @Override
+        List<Output.Field> summary(RpcClient daemon, VmRecord shown) throws java.io.IOException {
+            dev.banger.core.model.ImageRecord image;
+            try {
+                image = daemon.call(Methods.IMAGE_SHOW, new dev.banger.core.api.ImageRef(shown.imageId()));
+            } catch (RpcException gone) {
+                image = null;   // the summary still names the image by its id
+            }
+            return Summaries.vm(shown, image);
         }
     }
 

@@ -66,7 +66,7 @@ public final class Bench {
     private static String vmSuite(int rounds) throws Exception {
         // Warm-up create: pays the one-time KVM probe and fills the page cache for both sides.
         banger(Duration.ofMinutes(5), "vm", "create", "--name", "bench-warm");
-        JsonNode warm = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "vm", "show", "bench-warm"));
+        JsonNode warm = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "vm", "show", "bench-warm", "--json"));
         banger(Duration.ofMinutes(1), "vm", "rm", "--force", "bench-warm");
 
         List<Double> bangerMs = new ArrayList<>();
@@ -113,8 +113,8 @@ public final class Bench {
         Path work = dir.resolve("work.ext4");
         Path initrd = dir.resolve("vm-initrd.img");
         JsonNode rt = reference.path("runtime");
-        JsonNode image = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "image", "show", "debian"));
-        JsonNode kernel = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "kernel", "show", image.path("kernel_ref").asText()));
+        JsonNode image = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "image", "show", "debian", "--json"));
+        JsonNode kernel = Json.MAPPER.readTree(banger(Duration.ofMinutes(1), "kernel", "show", image.path("kernel_ref").asText(), "--json"));
         run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", image.path("rootfs_path").asText(), "-F", "raw", overlay.toString()));
         run(List.of("truncate", "-s", "2G", work.toString()));
         run(List.of("mkfs.ext4", "-q", "-F", "-b", "4096", work.toString()));

@@ -43,7 +43,7 @@ class BadInputE2eTest extends BootingE2eTest {
         refused(INVALID, "catalog /nonexistent-catalog.json: no such file", "kernel", "ls", "--available", "--catalog", "/nonexistent-catalog.json");
         refused(INVALID, "not an ext4 filesystem image", "image", "register", "notext4", "--rootfs", "/etc/hostname");
         refused(NOT_FOUND, "kernel not found: nokernel", "image", "register", "x", "--rootfs",
-                Banger.run("image", "show", "debian").json().path("rootfs_path").asText(), "--kernel-ref", "nokernel");
+                Banger.run("image", "show", "debian", "--json").json().path("rootfs_path").asText(), "--kernel-ref", "nokernel");
         refused(INVALID, "invalid repository name 'UPPER/Case'", "image", "pull", "UPPER/Case:tag");
         refused(NOT_FOUND, "image not found: 127.0.0.1:1/none/such:1", "image", "show", "127.0.0.1:1/none/such:1");
         refused(INVALID, "no such file or directory", "image", "import", "x", "/nonexistent-rootfs.tar");

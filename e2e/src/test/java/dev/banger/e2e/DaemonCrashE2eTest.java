@@ -19,11 +19,11 @@ class DaemonCrashE2eTest extends BootingE2eTest {
     @Test
     void vmThatSurvivedTheCrashIsStillRunningAndUsable() throws Exception {
         Banger.ok("vm", "create", "--name", "survivor");
-        long qemu = Banger.run("vm", "show", "survivor").json().path("runtime").path("pid").asLong();
+        long qemu = Banger.run("vm", "show", "survivor", "--json").json().path("runtime").path("pid").asLong();
         sigkillDaemon();
         assertThat(Banger.isRunning(qemu)).as("qemu outlives bangerd").isTrue();
 
-        JsonNode vm = Banger.run("vm", "show", "survivor").json();   // starts a fresh bangerd, which reconciles
+        JsonNode vm = Banger.run("vm", "show", "survivor", "--json").json();   // starts a fresh bangerd, which reconciles
         assertThat(vm.path("state").asText()).isEqualTo("running");
         assertThat(vm.path("runtime").path("pid").asLong()).isEqualTo(qemu);
         assertThat(Banger.ok("vm", "exec", "survivor", "--", "echo", "still-here").strip()).isEqualTo("still-here");
@@ -41,7 +41,7 @@ class DaemonCrashE2eTest extends BootingE2eTest {
         q.destroyForcibly();
         q.onExit().get(10, TimeUnit.SECONDS);
 
-        JsonNode vm = Banger.run("vm", "show", "casualty").json();
+        JsonNode vm = Banger.run("vm", "show", "casualty", "--json").json();
         assertThat(vm.path("state").asText()).isEqualTo("stopped");
         assertThat(vm.path("runtime").path("last_error").asText()).contains("exited while bangerd was down");
         assertThat(Banger.runtimeDir().resolve(id + ".qmp")).doesNotExist();

@@ -20,7 +20,7 @@ class GuestPowerOffE2eTest extends BootingE2eTest {
         Banger.run(Map.of(), Duration.ofSeconds(60), "vm", "exec", "selfoff", "--", "sh", "-c", "sync; echo o > /proc/sysrq-trigger");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String state = "";
-        while (System.nanoTime() < deadline && !(state = Banger.run("vm", "show", "selfoff").json().path("state").asText()).equals("stopped")) {
+        while (System.nanoTime() < deadline && !(state = Banger.run("vm", "show", "selfoff", "--json").json().path("state").asText()).equals("stopped")) {
             Thread.sleep(200);
         }
         assertThat(state).isEqualTo("stopped");
@@ -38,7 +38,7 @@ class GuestPowerOffE2eTest extends BootingE2eTest {
         Banger.run("daemon", "stop");
         Banger.Result r = Banger.run(Map.of("BANGER_CRASH_AFTER", "vmm_launch"), Duration.ofMinutes(5), "vm", "create", "--name", "midway");
         assertThat(r.exit()).isNotZero();
-        JsonNode vm = Banger.run("vm", "show", "midway").json();
+        JsonNode vm = Banger.run("vm", "show", "midway", "--json").json();
         String id = vm.path("id").asText();
         assertThat(vm.path("state").asText()).isEqualTo("stopped");
         assertThat(vm.path("runtime").path("last_error").asText()).contains("while the vm was starting");

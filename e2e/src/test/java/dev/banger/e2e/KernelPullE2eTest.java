@@ -28,7 +28,7 @@ class KernelPullE2eTest extends BootingE2eTest {
             KernelBundles.write(Banger.stateDir().resolve("kernels/debian-cloud"), out);
         }
         byte[] bytes = Files.readAllBytes(bundle);
-        String version = Banger.run("kernel", "show", "debian-cloud").json().path("kernel_version").asText();
+        String version = Banger.run("kernel", "show", "debian-cloud", "--json").json().path("kernel_version").asText();
 
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/bundles/pulled.tar.zst", ex -> {
@@ -60,7 +60,7 @@ class KernelPullE2eTest extends BootingE2eTest {
             assertThat(again.exit()).isNotZero();
             assertThat(again.stderr()).contains("already pulled");
 
-            String rootfs = Banger.run("image", "show", "debian").json().path("rootfs_path").asText();
+            String rootfs = Banger.run("image", "show", "debian", "--json").json().path("rootfs_path").asText();
             Banger.ok("image", "register", "e2e-pulled-img", "--rootfs", rootfs, "--kernel-ref", "e2e-pulled");
             JsonNode vm = Banger.run("vm", "create", "--name", "pulled-kernel", "--image", "e2e-pulled-img", "--json").json();
             assertThat(Banger.cmdline(vm.path("runtime").path("pid").asLong())).contains("/kernels/e2e-pulled/vmlinux");

@@ -19,10 +19,10 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         JsonNode vm = Banger.run("vm", "create", "--name", "verbs", "--json").json();
         String id = vm.path("id").asText();
         long firstPid = vm.path("runtime").path("pid").asLong();
-        assertThat(Banger.run("vm", "show", id.substring(0, 6)).json().path("name").asText()).isEqualTo("verbs");
+        assertThat(Banger.run("vm", "show", id.substring(0, 6), "--json").json().path("name").asText()).isEqualTo("verbs");
 
         Banger.ok("vm", "restart", "verbs");
-        JsonNode restarted = Banger.run("vm", "show", "verbs").json();
+        JsonNode restarted = Banger.run("vm", "show", "verbs", "--json").json();
         assertThat(restarted.path("state").asText()).isEqualTo("running");
         assertThat(restarted.path("runtime").path("pid").asLong()).isNotEqualTo(firstPid);
         assertThat(Banger.isRunning(firstPid)).isFalse();
@@ -30,12 +30,12 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         long secondPid = restarted.path("runtime").path("pid").asLong();
         Banger.ok("vm", "kill", "verbs");
         assertThat(Banger.isRunning(secondPid)).isFalse();
-        assertThat(Banger.run("vm", "show", "verbs").json().path("state").asText()).isEqualTo("stopped");
+        assertThat(Banger.run("vm", "show", "verbs", "--json").json().path("state").asText()).isEqualTo("stopped");
 
         Banger.ok("vm", "create", "--name", "verbs-keep");
         assertThat(Banger.ok("vm", "prune").strip()).isEqualTo("verbs");
         assertThat(Banger.run("vm", "show", "verbs").exit()).isNotZero();
-        assertThat(Banger.run("vm", "show", "verbs-keep").json().path("state").asText()).isEqualTo("running");
+        assertThat(Banger.run("vm", "show", "verbs-keep", "--json").json().path("state").asText()).isEqualTo("running");
         Banger.ok("vm", "rm", "--force", "verbs-keep");
     }
 
@@ -86,7 +86,7 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         long qemu = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (qemu == 0 && System.nanoTime() < deadline) {
-            Banger.Result r = Banger.run("vm", "show", "walkaway");
+            Banger.Result r = Banger.run("vm", "show", "walkaway", "--json");
             if (r.exit() == 0) qemu = r.json().path("runtime").path("pid").asLong(0);
             if (qemu == 0) Thread.sleep(50);
         }
@@ -96,7 +96,7 @@ class MoreVerbsE2eTest extends BootingE2eTest {
         JsonNode vm = null;
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            vm = Banger.run("vm", "show", "walkaway").json();
+            vm = Banger.run("vm", "show", "walkaway", "--json").json();
             if (vm.path("state").asText().equals("error")) break;
             Thread.sleep(100);
         }

@@ -65,7 +65,7 @@ class OciImageE2eTest extends BootingE2eTest {
         assertThat(r.exit()).as(r.stderr()).isZero();
         assertThat(r.stdout()).contains("hello from oci").contains("Linux").doesNotContain("removed");
 
-        JsonNode shown = Banger.run("image", "show", ref).json();
+        JsonNode shown = Banger.run("image", "show", ref, "--json").json();
         assertThat(shown.path("source").asText()).startsWith("oci:" + ref + "@sha256:");
         assertThat(shown.path("config").path("entrypoint").toString()).isEqualTo("[\"/bin/sh\",\"-c\"]");
 

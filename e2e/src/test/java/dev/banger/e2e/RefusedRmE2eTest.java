@@ -39,7 +39,7 @@ class RefusedRmE2eTest extends BootingE2eTest {
             assertThat(exec.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("finished").doesNotContain("connection lost");
             assertThat(exec.exitValue()).isZero();
-            assertThat(Banger.run("vm", "show", "keeper").json().path("state").asText()).isEqualTo("running");
+            assertThat(Banger.run("vm", "show", "keeper", "--json").json().path("state").asText()).isEqualTo("running");
         } finally {
             exec.destroyForcibly();
             Files.deleteIfExists(out);

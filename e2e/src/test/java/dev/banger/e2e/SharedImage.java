@@ -24,7 +24,7 @@ final class SharedImage {
                 if (images.exit() != 0 || !images.stdout().contains("\"debian\"")) {
                     Banger.ok("image", "build", "debian");
                 }
-                JsonNode debian = Banger.run("image", "show", "debian").json();
+                JsonNode debian = Banger.run("image", "show", "debian", "--json").json();
                 seedRootfs = Path.of(debian.path("rootfs_path").asText());
                 Banger.run("daemon", "stop");
             });

@@ -26,7 +26,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
     @Test
     void aGuestThatStopsReadingCannotMakeItsVmUnstoppable() throws Exception {
         Banger.ok("vm", "create", "--name", "stall");
-        long qemuPid = Banger.run("vm", "show", "stall").json().path("runtime").path("pid").asLong();
+        long qemuPid = Banger.run("vm", "show", "stall", "--json").json().path("runtime").path("pid").asLong();
         assertThat(Banger.isRunning(qemuPid)).isTrue();
         List<Process> clients = new ArrayList<>();
         try {
@@ -65,7 +65,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
             System.out.printf("stalled guest: vm stop --timeout 5 took %d ms%n", stopMs);
             assertThat(stop.exit()).as("vm stop: " + stop.stderr()).isZero();
             assertThat(stopMs).isLessThan(15_000);
-            assertThat(Banger.run("vm", "show", "stall2").json().path("state").asText()).isEqualTo("stopped");
+            assertThat(Banger.run("vm", "show", "stall2", "--json").json().path("state").asText()).isEqualTo("stopped");
         } finally {
             endAll(clients);
         }
@@ -95,7 +95,7 @@ class StalledGuestE2eTest extends BootingE2eTest {
             assertThat(Banger.isRunning(qemuPid)).isFalse();
             Banger.Result stopped = stop.get(15, TimeUnit.SECONDS);
             assertThat(stopped.exit()).as("vm stop: " + stopped.stderr()).isZero();
-            assertThat(Banger.run("vm", "show", "frozen-stop").json().path("state").asText()).isEqualTo("stopped");
+            assertThat(Banger.run("vm", "show", "frozen-stop", "--json").json().path("state").asText()).isEqualTo("stopped");
         } finally {
             new ProcessBuilder("kill", "-CONT", Long.toString(qemuPid)).start().waitFor();
         }

@@ -52,7 +52,7 @@ class StartCrashE2eTest extends BootingE2eTest {
         assertThat(start.exit()).as("the daemon died under the CLI").isNotZero();
         assertThat(Banger.daemonPid()).as("no daemon answers until the next call starts one").isEqualTo(-1);
 
-        JsonNode vm = Banger.run("vm", "show", "phoenix").json();  // a fresh bangerd, which reconciles
+        JsonNode vm = Banger.run("vm", "show", "phoenix", "--json").json();  // a fresh bangerd, which reconciles
         String state = vm.path("state").asText();
         if (point.equals("persist")) {
             assertThat(state).isEqualTo("running");

@@ -41,7 +41,7 @@ class StartRollbackE2eTest extends BootingE2eTest {
         assertThat(r.exit()).isNotZero();
         assertThat(r.stderr()).contains("injected fault after step " + step).doesNotContain("rollback");
 
-        JsonNode vm = Banger.run("vm", "show", name).json();
+        JsonNode vm = Banger.run("vm", "show", name, "--json").json();
         String id = vm.path("id").asText();
         assertThat(vm.path("state").asText()).isEqualTo("error");
         assertThat(vm.path("runtime").has("pid")).isFalse();

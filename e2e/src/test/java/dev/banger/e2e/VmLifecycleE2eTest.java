@@ -26,7 +26,7 @@ class VmLifecycleE2eTest extends BootingE2eTest {
 
         Banger.ok("vm", "exec", "life", "--", "sh", "-c", "echo kept-across-restarts > /root/note && sync");
         Banger.ok("vm", "stop", "life");
-        JsonNode stopped = Banger.run("vm", "show", "life").json();
+        JsonNode stopped = Banger.run("vm", "show", "life", "--json").json();
         assertThat(stopped.path("state").asText()).isEqualTo("stopped");
         assertThat(Banger.isRunning(pid)).isFalse();
         assertThat(Banger.runtimeDir().resolve(id + ".qmp")).doesNotExist();

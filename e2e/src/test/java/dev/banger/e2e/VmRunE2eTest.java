@@ -31,7 +31,7 @@ class VmRunE2eTest extends BootingE2eTest {
                 assertThat(System.nanoTime()).as("the command never started").isLessThan(deadline);
                 Thread.sleep(100);
             }
-            assertThat(Banger.ok("vm", "show", "doomed")).contains("\"running\"");
+            assertThat(Banger.ok("vm", "show", "doomed", "--json")).contains("\"running\"");
             // SIGKILL, by PID: bin/banger execs the JVM, so this is the CLI itself, with no chance to clean up
             new ProcessBuilder("kill", "-KILL", Long.toString(cli.pid())).start().waitFor();
             assertThat(cli.waitFor(10, TimeUnit.SECONDS)).isTrue();
