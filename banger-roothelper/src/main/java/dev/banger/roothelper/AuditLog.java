@@ -15,7 +15,7 @@ final class AuditLog {
     private static final int MAX_FIELD = 300;
 
     void call(String peerUid, String op, String arguments, String code, String message, Duration duration) {
-        LOG.info("peer_uid={} op={} args={} result={} duration_ms={} message={}", oneLine(peerUid), op, oneLine(arguments),
+        LOG.info("peer={} op={} args={} result={} duration_ms={} message={}", oneLine(peerUid), op, oneLine(arguments),
                 code, String.format("%.2f", duration.toNanos() / 1e6), oneLine(message));
     }
 

@@ -66,8 +66,17 @@ public final class HelperClient implements RootOperations, AutoCloseable {
     public synchronized String exchange(String line) {
         try {
             ByteBuffer out = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-            while (out.hasRemaining()) {
-                channel.write(out);
+            try {
+                while (out.hasRemaining()) {
+                    channel.write(out);
+                }
+            } catch (IOException e) {
+                // The helper answers a refused peer (or an oversize line) and closes: its one line is still there to read.
+                String refusal = responses.readLine();
+                if (refusal != null) {
+                    return refusal;
+                }
+                throw e;
             }
             String response = responses.readLine();
             if (response == null) {

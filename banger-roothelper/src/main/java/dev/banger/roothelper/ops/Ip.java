@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 
 /** iproute2 through its JSON output ({@code ip -j}): reads links, addresses and routes, runs changes. */
 final class Ip {
-    record Link(String name, String kind, String master, String mac, String alias, boolean up, int tapOwner) {
+    /** {@code tapOwner}: as ip prints it, the owner's user name when it has one, else its uid; null when unowned. */
+    record Link(String name, String kind, String master, String mac, String alias, boolean up, String tapOwner) {
         boolean isBridge() {
             return "bridge".equals(kind);
         }
@@ -38,7 +39,7 @@ final class Ip {
             JsonNode info = link.path("linkinfo");
             links.add(new Link(link.path("ifname").asText(), info.path("info_kind").asText(""),
                     link.path("master").asText(null), link.path("address").asText(""), link.path("ifalias").asText(null),
-                    flags(link).anyMatch("UP"::equals), info.path("info_data").path("user").asInt(-1)));
+                    flags(link).anyMatch("UP"::equals), info.path("info_data").path("user").asText(null)));
         }
         return links;
     }

@@ -8,6 +8,9 @@ import dev.banger.roothelper.api.RootOperations;
 import dev.banger.roothelper.api.TapDeleted;
 import dev.banger.roothelper.api.TapInfo;
 import dev.banger.roothelper.api.VmIds;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -114,7 +117,7 @@ public final class NetworkOperations implements RootOperations {
     /** A tap that already has this VM's name: ours from an earlier call (finish it) or another VM's (refuse). */
     private TapInfo adopt(String vmId, Ip.Link tap) {
         Optional<String> owner = TapNames.vmOfAlias(tap.alias());
-        if (!tap.isTap() || tap.tapOwner() != config.ownerUid() || owner.isPresent() && !owner.get().equals(vmId)) {
+        if (!tap.isTap() || !isOwner(tap.tapOwner()) || owner.isPresent() && !owner.get().equals(vmId)) {
             throw new HelperException(ErrorCode.CONFLICT, "interface " + tap.name() + " exists and is not this VM's tap ("
                     + describeKind(tap) + owner.map(id -> ", VM " + id).orElse("") + ")");
         }
@@ -188,6 +191,22 @@ public final class NetworkOperations implements RootOperations {
             return new ReconcileResult(deleted, errors);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** ip prints a tap's owner by name when the uid has one: compare as the kernel would, by uid. */
+    private boolean isOwner(String tapOwner) {
+        if (tapOwner == null) {
+            return false;
+        }
+        if (tapOwner.matches("[0-9]+")) {
+            return Integer.parseInt(tapOwner) == config.ownerUid();
+        }
+        try {
+            UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
+            return users.lookupPrincipalByName(tapOwner).equals(users.lookupPrincipalByName(Integer.toString(config.ownerUid())));
+        } catch (IOException e) {
+            return false;
         }
     }
 
