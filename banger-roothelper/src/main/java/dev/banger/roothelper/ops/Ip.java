@@ -34,18 +34,27 @@ final class Ip {
     }
 
     List<Link> links() {
+        return parseLinks(json("ip", "-j", "-d", "link", "show"));
+    }
+
+    /** One link by name (a smaller dump than {@link #links()}); empty when it does not exist. */
+    Optional<Link> link(String name) {
+        HostCommands.CommandResult result = commands.run(List.of("ip", "-j", "-d", "link", "show", "dev", name), "");
+        if (!result.ok() && result.stderr().contains("does not exist")) {
+            return Optional.empty();
+        }
+        return parseLinks(parse(result)).stream().filter(l -> l.name().equals(name)).findFirst();
+    }
+
+    private static List<Link> parseLinks(JsonNode dump) {
         List<Link> links = new ArrayList<>();
-        for (JsonNode link : json("ip", "-j", "-d", "link", "show")) {
+        for (JsonNode link : dump) {
             JsonNode info = link.path("linkinfo");
             links.add(new Link(link.path("ifname").asText(), info.path("info_kind").asText(""),
                     link.path("master").asText(null), link.path("address").asText(""), link.path("ifalias").asText(null),
                     flags(link).anyMatch("UP"::equals), info.path("info_data").path("user").asText(null)));
         }
         return links;
-    }
-
-    Optional<Link> link(String name) {
-        return links().stream().filter(l -> l.name().equals(name)).findFirst();
     }
 
     List<Address> ipv4Addresses() {
@@ -82,14 +91,18 @@ final class Ip {
     }
 
     private JsonNode json(String... argv) {
-        HostCommands.CommandResult result = commands.run(List.of(argv), "");
+        return parse(commands.run(List.of(argv), ""));
+    }
+
+    private static JsonNode parse(HostCommands.CommandResult result) {
+        String argv = String.join(" ", result.argv());
         if (!result.ok()) {
-            throw new HelperException(ErrorCode.FAILED, String.join(" ", argv) + ": " + result.firstErrorLine());
+            throw new HelperException(ErrorCode.FAILED, argv + ": " + result.firstErrorLine());
         }
         try {
             return Json.MAPPER.readTree(result.stdout().isBlank() ? "[]" : result.stdout());
         } catch (JsonProcessingException e) {
-            throw new HelperException(ErrorCode.FAILED, String.join(" ", argv) + ": unreadable JSON: " + e.getOriginalMessage());
+            throw new HelperException(ErrorCode.FAILED, argv + ": unreadable JSON: " + e.getOriginalMessage());
         }
     }
 

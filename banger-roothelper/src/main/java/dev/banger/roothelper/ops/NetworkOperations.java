@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The privileged operations themselves, as root: the helper's socket server runs them for its
@@ -36,8 +37,7 @@ public final class NetworkOperations implements RootOperations {
 
     @Override
     public BridgeInfo ensureBridge() {
-        lock.lock();
-        try {
+        return locked(() -> {
             refuseForeignUsersOfSubnet();
             String mac = BridgeMac.of(config.bridge());
             Optional<Ip.Link> existing = ip.link(config.bridge());
@@ -59,9 +59,7 @@ public final class NetworkOperations implements RootOperations {
                 ip.change("ip", "link", "set", "dev", config.bridge(), "up");
             }
             return new BridgeInfo(config.bridge(), config.subnet().toString(), config.gateway(), mac);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** The subnet must be banger's alone: no other interface's address and no route of someone else in it. */
@@ -86,8 +84,7 @@ public final class NetworkOperations implements RootOperations {
     public TapInfo createTap(String vmId) {
         VmIds.require(vmId);
         String name = TapNames.forVm(vmId);
-        lock.lock();
-        try {
+        return locked(() -> {
             List<Ip.Link> links = ip.links();
             Ip.Link bridge = links.stream().filter(l -> l.name().equals(config.bridge()) && l.isBridge()).findFirst()
                     .orElseThrow(() -> new HelperException(ErrorCode.NO_BRIDGE, "bridge " + config.bridge() + " does not exist: ensure_bridge first"));
@@ -109,9 +106,7 @@ public final class NetworkOperations implements RootOperations {
                 throw e;
             }
             return new TapInfo(vmId, name, config.bridge());
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** A tap that already has this VM's name: ours from an earlier call (finish it) or another VM's (refuse). */
@@ -143,8 +138,7 @@ public final class NetworkOperations implements RootOperations {
     public TapDeleted deleteTap(String vmId) {
         VmIds.require(vmId);
         String name = TapNames.forVm(vmId);
-        lock.lock();
-        try {
+        return locked(() -> {
             Optional<Ip.Link> existing = ip.link(name);
             if (existing.isEmpty()) {
                 return new TapDeleted(vmId, name, false);
@@ -156,9 +150,7 @@ public final class NetworkOperations implements RootOperations {
             }
             ip.change("ip", "link", "del", "dev", name);
             return new TapDeleted(vmId, name, true);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
@@ -167,8 +159,7 @@ public final class NetworkOperations implements RootOperations {
         Set<String> live = new HashSet<>(liveVmIds);
         Set<String> liveNames = new HashSet<>();
         liveVmIds.forEach(id -> liveNames.add(TapNames.forVm(id)));
-        lock.lock();
-        try {
+        return locked(() -> {
             List<String> deleted = new ArrayList<>();
             List<String> errors = new ArrayList<>();
             for (Ip.Link link : ip.links()) {
@@ -189,9 +180,7 @@ public final class NetworkOperations implements RootOperations {
                 }
             }
             return new ReconcileResult(deleted, errors);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** ip prints a tap's owner by name when the uid has one: compare as the kernel would, by uid. */
@@ -207,6 +196,15 @@ public final class NetworkOperations implements RootOperations {
             return users.lookupPrincipalByName(tapOwner).equals(users.lookupPrincipalByName(Integer.toString(config.ownerUid())));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    private <T> T locked(Supplier<T> operation) {
+        lock.lock();
+        try {
+            return operation.get();
+        } finally {
+            lock.unlock();
         }
     }
 
