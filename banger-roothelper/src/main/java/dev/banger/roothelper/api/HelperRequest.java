@@ -1,0 +1,29 @@
+package dev.banger.roothelper.api;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * One request line: {@code {"op":"create_tap","vm_id":"0123456789abcdef"}}. The set of operations is
+ * closed (sealed); each record validates its own fields in its constructor, so a request that
+ * parses is a valid one and nothing unvalidated reaches an operation.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = EnsureBridge.class, name = "ensure_bridge"),
+        @JsonSubTypes.Type(value = CreateTap.class, name = "create_tap"),
+        @JsonSubTypes.Type(value = DeleteTap.class, name = "delete_tap"),
+        @JsonSubTypes.Type(value = ReconcileTaps.class, name = "reconcile_taps"),
+})
+public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap, ReconcileTaps {
+
+    /** The {@code op} name on the wire, for the audit log. */
+    static String opName(HelperRequest request) {
+        return switch (request) {
+            case EnsureBridge e -> "ensure_bridge";
+            case CreateTap c -> "create_tap";
+            case DeleteTap d -> "delete_tap";
+            case ReconcileTaps r -> "reconcile_taps";
+        };
+    }
+}

@@ -1,0 +1,28 @@
+package dev.banger.roothelper.api;
+
+import java.util.List;
+
+/**
+ * The privileged operations, one method per request record. Implemented by {@code ops.NetworkOperations}
+ * (in process, as root) and by {@link HelperClient} (over the helper's socket); a refusal or failure
+ * is a {@link HelperException} with the response's code either way.
+ */
+public interface RootOperations {
+    BridgeInfo ensureBridge();
+
+    TapInfo createTap(String vmId);
+
+    TapDeleted deleteTap(String vmId);
+
+    ReconcileResult reconcileTaps(List<String> liveVmIds);
+
+    /** Runs one request against {@code ops}: the server's dispatch, and what makes the two implementations interchangeable. */
+    static Object apply(RootOperations ops, HelperRequest request) {
+        return switch (request) {
+            case EnsureBridge e -> ops.ensureBridge();
+            case CreateTap c -> ops.createTap(c.vmId());
+            case DeleteTap d -> ops.deleteTap(d.vmId());
+            case ReconcileTaps r -> ops.reconcileTaps(r.liveVmIds());
+        };
+    }
+}
