@@ -361,34 +361,60 @@ final class VmCommand {
         }
     }
 
-    @Command(name = "add", description = "Forward a host port to the VM: at once when it runs, else from its next start; kept with the VM.",
-            mixinStandardHelpOptions = true)
-    static final class PortAdd extends Verbs.PrintsName {
+    /** add and rm: one forward of one VM, checked here before bangerd is asked; prints what changed. */
+    abstract static class PortChange extends Verbs.PrintsName {
+        private final dev.banger.core.api.Method<VmPortParams, VmPorts> method;
+        private final java.util.function.Function<String, PortForward> parse;
+        private final java.util.function.Function<PortForward, String> printed;
         @Parameters(index = "0", paramLabel = "VM")
         String vm;
-        @Parameters(index = "1", paramLabel = "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|udp]")
-        String forward;
+
+        PortChange(dev.banger.core.api.Method<VmPortParams, VmPorts> method, java.util.function.Function<String, PortForward> parse,
+                   java.util.function.Function<PortForward, String> printed) {
+            this.method = method;
+            this.parse = parse;
+            this.printed = printed;
+        }
+
+        /** The forward as typed. */
+        abstract String text();
 
         @Override
         String act() throws Exception {
-            PortForward f = PortForward.parse(forward);
-            DaemonClient.call(Methods.VM_PORT_ADD, new VmPortParams(vm, f));
-            return f.toString();
+            PortForward f = parse.apply(text());
+            DaemonClient.call(method, new VmPortParams(vm, f));
+            return printed.apply(f);
+        }
+    }
+
+    @Command(name = "add", description = "Forward a host port to the VM: at once when it runs, else from its next start; kept with the VM.",
+            mixinStandardHelpOptions = true)
+    static final class PortAdd extends PortChange {
+        @Parameters(index = "1", paramLabel = "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|udp]")
+        String forward;
+
+        PortAdd() {
+            super(Methods.VM_PORT_ADD, PortForward::parse, PortForward::toString);
+        }
+
+        @Override
+        String text() {
+            return forward;
         }
     }
 
     @Command(name = "rm", description = "Remove a forward, named by its host side.", mixinStandardHelpOptions = true)
-    static final class PortRm extends Verbs.PrintsName {
-        @Parameters(index = "0", paramLabel = "VM")
-        String vm;
+    static final class PortRm extends PortChange {
         @Parameters(index = "1", paramLabel = "[HOST_IP:]HOST_PORT[/tcp|udp]")
         String hostSide;
 
+        PortRm() {
+            super(Methods.VM_PORT_RM, PortRm::hostSide, PortForward::hostSide);
+        }
+
         @Override
-        String act() throws Exception {
-            PortForward f = hostSide(hostSide);
-            DaemonClient.call(Methods.VM_PORT_RM, new VmPortParams(vm, f));
-            return f.hostSide();
+        String text() {
+            return hostSide;
         }
 
         /** The host side as a forward (guest port 1, which rm ignores); a full add spec is accepted too. */
