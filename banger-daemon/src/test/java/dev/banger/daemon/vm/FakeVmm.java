@@ -148,9 +148,23 @@ final class FakeVmm implements Vmm, AutoCloseable {
         return new UnixSocketAgentEndpoint(machine.agentSocket());
     }
 
-    /** Live fake VMM processes (tests: nothing may be left running). */
+    /**
+     * Live fake VMM processes (tests: nothing may be left running). A killed one that the JDK has not
+     * reaped yet is a zombie for a moment and {@code isAlive()} still says true: it counts as gone, as
+     * it does for the daemon's own process identity.
+     */
     long running() {
-        return processes.stream().filter(Process::isAlive).count();
+        return processes.stream().filter(p -> p.isAlive() && !exited(p.pid())).count();
+    }
+
+    private static boolean exited(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && stat.length() > close + 2 && stat.charAt(close + 2) == 'Z';
+        } catch (IOException gone) {
+            return true;
+        }
     }
 
     private void serveAgent(ServerSocketChannel server, Process vmm) {
