@@ -47,7 +47,13 @@ public final class RootHelper implements Callable<Integer> {
     int maxPorts;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RootHelper()).execute(args));
+        CommandLine commandLine = new CommandLine(new RootHelper());
+        // A bad subnet or bridge name is one line, not a stack trace.
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("banger-roothelper: " + e.getMessage());
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        System.exit(commandLine.execute(args));
     }
 
     @Override
