@@ -93,6 +93,11 @@ class ShowAndCompletionE2eTest extends BootingE2eTest {
     @Test
     void zshAndFishScriptsLoadInTheRealShells() throws Exception {
         ensureVm();
+        // bin/install-deps installs both shells: on CI a missing one is a broken setup, not a reason to skip
+        if (System.getenv("CI") != null) {
+            assertThat(onPath("zsh")).as("zsh on PATH (bin/install-deps installs it)").isTrue();
+            assertThat(onPath("fish")).as("fish on PATH (bin/install-deps installs it)").isTrue();
+        }
         if (onPath("zsh")) {
             // bash's script under zsh's bashcompinit (the script turns it on itself)
             Banger.Result zsh = shell("zsh", "source <(\"$BANGER\" completion zsh) && print -r -- ${_comps[banger]}");
