@@ -16,4 +16,13 @@ public record VmCreateParams(String name, String image, Integer vcpu, Integer me
                           boolean removeOnFailure) {
         this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null);
     }
+
+    /**
+     * These params for a create that boots (vm.run): every field kept, {@code noStart} off and
+     * {@code removeOnFailure} as given. A copy by field list here, so a field added later cannot be
+     * dropped by a caller that rebuilds the record by hand.
+     */
+    public VmCreateParams booting(boolean removeOnFailure) {
+        return new VmCreateParams(name, image, vcpu, memoryMib, diskSize, false, removeOnFailure, portForwards);
+    }
 }

@@ -38,12 +38,8 @@ public final class VmRun {
     }
 
     public ExecResult call(VmRunParams p, CallContext ctx) throws Exception {
-        VmCreateParams c = p.create() == null ? new VmCreateParams(null, null, null, null, null, false, false) : p.create();
-        if (c.noStart()) throw RpcException.invalid("vm.run boots the VM: no_start cannot be set");
         if (p.argv() != null && !p.argv().isEmpty() && p.argv().getFirst().isEmpty()) throw RpcException.invalid("the command must not be empty");
-        // --rm also covers a failed boot: create removes the VM itself then.
-        VmRecord vm = vms.create(new VmCreateParams(c.name(), c.image(), c.vcpu(), c.memoryMib(), c.diskSize(), false,
-                c.removeOnFailure() || p.rm()), ctx);
+        VmRecord vm = vms.create(createParams(p), ctx);
         Exception failure = null;
         try {
             return exec.run(vm, command(vm, p), ctx);
@@ -53,6 +49,13 @@ public final class VmRun {
         } finally {
             if (p.rm()) remove(vm, failure);
         }
+    }
+
+    /** What vm.run creates: the caller's create params as they are (port forwards too), booted; --rm also covers a failed boot. */
+    static VmCreateParams createParams(VmRunParams p) {
+        VmCreateParams c = p.create() == null ? new VmCreateParams(null, null, null, null, null, false, false) : p.create();
+        if (c.noStart()) throw RpcException.invalid("vm.run boots the VM: no_start cannot be set");
+        return c.booting(c.removeOnFailure() || p.rm());
     }
 
     private VmExecParams command(VmRecord vm, VmRunParams p) {
