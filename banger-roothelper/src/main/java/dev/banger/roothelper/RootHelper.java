@@ -8,7 +8,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import dev.banger.roothelper.ops.HelperConfig;
 import dev.banger.roothelper.ops.HostCommands;
-import dev.banger.roothelper.ops.NetworkOperations;
+import dev.banger.roothelper.ops.LocalRootOperations;
 import dev.banger.roothelper.ops.ProcessCommands;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,7 +62,7 @@ public final class RootHelper implements Callable<Integer> {
         ProcessCommands commands = new ProcessCommands();
         int gid = ownerGid != null ? ownerGid : primaryGroup(commands, ownerUid);
         configureLogging(auditLog);
-        HelperServer server = HelperServer.bind(socket, ownerUid, gid, new NetworkOperations(config, commands));
+        HelperServer server = HelperServer.bind(socket, ownerUid, gid, LocalRootOperations.create(config, commands));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.banger.core.Json;
 import dev.banger.roothelper.api.BridgeInfo;
+import dev.banger.roothelper.api.DnsInfo;
+import dev.banger.roothelper.api.DnsRecord;
+import dev.banger.roothelper.api.NatDisabled;
+import dev.banger.roothelper.api.NatInfo;
 import dev.banger.roothelper.api.HelperClient;
 import dev.banger.roothelper.api.ReconcileResult;
 import dev.banger.roothelper.api.RootOperations;
@@ -56,8 +60,26 @@ class RequestShapesProperties {
         }
 
         @Override
-        public ReconcileResult reconcileTaps(List<String> liveVmIds) {
-            calls.add("reconcile_taps " + liveVmIds);
+        public NatInfo enableNat(String vmId, String guestIp) {
+            calls.add("enable_nat " + vmId + " " + guestIp);
+            return new NatInfo(vmId, guestIp, List.of());
+        }
+
+        @Override
+        public NatDisabled disableNat(String vmId) {
+            calls.add("disable_nat " + vmId);
+            return new NatDisabled(vmId, false);
+        }
+
+        @Override
+        public DnsInfo setDnsRecords(List<DnsRecord> records) {
+            calls.add("set_dns_records " + records);
+            return new DnsInfo(records.size(), "", "none");
+        }
+
+        @Override
+        public ReconcileResult reconcile(List<String> liveVmIds) {
+            calls.add("reconcile " + liveVmIds);
             return new ReconcileResult(List.of(), List.of());
         }
     };
@@ -134,7 +156,7 @@ class RequestShapesProperties {
 
     @Property(tries = 200)
     void reconcileRefusesTheWholeListForOneBadId(@ForAll("vmIds") String maybeBad) throws Exception {
-        ObjectNode request = Json.MAPPER.createObjectNode().put("op", "reconcile_taps");
+        ObjectNode request = Json.MAPPER.createObjectNode().put("op", "reconcile");
         request.putArray("live_vm_ids").add("0123456789abcdef").add(maybeBad);
         JsonNode response = Json.MAPPER.readTree(client.exchange(request.toString()));
 

@@ -172,7 +172,7 @@ class RootHelperProcessTest {
     @Test
     void anOversizeLineIsRefusedAndTheConnectionClosed() throws Exception {
         try (HelperClient client = HelperClient.connect(socket)) {
-            String huge = "{\"op\":\"reconcile_taps\",\"live_vm_ids\":[\"" + "a".repeat(HelperWire.MAX_REQUEST_BYTES) + "\"]}";
+            String huge = "{\"op\":\"reconcile\",\"live_vm_ids\":[\"" + "a".repeat(HelperWire.MAX_REQUEST_BYTES) + "\"]}";
             JsonNode response = Json.MAPPER.readTree(client.exchange(huge));
             assertThat(response.path("code").asText()).isEqualTo("too_large");
             assertThatThrownBy(() -> client.exchange("{\"op\":\"ensure_bridge\"}")).isInstanceOfAny(HelperException.class, RuntimeException.class);

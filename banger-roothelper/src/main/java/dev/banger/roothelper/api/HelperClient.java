@@ -50,8 +50,23 @@ public final class HelperClient implements RootOperations, AutoCloseable {
     }
 
     @Override
-    public ReconcileResult reconcileTaps(List<String> liveVmIds) {
-        return call(new ReconcileTaps(liveVmIds), ReconcileResult.class);
+    public NatInfo enableNat(String vmId, String guestIp) {
+        return call(new EnableNat(vmId, guestIp), NatInfo.class);
+    }
+
+    @Override
+    public NatDisabled disableNat(String vmId) {
+        return call(new DisableNat(vmId), NatDisabled.class);
+    }
+
+    @Override
+    public DnsInfo setDnsRecords(List<DnsRecord> records) {
+        return call(new SetDnsRecords(records), DnsInfo.class);
+    }
+
+    @Override
+    public ReconcileResult reconcile(List<String> liveVmIds) {
+        return call(new Reconcile(liveVmIds), ReconcileResult.class);
     }
 
     private synchronized <T> T call(HelperRequest request, Class<T> resultType) {

@@ -13,9 +13,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = EnsureBridge.class, name = "ensure_bridge"),
         @JsonSubTypes.Type(value = CreateTap.class, name = "create_tap"),
         @JsonSubTypes.Type(value = DeleteTap.class, name = "delete_tap"),
-        @JsonSubTypes.Type(value = ReconcileTaps.class, name = "reconcile_taps"),
+        @JsonSubTypes.Type(value = EnableNat.class, name = "enable_nat"),
+        @JsonSubTypes.Type(value = DisableNat.class, name = "disable_nat"),
+        @JsonSubTypes.Type(value = SetDnsRecords.class, name = "set_dns_records"),
+        @JsonSubTypes.Type(value = Reconcile.class, name = "reconcile"),
 })
-public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap, ReconcileTaps {
+public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap, EnableNat, DisableNat, SetDnsRecords, Reconcile {
 
     /** The {@code op} name on the wire, for the audit log. */
     static String opName(HelperRequest request) {
@@ -23,7 +26,10 @@ public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap
             case EnsureBridge e -> "ensure_bridge";
             case CreateTap c -> "create_tap";
             case DeleteTap d -> "delete_tap";
-            case ReconcileTaps r -> "reconcile_taps";
+            case EnableNat n -> "enable_nat";
+            case DisableNat n -> "disable_nat";
+            case SetDnsRecords s -> "set_dns_records";
+            case Reconcile r -> "reconcile";
         };
     }
 }

@@ -3,7 +3,7 @@ package dev.banger.roothelper.api;
 import java.util.List;
 
 /**
- * The privileged operations, one method per request record. Implemented by {@code ops.NetworkOperations}
+ * The privileged operations, one method per request record. Implemented by {@code ops.LocalRootOperations}
  * (in process, as root) and by {@link HelperClient} (over the helper's socket); a refusal or failure
  * is a {@link HelperException} with the response's code either way.
  */
@@ -14,7 +14,13 @@ public interface RootOperations {
 
     TapDeleted deleteTap(String vmId);
 
-    ReconcileResult reconcileTaps(List<String> liveVmIds);
+    NatInfo enableNat(String vmId, String guestIp);
+
+    NatDisabled disableNat(String vmId);
+
+    DnsInfo setDnsRecords(List<DnsRecord> records);
+
+    ReconcileResult reconcile(List<String> liveVmIds);
 
     /** Runs one request against {@code ops}: the server's dispatch, and what makes the two implementations interchangeable. */
     static Object apply(RootOperations ops, HelperRequest request) {
@@ -22,7 +28,10 @@ public interface RootOperations {
             case EnsureBridge e -> ops.ensureBridge();
             case CreateTap c -> ops.createTap(c.vmId());
             case DeleteTap d -> ops.deleteTap(d.vmId());
-            case ReconcileTaps r -> ops.reconcileTaps(r.liveVmIds());
+            case EnableNat n -> ops.enableNat(n.vmId(), n.guestIp());
+            case DisableNat n -> ops.disableNat(n.vmId());
+            case SetDnsRecords s -> ops.setDnsRecords(s.records());
+            case Reconcile r -> ops.reconcile(r.liveVmIds());
         };
     }
 }

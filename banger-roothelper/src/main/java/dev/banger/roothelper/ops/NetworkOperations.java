@@ -4,7 +4,6 @@ import dev.banger.roothelper.api.BridgeInfo;
 import dev.banger.roothelper.api.ErrorCode;
 import dev.banger.roothelper.api.HelperException;
 import dev.banger.roothelper.api.ReconcileResult;
-import dev.banger.roothelper.api.RootOperations;
 import dev.banger.roothelper.api.TapDeleted;
 import dev.banger.roothelper.api.TapInfo;
 import dev.banger.roothelper.api.VmIds;
@@ -20,12 +19,11 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * The privileged operations themselves, as root: the helper's socket server runs them for its
- * peers, and bangerd can run them in process when it is root itself. Every device name comes from
+ * The bridge and the taps, as root (part of {@link LocalRootOperations}). Every device name comes from
  * the configuration or is derived from a validated VM id. One lock serializes them, so the port
  * count and "does this tap exist" checks hold while the change is made.
  */
-public final class NetworkOperations implements RootOperations {
+public final class NetworkOperations {
     private final HelperConfig config;
     private final Ip ip;
     private final ReentrantLock lock = new ReentrantLock();
@@ -35,7 +33,6 @@ public final class NetworkOperations implements RootOperations {
         this.ip = new Ip(commands);
     }
 
-    @Override
     public BridgeInfo ensureBridge() {
         return locked(() -> {
             refuseForeignUsersOfSubnet();
@@ -80,7 +77,6 @@ public final class NetworkOperations implements RootOperations {
         }
     }
 
-    @Override
     public TapInfo createTap(String vmId) {
         VmIds.require(vmId);
         String name = TapNames.forVm(vmId);
@@ -134,7 +130,6 @@ public final class NetworkOperations implements RootOperations {
         }
     }
 
-    @Override
     public TapDeleted deleteTap(String vmId) {
         VmIds.require(vmId);
         String name = TapNames.forVm(vmId);
@@ -153,7 +148,6 @@ public final class NetworkOperations implements RootOperations {
         });
     }
 
-    @Override
     public ReconcileResult reconcileTaps(List<String> liveVmIds) {
         liveVmIds.forEach(VmIds::require);
         Set<String> live = new HashSet<>(liveVmIds);

@@ -1,0 +1,3 @@
+package dev.banger.roothelper.api;
+
+public record NatDisabled(String vmId, boolean existed) { }

@@ -1,0 +1,83 @@
+package dev.banger.roothelper.ops;
+
+import dev.banger.roothelper.api.BridgeInfo;
+import dev.banger.roothelper.api.DnsInfo;
+import dev.banger.roothelper.api.DnsRecord;
+import dev.banger.roothelper.api.NatDisabled;
+import dev.banger.roothelper.api.NatInfo;
+import dev.banger.roothelper.api.ReconcileResult;
+import dev.banger.roothelper.api.RootOperations;
+import dev.banger.roothelper.api.TapDeleted;
+import dev.banger.roothelper.api.TapInfo;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The privileged operations themselves, as root: the helper's socket server runs them for its peers,
+ * and bangerd runs them in process when it is root itself and no helper is installed. Each area is a
+ * class of its own (bridge and taps, NAT, DNS); this one routes requests and joins reconciles.
+ */
+public final class LocalRootOperations implements RootOperations {
+    private final NetworkOperations network;
+    private final NatOperations nat;
+    private final DnsOperations dns;
+
+    public LocalRootOperations(NetworkOperations network, NatOperations nat, DnsOperations dns) {
+        this.network = network;
+        this.nat = nat;
+        this.dns = dns;
+    }
+
+    public static LocalRootOperations create(HelperConfig config, HostCommands commands) {
+        return new LocalRootOperations(new NetworkOperations(config, commands), new NatOperations(config, commands),
+                new DnsOperations(config, commands));
+    }
+
+    @Override
+    public BridgeInfo ensureBridge() {
+        return network.ensureBridge();
+    }
+
+    @Override
+    public TapInfo createTap(String vmId) {
+        return network.createTap(vmId);
+    }
+
+    @Override
+    public TapDeleted deleteTap(String vmId) {
+        return network.deleteTap(vmId);
+    }
+
+    @Override
+    public NatInfo enableNat(String vmId, String guestIp) {
+        return nat.enableNat(vmId, guestIp);
+    }
+
+    @Override
+    public NatDisabled disableNat(String vmId) {
+        return nat.disableNat(vmId);
+    }
+
+    @Override
+    public DnsInfo setDnsRecords(List<DnsRecord> records) {
+        return dns.setDnsRecords(records);
+    }
+
+    /** Every area is reconciled, whatever another one threw: a failure is one more line in {@code errors}. */
+    @Override
+    public ReconcileResult reconcile(List<String> liveVmIds) {
+        List<String> deleted = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (var area : List.<java.util.function.Supplier<ReconcileResult>>of(
+                () -> network.reconcileTaps(liveVmIds), () -> nat.reconcile(liveVmIds), () -> dns.reconcile(liveVmIds))) {
+            try {
+                ReconcileResult r = area.get();
+                deleted.addAll(r.deleted());
+                errors.addAll(r.errors());
+            } catch (RuntimeException e) {
+                errors.add(String.valueOf(e.getMessage()));
+            }
+        }
+        return new ReconcileResult(deleted, errors);
+    }
+}
