@@ -45,6 +45,8 @@ final class VmCommand {
         @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|udp]",
                 description = "Forward a host port to the guest (repeatable; HOST_IP defaults to 127.0.0.1, the protocol to tcp).")
         List<String> publish = new ArrayList<>();
+        @Option(names = "--nat", description = "Bridged networking only: let the VM reach the outside through the host (masquerade).")
+        boolean nat;
 
         VmCreateParams params(boolean noStart) {
             return params(noStart, false);
@@ -52,7 +54,7 @@ final class VmCommand {
 
         VmCreateParams params(boolean noStart, boolean removeOnFailure) {
             return new VmCreateParams(name, image, vcpu, memory == null ? null : memoryMib(memory), diskSize, noStart, removeOnFailure,
-                    publish.isEmpty() ? null : publish.stream().map(PortForward::parse).toList());
+                    publish.isEmpty() ? null : publish.stream().map(PortForward::parse).toList(), nat);
         }
 
         static int memoryMib(String text) {

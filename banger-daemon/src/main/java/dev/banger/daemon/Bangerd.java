@@ -29,7 +29,16 @@ import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.rpc.RpcServer;
 import dev.banger.daemon.store.Store;
+import dev.banger.daemon.host.HelperSocketOperations;
+import dev.banger.daemon.host.HostOperations;
+import dev.banger.daemon.vm.BridgedNetwork;
+import dev.banger.daemon.vm.DnsPublisher;
 import dev.banger.daemon.vm.GuestAgents;
+import dev.banger.daemon.vm.GuestNetworks;
+import dev.banger.roothelper.api.RootOperations;
+import dev.banger.roothelper.ops.HelperConfig;
+import dev.banger.roothelper.ops.LocalRootOperations;
+import dev.banger.roothelper.ops.ProcessCommands;
 import dev.banger.daemon.vm.PortForwards;
 import dev.banger.daemon.vm.SshForward;
 import dev.banger.daemon.vm.VmFeature;
@@ -90,8 +99,30 @@ public final class Bangerd {
     }
 
     /** The registered VM features, in the order the start calls them (docs/architecture.md, "Seams"). */
-    static List<VmFeature> vmFeatures() {
-        return List.of(new SshForward(), new PortForwards());
+    static List<VmFeature> vmFeatures(HostOperations host, GuestNetworks networks, DnsPublisher dns) {
+        return List.of(new SshForward(), new PortForwards(), new BridgedNetwork(host, networks, dns));
+    }
+
+    /**
+     * Where the network operations of bridged mode go: the root helper when its socket exists; bangerd
+     * itself when it is root and there is no helper (the seeds allow both); otherwise the helper's
+     * socket anyway, so the first bridged start says it is not reachable. Rootless mode has none.
+     */
+    static RootOperations networkOperations(DaemonConfig.Networking net, Logger log) throws IOException {
+        if (!net.bridged()) return null;
+        if (Files.exists(net.helperSocket())) {
+            log.info("bridged networking through the root helper at {}", net.helperSocket());
+            return new HelperSocketOperations(net.helperSocket());
+        }
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (uid == 0) {
+            log.info("bridged networking in process (bangerd is root; no helper at {}): bridge {} on {}",
+                    net.helperSocket(), net.bridge(), net.bridgeSubnet());
+            return LocalRootOperations.create(new HelperConfig(net.bridge(), HelperConfig.parseSubnet(net.bridgeSubnet()), 0,
+                    HelperConfig.DEFAULT_MAX_PORTS), new ProcessCommands());
+        }
+        log.warn("network = bridged but no root helper answers at {}; bridged VMs will fail to start until it runs", net.helperSocket());
+        return new HelperSocketOperations(net.helperSocket());
     }
 
     private static void run(BangerPaths paths, Logger log, CountDownLatch stopped) throws Exception {
@@ -125,11 +156,13 @@ public final class Bangerd {
         VmInitrd initrds = new VmInitrd(config.agentBinary());
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
         GuestAgents agents = new GuestAgents();
+        HostOperations host = new InProcessHostOperations(networkOperations(config.networking(), log));
+        GuestNetworks networks = new GuestNetworks(config, host);
         VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
                 new QemuVmm(config.qemuBinary(), tsc, (long) config.limits().consoleLogMaxMib() << 20), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),
                 new SshKeys(paths.stateDir().resolve("ssh"), Path.of(System.getProperty("user.home"), ".ssh")),
                 System.getenv("BANGER_FAULT_AFTER_STEP"), dev.banger.daemon.vm.CrashPoints.fromEnvironment(System.getenv("BANGER_CRASH_AFTER")),
-                new InProcessHostOperations(), vmFeatures());
+                host, vmFeatures(host, networks, new DnsPublisher(store, host)), networks);
 
         for (String line : vms.reconcile()) log.info("reconcile: {}", line);
 

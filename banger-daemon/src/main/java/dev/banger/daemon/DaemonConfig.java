@@ -33,7 +33,32 @@ public record DaemonConfig(
         List<String> imageCatalogs,
         int rpcMaxRequestMib,
         int rpcWriteTimeoutSeconds,
-        Limits limits) {
+        Limits limits,
+        Networking networking) {
+
+    /**
+     * How new VMs are attached (docs/configuration.md, "Networking"). {@code mode}: {@code rootless}
+     * (QEMU user networking; the default) or {@code bridged} (a tap on banger's bridge through the root
+     * helper at {@code helperSocket}, or, when bangerd is root and no helper answers there, the same
+     * operations in process on {@code bridge} with {@code bridgeSubnet}).
+     */
+    public record Networking(String mode, Path helperSocket, String bridge, String bridgeSubnet) {
+        public static final String ROOTLESS = "rootless";
+        public static final String BRIDGED = "bridged";
+
+        public Networking {
+            if (!mode.equals(ROOTLESS) && !mode.equals(BRIDGED)) {
+                throw new IllegalArgumentException("network must be rootless or bridged, got " + mode);
+            }
+            if (!helperSocket.isAbsolute()) {
+                throw new IllegalArgumentException("helper_socket must be an absolute path, got " + helperSocket);
+            }
+        }
+
+        public boolean bridged() {
+            return mode.equals(BRIDGED);
+        }
+    }
 
     /** Bounds on what guests and images can make bangerd store (docs/configuration.md, "Limits"). */
     public record Limits(int consoleLogMaxMib, long imageMaxEntries, long imageMaxContentGib, long blobCacheMaxGib) {
@@ -67,11 +92,12 @@ public record DaemonConfig(
                         String subnet, String agentBinary, List<String> kernelCatalogs,
                         List<String> insecureRegistries,
         List<String> imageCatalogs, Integer rpcMaxRequestMib, Integer rpcWriteTimeoutSeconds,
-                        Integer consoleLogMaxMib, Long imageMaxEntries, Long imageMaxContentGib, Long blobCacheMaxGib) { }
+                        Integer consoleLogMaxMib, Long imageMaxEntries, Long imageMaxContentGib, Long blobCacheMaxGib,
+                        String network, String helperSocket, String bridgeName, String bridgeSubnet) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
         FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -106,7 +132,10 @@ public record DaemonConfig(
                 or(f.rpcMaxRequestMib(), 16),
                 or(f.rpcWriteTimeoutSeconds(), 30),
                 new Limits(or(f.consoleLogMaxMib(), 8), or(f.imageMaxEntries(), 2_000_000L),
-                        or(f.imageMaxContentGib(), 64L), or(f.blobCacheMaxGib(), 10L)));
+                        or(f.imageMaxContentGib(), 64L), or(f.blobCacheMaxGib(), 10L)),
+                new Networking(firstNonBlank(env.get("BANGER_NETWORK"), f.network(), Networking.ROOTLESS),
+                        Path.of(firstNonBlank(env.get("BANGER_HELPER_SOCKET"), f.helperSocket(), "/run/banger/helper.sock")),
+                        or(f.bridgeName(), "bgr0"), or(f.bridgeSubnet(), "10.77.0.0/24")));
     }
 
     /** The RPC socket's limits (docs/rpc.md, "Connections"). */

@@ -58,6 +58,9 @@ public final class RootHelper implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (ownerUid <= 0) {
+            throw new IllegalArgumentException("--owner-uid must be an ordinary user's uid (> 0); a root bangerd needs no helper");
+        }
         HelperConfig config = new HelperConfig(bridge, HelperConfig.parseSubnet(subnet), ownerUid, maxPorts);
         ProcessCommands commands = new ProcessCommands();
         int gid = ownerGid != null ? ownerGid : primaryGroup(commands, ownerUid);

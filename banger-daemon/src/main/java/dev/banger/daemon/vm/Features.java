@@ -37,4 +37,20 @@ final class Features {
         }
         return errors;
     }
+
+    /** Every feature's reconcile; a failing one is a line in the result, and the others still run. */
+    List<String> reconcile(List<VmRecord> running) {
+        List<String> lines = new ArrayList<>();
+        for (VmFeature f : registered) {
+            try {
+                f.reconcile(running).forEach(line -> lines.add("feature " + f.name() + ": " + line));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                lines.add("feature " + f.name() + ": interrupted");
+            } catch (Exception e) {
+                lines.add("feature " + f.name() + ": " + e.getMessage());
+            }
+        }
+        return lines;
+    }
 }

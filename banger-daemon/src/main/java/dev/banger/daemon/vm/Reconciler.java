@@ -48,7 +48,7 @@ final class Reconciler {
         for (VmRecord vm : rows.store().listVms()) {
             if (vm.state() != VmState.RUNNING && vm.state() != VmState.CREATED && vm.state() != VmState.STARTING) continue;
             Optional<VmHandles> h = teardown.currentHandles(vm);
-            if (vm.state() == VmState.RUNNING && h.isPresent() && teardown.process(vm, h.get()).alive()) {
+            if (vm.state() == VmState.RUNNING && h.isPresent() && h.get().pid() > 0 && teardown.process(vm, h.get()).alive()) {
                 handles.seed(vm.id(), h.get());
                 vmm.reattachConsole(VmMachines.of(vm, h.get()), Path.of(vm.runtime().consoleLog()));
                 watchForExit(vm);

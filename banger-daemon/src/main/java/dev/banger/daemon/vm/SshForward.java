@@ -8,7 +8,8 @@ import java.net.ServerSocket;
 
 /**
  * The first VM feature: the guest's SSH port forwarded from a free 127.0.0.1 port, which the launch
- * records on the row. Nothing to clean up: the forward lives and dies with the VMM.
+ * records on the row. Nothing to clean up: the forward lives and dies with the VMM. A bridged VM
+ * needs none: its SSH is at its own address.
  */
 public final class SshForward implements VmFeature {
     @Override
@@ -18,6 +19,7 @@ public final class SshForward implements VmFeature {
 
     @Override
     public void contribute(VmRecord vm, MachineDraft machine) throws IOException {
+        if (vm.runtime().bridged()) return;
         machine.network(machine.network().withSshPort(freeLoopbackPort()));
     }
 

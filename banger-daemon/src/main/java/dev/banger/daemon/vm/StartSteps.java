@@ -36,7 +36,7 @@ final class StartSteps {
     /** What the steps act on; one instance per daemon. */
     record Parts(Path runtimeDir, DaemonConfig config, VmRows rows, Vmm vmm, HostOperations host, AccelSelector accelSelector,
                  VmInitrd initrdBuilder, GuestAgents agents, WorkSeeds workSeeds, SshKeys sshKeys, HandleStore handles,
-                 Teardown teardown, Features features, CrashPoints crashPoints) { }
+                 Teardown teardown, Features features, CrashPoints crashPoints, GuestNetworks networks) { }
 
     private final Parts p;
 
@@ -67,9 +67,10 @@ final class StartSteps {
                             if (c.initrdWritten) Files.deleteIfExists(c.initrd());
                         }),
                 // Feature cleanup is not this step's undo: it runs on the rollback of every failed start (see VmService).
-                StartStep.of("host_features", "prepare_host_features", "forwarding ssh to 127.0.0.1", c -> {
+                StartStep.of("host_features", "prepare_host_features", "preparing host networking", c -> {
                     c.machineDraft = new MachineDraft(network(c.vm()));
                     p.features().prepareAndContribute(c.vm(), c.machineDraft);
+                    recordTap(c);
                 }),
                 StartStep.of("vmm_launch", "boot_firecracker", "starting " + p.vmm().name(), this::launch)
                         .withUndo(this::undoLaunch),
@@ -90,10 +91,25 @@ final class StartSteps {
         if (e != null) throw e;
     }
 
-    private LaunchSpec.Network network(VmRecord vm) {
-        DaemonConfig config = p.config();
-        return new LaunchSpec.Network(config.subnet(), config.gateway(), config.dns(), vm.runtime().guestIp(),
-                config.subnetPrefixLength(), 0);
+    private LaunchSpec.Network network(VmRecord vm) throws IOException {
+        GuestNetworks.Subnet subnet = p.networks().of(vm);
+        return new LaunchSpec.Network(subnet.cidr(), subnet.gateway(), subnet.dns(), vm.runtime().guestIp(), 24, 0);
+    }
+
+    /**
+     * A tap the features contributed is teardown identity before the VMM has opened it (seeds 001,
+     * 004): handles.json first, then the row. Cleanup itself needs only the VM id, but the record says
+     * what exists on the host while the start is in flight.
+     */
+    private void recordTap(StartContext c) throws IOException {
+        String tap = c.machineDraft.network().tap();
+        if (tap == null) return;
+        Machine machine = c.machine();
+        p.handles().set(c.vm().id(), c.vmDir, new VmHandles(0, p.vmm().name(), machine.controlSocket().toString(),
+                machine.agentSocket().toString(), tap));
+        VmRecord withTap = c.vm().withRuntime(c.vm().runtime().withTap(tap));
+        p.rows().store().upsertVm(withTap);
+        c.vm(withTap);
     }
 
     private void preflight(StartContext c) throws IOException, InterruptedException {
@@ -131,8 +147,9 @@ final class StartSteps {
     private void writeInitrd(StartContext c) throws IOException {
         VmRecord vm = c.vm();
         DaemonConfig config = p.config();
+        GuestNetworks.Subnet subnet = p.networks().of(vm);
         GuestBootConfig boot = new GuestBootConfig(vm.name(), vm.runtime().guestIp(), config.subnetPrefixLength(),
-                config.gateway(), config.dns(), GUEST_HOME, true);
+                subnet.gateway(), subnet.dns(), GUEST_HOME, true);
         c.initrdWritten = true;
         p.initrdBuilder().build(c.kernel.initrd(), boot, c.initrd());
     }
@@ -151,7 +168,8 @@ final class StartSteps {
             if (c.pid <= 0) c.pid = p.vmm().recordedPid(machine);
         }
         p.crashPoints().reached(CrashPoints.VMM_STARTED);
-        VmHandles h = new VmHandles(c.pid, p.vmm().name(), machine.controlSocket().toString(), machine.agentSocket().toString());
+        VmHandles h = new VmHandles(c.pid, p.vmm().name(), machine.controlSocket().toString(), machine.agentSocket().toString(),
+                c.machineDraft.network().tap());
         p.handles().set(vm.id(), c.vmDir, h);  // disk (handles.json) first, then the cache
         VmRecord withProcess = vm.withRuntime(vm.runtime().withLastError(null)
                 .withProcess(c.pid, p.vmm().name(), c.accel.wire(), c.machineDraft.network().sshPort(), Instant.now().toString()));

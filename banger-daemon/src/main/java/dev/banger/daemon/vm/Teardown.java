@@ -103,7 +103,7 @@ final class Teardown {
         if (file.isPresent()) return file;
         VmRuntime rt = vm.runtime();
         if (rt.pid() != null && rt.pid() > 0) {
-            return Optional.of(new VmHandles(rt.pid(), rt.vmm(), rt.qmpSocket(), rt.agentSocket()));
+            return Optional.of(new VmHandles(rt.pid(), rt.vmm(), rt.qmpSocket(), rt.agentSocket(), rt.tap()));
         }
         long pidFromVmm = vmm.recordedPid(VmMachines.of(vm));
         if (pidFromVmm > 0) return Optional.of(new VmHandles(pidFromVmm, vmm.name(), rt.qmpSocket(), rt.agentSocket()));
@@ -112,7 +112,7 @@ final class Teardown {
 
     /** The VMM of the VM's last start is alive and still ours. */
     boolean isAlive(VmRecord vm) {
-        return currentHandles(vm).map(h -> process(vm, h).alive()).orElse(false);
+        return currentHandles(vm).filter(h -> h.pid() > 0).map(h -> process(vm, h).alive()).orElse(false);
     }
 
     VmmProcess process(VmRecord vm, VmHandles h) {

@@ -36,10 +36,12 @@ final class VmCreator {
     private final Vmm vmm;
     private final VmLocks locks;
     private final VmPortService ports;
+    private final GuestNetworks networks;
 
     VmCreator(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm, VmLocks locks,
-              VmPortService ports) {
+              VmPortService ports, GuestNetworks networks) {
         this.ports = ports;
+        this.networks = networks;
         this.vmsDir = vmsDir;
         this.runtimeDir = runtimeDir;
         this.config = config;
@@ -70,6 +72,25 @@ final class VmCreator {
                 memoryMib == null ? config.defaultMemoryMib() : memoryMib, diskBytes, forwards));
     }
 
+    /**
+     * The network options against the mode new VMs get: NAT is a bridge's (a rootless guest is already
+     * behind QEMU's NAT), and port forwards are rootless-only so far (a bridged guest is reachable at
+     * its own address).
+     */
+    Validated withNetworkOptions(Validated v, boolean nat) {
+        boolean bridged = networks.modeForNewVms().equals(dev.banger.core.model.VmRuntime.BRIDGE_NETWORK);
+        if (nat && !bridged) {
+            throw RpcException.invalid("--nat needs bridged networking (network = \"bridged\" in config.toml); "
+                    + "a rootless VM already reaches the outside through QEMU's user network");
+        }
+        if (bridged && !v.spec().portForwards().isEmpty()) {
+            throw RpcException.invalid("port forwards (-p) work with rootless networking only for now; "
+                    + "a bridged VM is reachable at its own address and <name>.vm");
+        }
+        VmSpec s = v.spec();
+        return new Validated(v.name(), new VmSpec(s.vcpu(), s.memoryMib(), s.workDiskBytes(), s.portForwards(), nat));
+    }
+
     private static long parseSize(String text) {
         try {
             return Sizes.parse(text);
@@ -90,6 +111,8 @@ final class VmCreator {
     record Reservation(VmRecord vm, VmLocks.Held lock) { }
 
     Reservation reserve(Validated request, ImageRecord image) throws IOException, InterruptedException {
+        // Before the lock: for a bridged VM this asks the root helper for the bridge.
+        GuestNetworks.Subnet subnet = networks.forNewVms();
         locks.reservation.lockInterruptibly();
         try {
             String name = request.name().isEmpty() ? uniqueGeneratedName() : request.name();
@@ -98,7 +121,7 @@ final class VmCreator {
             // A host port belongs to one VM: checked and written under this lock, as the name is.
             ports.checkUnclaimed(null, request.spec().portForwards());
             String id = Names.newId();
-            String ip = nextGuestIp();
+            String ip = nextGuestIp(subnet);
             Path vmDir = vmsDir.resolve(id);
             Files.createDirectories(vmDir);
             Instant now = Instant.now();
@@ -107,7 +130,7 @@ final class VmCreator {
                     vmm.rootDisk(vmDir).toString(), vmDir.resolve("work.ext4").toString(),
                     vmDir.resolve("vm-initrd.img").toString(), vmDir.resolve("console.log").toString(),
                     machine.controlSocket().toString(), machine.agentSocket().toString(),
-                    null, null, null, null, null, null);
+                    null, null, null, null, null, null, subnet.mode(), null);
             VmRecord vm = new VmRecord(id, name, image.id(), VmState.CREATED, now, now, request.spec(), runtime);
             // The id is new, so this lock is free; taking it before the row exists closes the window in
             // which a concurrent prune could remove a VM that is still being created.
@@ -132,13 +155,13 @@ final class VmCreator {
         return "vm-" + Names.newId().substring(0, 8);
     }
 
-    private String nextGuestIp() {
+    private String nextGuestIp(GuestNetworks.Subnet subnet) {
         Set<String> used = store.usedGuestIps();
-        String prefix = config.subnetPrefix();
+        String prefix = subnet.prefix();
         for (int host = 10; host < 255; host++) {
             String ip = prefix + "." + host;
             if (!used.contains(ip)) return ip;
         }
-        throw RpcException.conflict("no free guest address left in " + config.subnet());
+        throw RpcException.conflict("no free guest address left in " + subnet.cidr());
     }
 }

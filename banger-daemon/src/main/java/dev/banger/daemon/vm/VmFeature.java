@@ -1,6 +1,7 @@
 package dev.banger.daemon.vm;
 
 import dev.banger.core.model.VmRecord;
+import java.util.List;
 
 /**
  * Something a VM has beside its VMM, disks and agent (the SSH forward today; taps, DNS names, port
@@ -14,6 +15,8 @@ import dev.banger.core.model.VmRecord;
  *     reconcile, the exit watcher, and the {@code cleanup_runtime} step that opens each start) after
  *     the VMM is gone, and at the end of the rollback of every failed start, whichever step failed.
  *     It must be idempotent: a no-op when there is nothing to undo.</li>
+ * <li>{@link #reconcile} runs once at bangerd's start, after every VM has been reconciled, with the
+ *     VMs that are running: the feature removes what the host still holds for any other VM.</li>
  * </ul>
  */
 public interface VmFeature {
@@ -31,4 +34,9 @@ public interface VmFeature {
 
     /** Undoes whatever prepare (or an earlier run) left on the host; a no-op when there is nothing. */
     default void cleanup(VmRecord vm) throws Exception { }
+
+    /** After bangerd's start-up reconcile; returns one line per thing removed or not removable, for the log. */
+    default List<String> reconcile(List<VmRecord> running) throws Exception {
+        return List.of();
+    }
 }

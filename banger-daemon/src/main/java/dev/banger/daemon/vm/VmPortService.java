@@ -40,6 +40,10 @@ public final class VmPortService {
     public VmPorts add(String ref, PortForward forward) throws Exception {
         checkRequested(List.of(forward));
         VmRecord found = rows.find(ref);
+        if (found.runtime().bridged()) {
+            throw RpcException.invalid("port forwards work with rootless networking only for now; " + found.name()
+                    + " is bridged: reach it at " + found.runtime().guestIp() + " or " + found.name() + ".vm");
+        }
         try (VmLocks.Held ignored = locks.lockVm(found.id())) {
             locks.reservation.lockInterruptibly();
             try {

@@ -41,6 +41,7 @@ public final class VmService {
     private final Reconciler reconciler;
     private final GuestAgents agents;
     private final VmPortService ports;
+    private final Features features;
 
     /**
      * {@code host}: every host operation goes through it; {@code features}: the registered VM features,
@@ -49,7 +50,7 @@ public final class VmService {
     public VmService(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm,
                      AccelSelector accelSelector, VmInitrd initrdBuilder, GuestAgents agents, WorkSeeds workSeeds,
                      SshKeys sshKeys, String faultAfterStep, CrashPoints crashPoints, HostOperations host,
-                     List<VmFeature> features) {
+                     List<VmFeature> features, GuestNetworks networks) {
         this.store = store;
         this.images = images;
         this.vmm = vmm;
@@ -57,11 +58,12 @@ public final class VmService {
         this.rows = new VmRows(store);
         HandleStore handles = new HandleStore();
         Features registered = new Features(features);
+        this.features = registered;
         this.teardown = new Teardown(vmm, host, agents, handles, registered);
         this.ports = new VmPortService(rows, locks, teardown, vmm, HostPorts.ofThisProcess());
-        this.creator = new VmCreator(vmsDir, runtimeDir, config, store, images, vmm, locks, ports);
+        this.creator = new VmCreator(vmsDir, runtimeDir, config, store, images, vmm, locks, ports, networks);
         this.startSteps = new StartSteps(new StartSteps.Parts(runtimeDir, config, rows, vmm, host, accelSelector,
-                initrdBuilder, agents, workSeeds, sshKeys, handles, teardown, registered, crashPoints));
+                initrdBuilder, agents, workSeeds, sshKeys, handles, teardown, registered, crashPoints, networks));
         this.pipeline = new StartPipeline(faultAfterStep, crashPoints);
         this.stopper = new VmStopper(rows, locks, teardown, vmm, agents);
         this.reconciler = new Reconciler(runtimeDir, rows, locks, handles, teardown, vmm, host);
@@ -73,7 +75,8 @@ public final class VmService {
      * IP and row under the narrow reservation lock; boot under the VM's own lock only.
      */
     public VmRecord create(dev.banger.core.api.VmCreateParams req, ProgressSink progress) throws Exception {
-        VmCreator.Validated request = creator.validate(req.name(), req.vcpu(), req.memoryMib(), req.diskSize(), req.portForwards());
+        VmCreator.Validated request = creator.withNetworkOptions(
+                creator.validate(req.name(), req.vcpu(), req.memoryMib(), req.diskSize(), req.portForwards()), req.nat());
         // A busy host port refuses the create before any VM exists (the start checks again, as every start does).
         if (!req.noStart()) ports.checkFree(request.spec().portForwards());
         ImageRecord image = creator.resolveImage(req.image(), progress);
@@ -183,7 +186,9 @@ public final class VmService {
      * identity and marked stopped. Nothing is deleted.
      */
     public List<String> reconcile() {
-        return reconciler.reconcile();
+        List<String> report = new java.util.ArrayList<>(reconciler.reconcile());
+        report.addAll(features.reconcile(store.listVms().stream().filter(vm -> vm.state() == VmState.RUNNING).toList()));
+        return report;
     }
 
     public List<VmRecord> list() {

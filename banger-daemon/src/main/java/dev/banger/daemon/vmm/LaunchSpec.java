@@ -39,26 +39,35 @@ public record LaunchSpec(
     }
 
     /**
-     * Rootless user networking: the guest gets {@code guestIp} inside a private /24 whose
-     * host side is {@code gateway}; SSH is forwarded from 127.0.0.1:{@code sshPort}, and each of
-     * {@code forwards} from its host address and port to the guest's.
+     * The guest gets {@code guestIp} inside a private /24 whose host side is {@code gateway}. Without
+     * a {@code tap}: rootless user networking, SSH forwarded from 127.0.0.1:{@code sshPort} and each of
+     * {@code forwards} from its host address and port to the guest's. With one: the guest's NIC is
+     * that tap on banger's bridge (opened by the VMM as the tap's owner), with MAC {@code mac}; no
+     * forwards, the guest's address is reachable as it is.
      */
     public record Network(String subnet, String gateway, String dns, String guestIp, int prefixLength, int sshPort,
-                          List<PortForward> forwards) {
+                          List<PortForward> forwards, String tap, String mac) {
         public Network {
             forwards = forwards == null ? List.of() : List.copyOf(forwards);
+            if (tap != null && (mac == null || !mac.matches("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))) {
+                throw new IllegalArgumentException("a tap needs a MAC like 52:54:00:12:34:56, got " + mac);
+            }
         }
 
         public Network(String subnet, String gateway, String dns, String guestIp, int prefixLength, int sshPort) {
-            this(subnet, gateway, dns, guestIp, prefixLength, sshPort, List.of());
+            this(subnet, gateway, dns, guestIp, prefixLength, sshPort, List.of(), null, null);
         }
 
         public Network withSshPort(int port) {
-            return new Network(subnet, gateway, dns, guestIp, prefixLength, port, forwards);
+            return new Network(subnet, gateway, dns, guestIp, prefixLength, port, forwards, tap, mac);
         }
 
         public Network withForwards(List<PortForward> added) {
-            return new Network(subnet, gateway, dns, guestIp, prefixLength, sshPort, added);
+            return new Network(subnet, gateway, dns, guestIp, prefixLength, sshPort, added, tap, mac);
+        }
+
+        public Network withTap(String tapName, String macAddress) {
+            return new Network(subnet, gateway, dns, guestIp, prefixLength, sshPort, forwards, tapName, macAddress);
         }
     }
 }

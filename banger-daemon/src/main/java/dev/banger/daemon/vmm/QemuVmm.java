@@ -159,7 +159,11 @@ public final class QemuVmm implements Vmm {
                     "-device", "virtio-blk-device,drive=work,serial=banger-work"));
         }
         LaunchSpec.Network n = s.network();
-        if (n != null) {
+        if (n != null && n.tap() != null) {
+            // script=no: QEMU opens the existing tap (owned by this user) and configures nothing on the host.
+            cmd.addAll(List.of("-netdev", "tap,id=net0,ifname=" + n.tap() + ",script=no,downscript=no",
+                    "-device", "virtio-net-device,netdev=net0,mac=" + n.mac()));
+        } else if (n != null) {
             String netdev = "user,id=net0,net=" + n.subnet() + ",host=" + n.gateway() + ",dns=" + n.dns()
                     + (n.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + n.sshPort() + "-" + n.guestIp() + ":22" : "")
                     + n.forwards().stream().map(f -> ",hostfwd=" + hostfwd(f, n.guestIp())).collect(java.util.stream.Collectors.joining());

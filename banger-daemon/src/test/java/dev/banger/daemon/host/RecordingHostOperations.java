@@ -3,6 +3,12 @@ package dev.banger.daemon.host;
 import dev.banger.daemon.vmm.MachineSpec;
 import dev.banger.daemon.vmm.Vmm;
 import dev.banger.daemon.vmm.VmmProcess;
+import dev.banger.roothelper.api.BridgeInfo;
+import dev.banger.roothelper.api.DnsInfo;
+import dev.banger.roothelper.api.DnsRecord;
+import dev.banger.roothelper.api.NatInfo;
+import dev.banger.roothelper.api.ReconcileResult;
+import dev.banger.roothelper.api.TapInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -15,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Host operations for tests: each call is appended to a shared log ("killVmm 1234",
  * "removeRuntimeFile x.agent": file names only) and then, unless told to fail, done for real by
  * {@code delegate} (or skipped, as a success, when it is null). {@link #failOn} makes an operation throw.
+ * The network operations log "ensureBridge", "createTap ID", "deleteTap ID", "enableNat ID IP",
+ * "disableNat ID", "setDnsRecords name=ip,..." and "reconcileNetwork [ids]"; without a delegate they
+ * answer as a helper with bridge bgr0 on 10.77.0.0/24 would.
  */
 public final class RecordingHostOperations implements HostOperations {
     private final List<String> log;
@@ -75,5 +84,47 @@ public final class RecordingHostOperations implements HostOperations {
     public void deleteVmDir(Path vmDir) throws IOException {
         record("deleteVmDir " + vmDir.getFileName());
         if (delegate != null) delegate.deleteVmDir(vmDir);
+    }
+
+    @Override
+    public BridgeInfo ensureBridge() throws IOException {
+        record("ensureBridge");
+        return delegate == null ? new BridgeInfo("bgr0", "10.77.0.0/24", "10.77.0.1", "02:00:00:00:00:01") : delegate.ensureBridge();
+    }
+
+    @Override
+    public TapInfo createTap(String vmId) throws IOException {
+        record("createTap " + vmId);
+        return delegate == null ? new TapInfo(vmId, "bt" + vmId.substring(0, 12), "bgr0") : delegate.createTap(vmId);
+    }
+
+    @Override
+    public void deleteTap(String vmId) throws IOException {
+        record("deleteTap " + vmId);
+        if (delegate != null) delegate.deleteTap(vmId);
+    }
+
+    @Override
+    public NatInfo enableNat(String vmId, String guestIp) throws IOException {
+        record("enableNat " + vmId + " " + guestIp);
+        return delegate == null ? new NatInfo(vmId, guestIp, List.of()) : delegate.enableNat(vmId, guestIp);
+    }
+
+    @Override
+    public void disableNat(String vmId) throws IOException {
+        record("disableNat " + vmId);
+        if (delegate != null) delegate.disableNat(vmId);
+    }
+
+    @Override
+    public DnsInfo setDnsRecords(List<DnsRecord> records) throws IOException {
+        record("setDnsRecords " + String.join(",", records.stream().map(r -> r.name() + "=" + r.address()).toList()));
+        return delegate == null ? new DnsInfo(records.size(), "10.77.0.1:53", "/etc/hosts") : delegate.setDnsRecords(records);
+    }
+
+    @Override
+    public ReconcileResult reconcileNetwork(List<String> liveVmIds) throws IOException {
+        record("reconcileNetwork " + liveVmIds);
+        return delegate == null ? new ReconcileResult(List.of(), List.of()) : delegate.reconcileNetwork(liveVmIds);
     }
 }

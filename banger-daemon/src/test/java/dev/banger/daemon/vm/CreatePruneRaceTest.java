@@ -36,7 +36,8 @@ class CreatePruneRaceTest {
                 DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, images,
                 new dev.banger.daemon.vmm.QemuVmm("qemu-system-x86_64", 2_000_000), null, null,
                 new GuestAgents(), null, null, null, CrashPoints.NONE,
-                new dev.banger.daemon.host.InProcessHostOperations(), List.of(new SshForward()));
+                new dev.banger.daemon.host.InProcessHostOperations(), List.of(new SshForward()),
+                new GuestNetworks(DaemonConfig.load(home.resolve("none.toml"), Map.of()), null));
 
         AtomicReference<List<VmRecord>> pruned = new AtomicReference<>();
         AtomicReference<Thread> pruner = new AtomicReference<>();

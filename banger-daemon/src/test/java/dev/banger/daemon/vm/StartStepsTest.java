@@ -23,7 +23,7 @@ class StartStepsTest {
     void theStepNamesAndProgressStagesAreTheDocumentedOnes() throws Exception {
         try (VmTestBed bed = new VmTestBed(home, null, List.of(new SshForward()))) {
             StartSteps steps = new StartSteps(new StartSteps.Parts(bed.runtimeDir, null, null, bed.vmm, bed.host, null, null,
-                    null, null, null, null, null, null, CrashPoints.NONE));
+                    null, null, null, null, null, null, CrashPoints.NONE, null));
             assertThat(steps.steps()).extracting(StartStep::name).containsExactlyElementsOf(VmFeatureRegistrationTest.STEPS);
             assertThat(steps.steps()).extracting(StartStep::stage).containsExactly("preflight", null, null, "prepare_rootfs",
                     "prepare_rootfs", "prepare_rootfs", "prepare_host_features", "boot_firecracker", "wait_vsock_agent", "finalize");

@@ -138,6 +138,37 @@ class TeardownTest {
 
             @Override
             public void deleteVmDir(Path vmDir) { }
+
+            @Override
+            public dev.banger.roothelper.api.BridgeInfo ensureBridge() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public dev.banger.roothelper.api.TapInfo createTap(String vmId) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void deleteTap(String vmId) { }
+
+            @Override
+            public dev.banger.roothelper.api.NatInfo enableNat(String vmId, String guestIp) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void disableNat(String vmId) { }
+
+            @Override
+            public dev.banger.roothelper.api.DnsInfo setDnsRecords(List<dev.banger.roothelper.api.DnsRecord> records) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public dev.banger.roothelper.api.ReconcileResult reconcileNetwork(List<String> liveVmIds) {
+                throw new UnsupportedOperationException();
+            }
         });
         Exception e = teardown(host).collect(vm, false, true);
         assertThat(e).hasMessage("vmm pid 4343 is still running");

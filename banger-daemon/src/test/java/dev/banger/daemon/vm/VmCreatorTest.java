@@ -33,7 +33,8 @@ class VmCreatorTest {
         store = new Store(home.resolve("banger.db"));
         creator = new VmCreator(Files.createDirectories(home.resolve("vms")), home.resolve("run"),
                 DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, null, vmm, locks,
-                new VmPortService(new VmRows(store), locks, null, vmm, new HostPorts(1024)));
+                new VmPortService(new VmRows(store), locks, null, vmm, new HostPorts(1024)),
+                new GuestNetworks(DaemonConfig.load(home.resolve("none.toml"), Map.of()), null));
     }
 
     @AfterEach

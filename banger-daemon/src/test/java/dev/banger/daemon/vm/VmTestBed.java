@@ -64,7 +64,7 @@ final class VmTestBed implements AutoCloseable {
         SshKeys keys = new SshKeys(home.resolve("ssh"), Files.createDirectories(home.resolve("user-ssh")));
         AccelSelector accel = new AccelSelector("tcg", home, "qemu-system-x86_64", 2_000_000, initrds);
         this.daemon = () -> new VmService(vmsDir, runtimeDir, config, store, images, vmm, accel, initrds, new GuestAgents(),
-                seeds, keys, faultAfterStep, CrashPoints.NONE, host, features);
+                seeds, keys, faultAfterStep, CrashPoints.NONE, host, features, new GuestNetworks(config, host));
         this.vms = daemon.get();
     }
 

@@ -4,7 +4,8 @@ import java.util.regex.Pattern;
 
 /**
  * What the helper was started with, fixed for its lifetime: callers of an operation can change none
- * of it. {@code maxPorts} is 1,000 in production (the kernel's own bound is 1,024, BR_MAX_PORTS).
+ * of it. The owner is an ordinary user for the helper process (RootHelper refuses 0), and root when
+ * bangerd, running as root, uses the operations in process. {@code maxPorts} is 1,000 in production (the kernel's own bound is 1,024, BR_MAX_PORTS).
  */
 public record HelperConfig(String bridge, Ipv4Prefix subnet, int ownerUid, int maxPorts) {
     public static final String DEFAULT_BRIDGE = "bgr0";
@@ -20,8 +21,8 @@ public record HelperConfig(String bridge, Ipv4Prefix subnet, int ownerUid, int m
         if (subnet.length() != 24 || !subnet.isPrivate()) {
             throw new IllegalArgumentException("the bridge subnet must be a private (RFC 1918) /24: " + subnet);
         }
-        if (ownerUid <= 0) {
-            throw new IllegalArgumentException("the owner uid must be an ordinary user's (> 0): " + ownerUid);
+        if (ownerUid < 0) {
+            throw new IllegalArgumentException("the owner uid must not be negative: " + ownerUid);
         }
         if (maxPorts < 1 || maxPorts > 1000) {
             throw new IllegalArgumentException("max ports must be 1..1000: " + maxPorts);
