@@ -35,8 +35,12 @@ final class Summaries {
         f.add(new Field("memory", Sizes.human((long) vm.spec().memoryMib() << 20)));
         f.add(new Field("work disk", Sizes.human(vm.spec().workDiskBytes())));
         f.add(new Field("guest ip", rt.guestIp()));
-        f.add(new Field("dns name", rt.dnsName()));
-        f.add(new Field("ssh", rt.sshPort() == null ? null : "127.0.0.1:" + rt.sshPort()));
+        f.add(new Field("network", rt.bridged()
+                ? "bridge" + (rt.tap() == null ? "" : ", tap " + rt.tap()) + (vm.spec().nat() ? ", nat" : ", no nat")
+                : "user (rootless)"));
+        f.add(new Field("dns name", rt.bridged() ? rt.dnsName() : null));
+        VmCommand.SshTarget ssh = VmCommand.SshTarget.of(vm);
+        f.add(new Field("ssh", ssh == null ? null : ssh.toString()));
         f.add(new Field("vmm", rt.vmm() == null ? null : rt.vmm() + (rt.accel() == null ? "" : " (" + rt.accel() + ")")
                 + (rt.pid() == null ? "" : ", pid " + rt.pid())));
         f.add(new Field("started", rt.startedAt() == null ? null : time(rt.startedAt())));

@@ -214,11 +214,12 @@ final class VmCommand {
             List<List<String>> rows = new ArrayList<>();
             for (VmRecord vm : vms) {
                 VmRuntime rt = vm.runtime();
+                SshTarget ssh = SshTarget.of(vm);
                 rows.add(List.of(vm.name(), vm.id(), vm.state().wire(), Output.text(rt == null ? null : rt.guestIp()),
-                        Integer.toString(vm.spec().vcpu()), vm.spec().memoryMib() + "M",
-                        rt != null && rt.sshPort() != null ? "127.0.0.1:" + rt.sshPort() : "-"));
+                        rt != null && rt.bridged() ? Output.text(rt.dnsName()) : "-",
+                        Integer.toString(vm.spec().vcpu()), vm.spec().memoryMib() + "M", ssh == null ? "-" : ssh.toString()));
             }
-            Output.table(out, List.of("NAME", "ID", "STATE", "IP", "VCPU", "MEMORY", "SSH"), rows);
+            Output.table(out, List.of("NAME", "ID", "STATE", "IP", "DNS", "VCPU", "MEMORY", "SSH"), rows);
         }
     }
 
@@ -261,7 +262,22 @@ final class VmCommand {
         }
     }
 
-    @Command(name = "ssh", description = "SSH into a VM as root with banger's key (through its 127.0.0.1 forward).",
+    /** Where a running VM's SSH is: its own address on the bridge, or its 127.0.0.1 forward in rootless mode; null when not running. */
+    record SshTarget(String host, int port) {
+        static SshTarget of(VmRecord v) {
+            VmRuntime rt = v.runtime();
+            if (v.state() != VmState.RUNNING || rt == null) return null;
+            if (rt.bridged()) return rt.guestIp() == null ? null : new SshTarget(rt.guestIp(), 22);
+            return rt.sshPort() == null || rt.sshPort() == 0 ? null : new SshTarget("127.0.0.1", rt.sshPort());
+        }
+
+        @Override
+        public String toString() {
+            return host + ":" + port;
+        }
+    }
+
+    @Command(name = "ssh", description = "SSH into a VM as root with banger's key (its bridge address, or its 127.0.0.1 forward when rootless).",
             mixinStandardHelpOptions = true)
     static final class Ssh implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "VM")
@@ -272,17 +288,17 @@ final class VmCommand {
         @Override
         public Integer call() throws Exception {
             VmRecord v = DaemonClient.call(Methods.VM_SHOW, new VmRef(vm));
-            Integer port = v.runtime() == null ? null : v.runtime().sshPort();
-            if (v.state() != VmState.RUNNING || port == null || port == 0) {
+            SshTarget target = SshTarget.of(v);
+            if (target == null) {
                 throw RpcException.conflict("vm " + vm + " is not running (no ssh forward)");
             }
             Path key = Main.PATHS.stateDir().resolve("ssh/id_ed25519");
-            List<String> argv = new ArrayList<>(List.of("ssh", "-i", key.toString(), "-p", Integer.toString(port),
+            List<String> argv = new ArrayList<>(List.of("ssh", "-i", key.toString(), "-p", Integer.toString(target.port()),
                     "-o", "IdentitiesOnly=yes",
                     // Each VM makes fresh host keys at first boot and its port changes per start: pinning them
                     // in known_hosts would only train people to ignore the warning.
                     "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                    "root@127.0.0.1"));
+                    "root@" + target.host()));
             if (!command.isEmpty()) {
                 argv.add("--");
                 argv.addAll(command);

@@ -175,16 +175,21 @@ class CliTest {
              {"id": "00000000000000aa", "name": "a-much-longer-name", "image_id": "img1", "state": "stopped",
               "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:05Z",
               "spec": {"vcpu": 1, "memory_mib": 512, "work_disk_bytes": 2147483648},
-              "runtime": {"last_error": "boom"}}]""";
+              "runtime": {"last_error": "boom"}},
+             {"id": "0123456789abcdef", "name": "web", "image_id": "img1", "state": "running",
+              "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:05Z",
+              "spec": {"vcpu": 1, "memory_mib": 512, "work_disk_bytes": 2147483648, "nat": true},
+              "runtime": {"guest_ip": "10.77.0.10", "dns_name": "web.vm", "pid": 4242, "network": "bridge", "tap": "bt0123456789ab"}}]""";
 
     @Test
     void vmLsPrintsAnAlignedTableWithDashesForWhatDoesNotApply() throws Exception {
         assertThat(ls(Json.MAPPER.readTree(TWO_VMS), false)).isEqualTo("""
-                NAME                ID                STATE    IP           VCPU  MEMORY  SSH
-                dev                 3f2a9c0d1e4b5a67  running  172.30.0.10  2     1024M   127.0.0.1:40123
-                a-much-longer-name  00000000000000aa  stopped  -            1     512M    -
+                NAME                ID                STATE    IP           DNS     VCPU  MEMORY  SSH
+                dev                 3f2a9c0d1e4b5a67  running  172.30.0.10  -       2     1024M   127.0.0.1:40123
+                a-much-longer-name  00000000000000aa  stopped  -            -       1     512M    -
+                web                 0123456789abcdef  running  10.77.0.10   web.vm  1     512M    10.77.0.10:22
                 """);
-        assertThat(ls(Json.MAPPER.readTree("[]"), false)).isEqualTo("NAME  ID  STATE  IP  VCPU  MEMORY  SSH\n");
+        assertThat(ls(Json.MAPPER.readTree("[]"), false)).isEqualTo("NAME  ID  STATE  IP  DNS  VCPU  MEMORY  SSH\n");
     }
 
     @Test

@@ -22,13 +22,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * "removeRuntimeFile x.agent": file names only) and then, unless told to fail, done for real by
  * {@code delegate} (or skipped, as a success, when it is null). {@link #failOn} makes an operation throw.
  * The network operations log "ensureBridge", "createTap ID", "deleteTap ID", "enableNat ID IP",
- * "disableNat ID", "setDnsRecords name=ip,..." and "reconcileNetwork [ids]"; without a delegate they
- * answer as a helper with bridge bgr0 on 10.77.0.0/24 would.
+ * "disableNat ID", "setDnsRecords name=ip,..." and "reconcileNetwork [ids]", and answer as a helper
+ * with bridge bgr0 on 10.77.0.0/24 would, without touching the host (a test double for the root
+ * helper: the real one is tested in banger-roothelper and by the bridged e2e in namespaces).
  */
 public final class RecordingHostOperations implements HostOperations {
     private final List<String> log;
     private final HostOperations delegate;
     private final Map<String, Exception> failures = new ConcurrentHashMap<>();
+    private volatile java.util.function.Consumer<String> observer = entry -> { };
 
     public RecordingHostOperations(List<String> log, HostOperations delegate) {
         this.log = log;
@@ -41,8 +43,15 @@ public final class RecordingHostOperations implements HostOperations {
         return this;
     }
 
+    /** {@code observer} sees each entry as it is recorded, before the operation runs: what the host looked like at that moment. */
+    public RecordingHostOperations observe(java.util.function.Consumer<String> observer) {
+        this.observer = observer;
+        return this;
+    }
+
     private void record(String entry) throws IOException {
         log.add(entry);
+        observer.accept(entry);
         Exception e = failures.get(entry);
         if (e instanceof IOException io) throw io;
         if (e instanceof RuntimeException re) throw re;
@@ -89,42 +98,40 @@ public final class RecordingHostOperations implements HostOperations {
     @Override
     public BridgeInfo ensureBridge() throws IOException {
         record("ensureBridge");
-        return delegate == null ? new BridgeInfo("bgr0", "10.77.0.0/24", "10.77.0.1", "02:00:00:00:00:01") : delegate.ensureBridge();
+        return new BridgeInfo("bgr0", "10.77.0.0/24", "10.77.0.1", "02:00:00:00:00:01");
     }
 
     @Override
     public TapInfo createTap(String vmId) throws IOException {
         record("createTap " + vmId);
-        return delegate == null ? new TapInfo(vmId, "bt" + vmId.substring(0, 12), "bgr0") : delegate.createTap(vmId);
+        return new TapInfo(vmId, "bt" + vmId.substring(0, 12), "bgr0");
     }
 
     @Override
     public void deleteTap(String vmId) throws IOException {
         record("deleteTap " + vmId);
-        if (delegate != null) delegate.deleteTap(vmId);
     }
 
     @Override
     public NatInfo enableNat(String vmId, String guestIp) throws IOException {
         record("enableNat " + vmId + " " + guestIp);
-        return delegate == null ? new NatInfo(vmId, guestIp, List.of()) : delegate.enableNat(vmId, guestIp);
+        return new NatInfo(vmId, guestIp, List.of());
     }
 
     @Override
     public void disableNat(String vmId) throws IOException {
         record("disableNat " + vmId);
-        if (delegate != null) delegate.disableNat(vmId);
     }
 
     @Override
     public DnsInfo setDnsRecords(List<DnsRecord> records) throws IOException {
         record("setDnsRecords " + String.join(",", records.stream().map(r -> r.name() + "=" + r.address()).toList()));
-        return delegate == null ? new DnsInfo(records.size(), "10.77.0.1:53", "/etc/hosts") : delegate.setDnsRecords(records);
+        return new DnsInfo(records.size(), "10.77.0.1:53", "/etc/hosts");
     }
 
     @Override
     public ReconcileResult reconcileNetwork(List<String> liveVmIds) throws IOException {
         record("reconcileNetwork " + liveVmIds);
-        return delegate == null ? new ReconcileResult(List.of(), List.of()) : delegate.reconcileNetwork(liveVmIds);
+        return new ReconcileResult(List.of(), List.of());
     }
 }

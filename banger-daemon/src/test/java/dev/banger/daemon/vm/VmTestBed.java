@@ -40,7 +40,26 @@ final class VmTestBed implements AutoCloseable {
     final Path runtimeDir;
     private final java.util.function.Supplier<VmService> daemon;
 
+    /** The features of a bed, made once its host operations, store and config exist. */
+    interface FeatureFactory {
+        List<VmFeature> make(RecordingHostOperations host, Store store, DaemonConfig config);
+    }
+
     VmTestBed(Path home, String faultAfterStep, List<VmFeature> features) throws Exception {
+        this(home, faultAfterStep, Map.of(), (host, store, config) -> features);
+    }
+
+    /**
+     * network = bridged with the registered features as Bangerd has them; the host operations have no
+     * delegate for the network (they answer as a helper on bgr0, 10.77.0.0/24 would, and record the calls).
+     */
+    static VmTestBed bridged(Path home, String faultAfterStep) throws Exception {
+        return new VmTestBed(home, faultAfterStep, Map.of("BANGER_NETWORK", "bridged"), (host, store, config) ->
+                List.of(new SshForward(), new PortForwards(), new BridgedNetwork(host, new GuestNetworks(config, host),
+                        new DnsPublisher(store, host))));
+    }
+
+    VmTestBed(Path home, String faultAfterStep, Map<String, String> env, FeatureFactory featureFactory) throws Exception {
         this.home = home;
         this.runtimeDir = home.resolve("run");
         this.store = new Store(home.resolve("banger.db"));
@@ -48,8 +67,11 @@ final class VmTestBed implements AutoCloseable {
         Path agent = home.resolve("banger-agent");
         Files.writeString(agent, "#!/bin/sh\nexit 0\n");
         Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwx------"));
-        DaemonConfig config = DaemonConfig.load(home.resolve("none.toml"),
-                Map.of("BANGER_AGENT_BIN", agent.toString(), "BANGER_ACCEL", "tcg"));
+        Map<String, String> settings = new java.util.HashMap<>(env);
+        settings.put("BANGER_AGENT_BIN", agent.toString());
+        settings.put("BANGER_ACCEL", "tcg");
+        DaemonConfig config = DaemonConfig.load(home.resolve("none.toml"), settings);
+        List<VmFeature> features = featureFactory.make(host, store, config);
         Path kernelDir = Files.createDirectories(home.resolve("kernels/k"));
         Files.writeString(kernelDir.resolve("vmlinux"), "not a kernel");
         Files.write(kernelDir.resolve("initrd.img"), new byte[512]);

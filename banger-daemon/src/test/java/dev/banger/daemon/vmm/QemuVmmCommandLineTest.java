@@ -103,6 +103,23 @@ class QemuVmmCommandLineTest {
     }
 
     @Test
+    void aBridgedMachineOpensItsTapWithItsMacAndNoUserNetwork() {
+        LaunchSpec.Network bridged = new LaunchSpec.Network("10.77.0.0/24", "10.77.0.1", "10.77.0.1", "10.77.0.10", 24, 0)
+                .withTap("bt0123456789ab", "02:01:23:45:67:89");
+        assertThat(commandLine(spec(Path.of("/v/work.ext4"), bridged, Accel.KVM))).containsExactlyElementsOf(concat(List.of(HEAD_KVM, MACHINE, WORK,
+                List.of("-netdev", "tap,id=net0,ifname=bt0123456789ab,script=no,downscript=no",
+                        "-device", "virtio-net-device,netdev=net0,mac=02:01:23:45:67:89"),
+                CONTROL)));
+    }
+
+    @Test
+    void aTapWithoutAProperMacIsRefused() {
+        LaunchSpec.Network net = new LaunchSpec.Network("10.77.0.0/24", "10.77.0.1", "10.77.0.1", "10.77.0.10", 24, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> net.withTap("bt0123456789ab", "02:01:23:45:67,x"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void withoutANetworkThereIsNoNetdev() {
         assertThat(commandLine(spec(Path.of("/v/work.ext4"), null, Accel.KVM)))
                 .containsExactlyElementsOf(concat(List.of(HEAD_KVM, MACHINE, WORK, CONTROL)));
