@@ -17,6 +17,14 @@ final class SharedImage {
 
     private SharedImage() { }
 
+    /** The seed's default image root filesystem, built first if needed (root-owned, 0400). */
+    static synchronized Path seedRootfs() throws Exception {
+        Path previous = Banger.home();
+        Banger.withHome(Banger.SEED_HOME, SharedImage::ensure);
+        if (!previous.equals(Banger.home())) throw new IllegalStateException("home not restored");
+        return seedRootfs;
+    }
+
     static synchronized void ensure() throws Exception {
         if (seedRootfs == null) {
             Banger.withHome(Banger.SEED_HOME, () -> {

@@ -1,0 +1,149 @@
+package dev.banger.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.banger.core.Json;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Issue 10's bridged mode end to end, with nothing faked: the real root helper (root) and bangerd
+ * (an ordinary user) and QEMU guests on a real bridge and taps, NAT in real nftables, the helper's
+ * DNS server and /etc/hosts block, all inside namespaces {@link BridgedHost} makes and removes.
+ * The tests share one host and build on each other (VMs a and b live through the class).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BridgedNetworkE2eTest {
+    private static BridgedHost host;
+    private static JsonNode a;
+    private static JsonNode b;
+
+    @BeforeAll
+    static void bridgedHost() throws Exception {
+        host = BridgedHost.start();
+    }
+
+    @AfterAll
+    static void removeTheHost() throws Exception {
+        if (host != null) host.close();
+    }
+
+    private static String ip(JsonNode vm) {
+        return vm.path("runtime").path("guest_ip").asText();
+    }
+
+    /** A TCP connection from inside a guest with bash alone (the image has no curl or nc): prints what the peer sent first. */
+    private static String[] tcpFromGuest(String vm, String hostOrIp, int port, String send) {
+        return new String[] {"vm", "exec", vm, "--", "timeout", "10", "bash", "-c",
+                "exec 3<>/dev/tcp/" + hostOrIp + "/" + port + " && printf '" + send + "' >&3 && head -c 200 <&3"};
+    }
+
+    @Test
+    @Order(1)
+    void twoBridgedVmsGetTheirOwnAddressesAndTapsOwnedByTheUser() throws Exception {
+        a = Json.MAPPER.readTree(host.ok("vm", "create", "--name", "a", "--json"));
+        b = Json.MAPPER.readTree(host.ok("vm", "create", "--name", "b", "--json"));
+        for (JsonNode vm : List.of(a, b)) {
+            assertThat(vm.path("state").asText()).isEqualTo("running");
+            assertThat(vm.path("runtime").path("network").asText()).isEqualTo("bridge");
+            assertThat(ip(vm)).startsWith("10.77.0.");
+            String tap = "bt" + vm.path("id").asText().substring(0, 12);
+            assertThat(vm.path("runtime").path("tap").asText()).isEqualTo(tap);
+            String link = host.inNetns("ip", "-d", "link", "show", "dev", tap);
+            assertThat(link).contains("master bgr0").contains("tun type tap").contains("user " + host.user);
+            // QEMU runs as the user, not root
+            long pid = vm.path("runtime").path("pid").asLong();
+            assertThat(ProcessHandle.of(pid).flatMap(ph -> ph.info().user())).contains(host.user);
+        }
+        assertThat(ip(a)).isNotEqualTo(ip(b));
+        assertThat(host.taps()).hasSize(2);
+        assertThat(host.ok("vm", "ls")).contains("a.vm").contains("b.vm").contains(ip(a) + ":22");
+    }
+
+    @Test
+    @Order(2)
+    void theHostReachesEachGuestAtItsAddressAndTheGuestsReachEachOther() throws Exception {
+        // host (the test namespace) → guest: vm ssh goes straight to the guest's address
+        assertThat(host.ok("vm", "ssh", "a", "--", "hostname").strip()).isEqualTo("a");
+        // guest → guest over the bridge, by address
+        assertThat(host.ok(tcpFromGuest("a", ip(b), 22, ""))).startsWith("SSH-2.0");
+    }
+
+    @Test
+    @Order(3)
+    void namesResolveOnTheBridgeResolverOnTheHostAndInTheGuests() throws Exception {
+        assertThat(host.inNetns("dig", "+short", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "a.vm").strip()).isEqualTo(ip(a));
+        assertThat(host.inNetns("dig", "+short", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "B.VM").strip()).isEqualTo(ip(b));
+        assertThat(host.inNetns("dig", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "nobody.vm")).contains("NXDOMAIN");
+        // the host's own resolver (here the helper's /etc/hosts block in the test's mount namespace)
+        assertThat(host.inMountNamespace("getent", "hosts", "a.vm")).startsWith(ip(a));
+        assertThat(host.inMountNamespace("getent", "hosts", "b.vm")).startsWith(ip(b));
+        // guests use the bridge's resolver: by name, both ways
+        assertThat(host.ok("vm", "exec", "a", "--", "getent", "hosts", "b.vm")).startsWith(ip(b));
+        assertThat(host.ok(tcpFromGuest("b", "a.vm", 22, ""))).startsWith("SSH-2.0");
+        assertThat(host.ok(tcpFromGuest("a", "b.vm", 22, ""))).startsWith("SSH-2.0");
+    }
+
+    @Test
+    @Order(4)
+    void withNatAVmReachesTheUplinkAsTheHostEvenUnderADropForwardPolicyAndWithoutNatItCannot() throws Exception {
+        // What Docker leaves behind: iptables-nft's filter table with a FORWARD policy of DROP.
+        host.inNetns("nft", "add", "table", "ip", "filter");
+        host.inNetns("nft", "add", "chain", "ip", "filter", "FORWARD", "{ type filter hook forward priority 0; policy drop; }");
+        JsonNode n = Json.MAPPER.readTree(host.ok("vm", "create", "--name", "n", "--nat", "--json"));
+        assertThat(n.path("spec").path("nat").asBoolean()).isTrue();
+
+        String get = "GET /hello.txt HTTP/1.0\\r\\n\\r\\n";
+        String page = host.ok(tcpFromGuest("n", BridgedHost.UPLINK, BridgedHost.HTTP_PORT, get));
+        assertThat(page).contains("200").contains("hello from the uplink");
+        assertThat(host.log("http.log")).as("the uplink sees the host's address, not the guest's")
+                .contains(BridgedHost.HOST_UPLINK).doesNotContain(ip(n));
+
+        Banger.Result blocked = host.banger(tcpFromGuest("a", BridgedHost.UPLINK, BridgedHost.HTTP_PORT, get));
+        assertThat(blocked.exit()).as("a VM without --nat must not get out: %s", blocked.stdout()).isNotZero();
+
+        host.ok("vm", "rm", "--force", "n");
+        assertThat(host.inNetns("nft", "list", "ruleset")).doesNotContain(ip(n) + " ");
+    }
+
+    @Test
+    @Order(5)
+    void runningVmsKeepTheirNetworkAcrossABangerdCrashAndAHelperCrash() throws Exception {
+        String rulesBefore = host.inNetns("nft", "list", "ruleset");
+        long bangerd = Json.MAPPER.readTree(host.ok("daemon", "status", "--json")).path("pid").asLong();
+        ProcessHandle.of(bangerd).ifPresent(ProcessHandle::destroyForcibly);
+        BridgedHost.waitFor(() -> ProcessHandle.of(bangerd).isEmpty(), "bangerd to die");
+
+        // the next command starts bangerd again, which reconciles: both VMs are still running and reachable
+        JsonNode listed = Json.MAPPER.readTree(host.ok("vm", "ls", "--json"));
+        assertThat(listed).extracting(v -> v.path("state").asText()).containsOnly("running");
+        assertThat(host.taps()).hasSize(2);
+        assertThat(host.ok(tcpFromGuest("a", "b.vm", 22, ""))).startsWith("SSH-2.0");
+
+        host.killHelper();
+        host.startHelper();
+        assertThat(host.inNetns("dig", "+short", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "a.vm").strip()).isEqualTo(ip(a));
+        assertThat(host.ok("vm", "ssh", "b", "--", "hostname").strip()).isEqualTo("b");
+        // a start after the helper's restart adds no second copy of anything
+        host.ok("vm", "restart", "b");
+        assertThat(host.inNetns("nft", "list", "ruleset")).isEqualTo(rulesBefore);
+        assertThat(host.taps()).hasSize(2);
+    }
+
+    @Test
+    @Order(6)
+    void removingEveryVmLeavesNoTapNoRecordAndNoHostsLine() throws Exception {
+        host.ok("vm", "rm", "--force", "a");
+        host.ok("vm", "rm", "--force", "b");
+        assertThat(host.taps()).isEmpty();
+        assertThat(host.inNetns("dig", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "a.vm")).contains("NXDOMAIN");
+        assertThat(java.nio.file.Files.readString(host.etc.resolve("hosts"))).doesNotContain("a.vm").doesNotContain("b.vm");
+        assertThat(host.log("audit.log")).contains("op=delete_tap").contains("peer=" + host.uid);
+    }
+}
