@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * never touched: a network namespace ({@code banger-e2e-<r>}) holding the root helper, bangerd, QEMU,
  * the bridge and the taps; an "uplink" namespace joined to it by a veth pair that plays the internet
  * (198.51.100.2, an HTTP server); and a private mount namespace over a copy of /etc in which the helper
- * writes its /etc/hosts block. The helper runs as root; bangerd and the CLI run as a throwaway ordinary
+ * writes its /etc/hosts block, and whose /dev/net/tun is usable by everyone, as udev leaves it on a
+ * Debian host (this machine's is root-only). The helper runs as root; bangerd and the CLI run as a throwaway ordinary
  * user (its own home, a world-readable copy of the built programs, the seed's kernel and image).
  * Everything is removed by {@link #close}, also after a failure, and checked gone.
  */
@@ -160,7 +161,12 @@ final class BridgedHost implements AutoCloseable {
             if (System.nanoTime() > deadline) throw new IOException("the mount namespace holder did not start");
             Thread.sleep(20);
         }
-        root("nsenter", "-t", Long.toString(mountHolder.pid()), "-m", "--", "mount", "--bind", etc.toString(), "/etc");
+        String holder = Long.toString(mountHolder.pid());
+        root("nsenter", "-t", holder, "-m", "--", "mount", "--bind", etc.toString(), "/etc");
+        // The real tun device with the mode a Debian host's udev gives it (0666): this machine's is 0600,
+        // which only root could open. A node of its own in this namespace, the machine's left as it is.
+        root("nsenter", "-t", holder, "-m", "--", "mount", "-t", "tmpfs", "-o", "mode=0755,size=64k", "banger-e2e-tun", "/dev/net");
+        root("nsenter", "-t", holder, "-m", "--", "mknod", "-m", "0666", "/dev/net/tun", "c", "10", "200");
     }
 
     private void startHttp() throws IOException, InterruptedException {
@@ -220,13 +226,14 @@ final class BridgedHost implements AutoCloseable {
         }
     }
 
-    /** The CLI as the ordinary user, inside the test's network namespace; bangerd, started by it, runs there too. */
+    /** The CLI as the ordinary user, inside the test's network and mount namespaces; bangerd, started by it, runs there too. */
     Banger.Result banger(String... args) throws IOException, InterruptedException {
         return banger(Duration.ofMinutes(10), args);
     }
 
     Banger.Result banger(Duration timeout, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns, "setpriv", "--reuid", Integer.toString(uid),
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(mountHolder.pid()), "-m", "--",
+                "ip", "netns", "exec", netns, "setpriv", "--reuid", Integer.toString(uid),
                 "--regid", Integer.toString(gid), "--init-groups", "--", "env", "-i", "HOME=/home/" + user, "USER=" + user,
                 "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "BANGER_HOME=" + home, "BANGER_NETWORK=bridged",
                 "BANGER_HELPER_SOCKET=" + helperSocket, bundle.resolve("bin/banger").toString()));

@@ -38,6 +38,7 @@ public final class BridgedNetwork implements VmFeature {
     @Override
     public void prepare(VmRecord vm) throws IOException {
         if (!vm.runtime().bridged()) return;
+        requireTunUsable(TUN);
         GuestNetworks.Subnet subnet = networks.subnet(networks.ensureBridge());
         if (!subnet.contains(vm.runtime().guestIp())) {
             throw new IOException("the bridge's subnet is now " + subnet.cidr() + " but this VM's address is "
@@ -90,6 +91,18 @@ public final class BridgedNetwork implements VmFeature {
         result.errors().forEach(e -> lines.add("could not remove: " + e));
         dns.publishIncluding(null);
         return lines;
+    }
+
+    /** The VMM opens its tap through this device as the owner; QEMU's own error would not say what to change. */
+    static final java.nio.file.Path TUN = java.nio.file.Path.of("/dev/net/tun");
+
+    static void requireTunUsable(java.nio.file.Path tun) throws IOException {
+        if (java.nio.file.Files.isReadable(tun) && java.nio.file.Files.isWritable(tun)) return;
+        String mode = java.nio.file.Files.exists(tun)
+                ? java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(tun))
+                : "missing";
+        throw new IOException(tun + " is not usable by this user (" + mode + "); the VMM opens the VM's tap through it. "
+                + "Debian's udev makes it rw-rw-rw- (fix: chmod 0666 " + tun + ", or modprobe tun when it is missing)");
     }
 
     /** Locally administered, unicast, and stable for the VM: {@code 02:} and the id's first five bytes. */

@@ -158,6 +158,12 @@ class BridgedNetworkTest {
     }
 
     @Test
+    void aMissingTunDeviceIsNamedWithItsFixBeforeQemuWouldFailOnIt() {
+        assertThatThrownBy(() -> BridgedNetwork.requireTunUsable(home.resolve("no-tun")))
+                .isInstanceOf(IOException.class).hasMessageContaining("missing").hasMessageContaining("modprobe tun");
+    }
+
+    @Test
     void theMacIsLocallyAdministeredUnicastAndStable() {
         assertThat(BridgedNetwork.mac("0123456789abcdef")).isEqualTo("02:01:23:45:67:89");
         assertThat(BridgedNetwork.mac("0123456789abcdef")).isEqualTo(BridgedNetwork.mac("0123456789abcdef"));
