@@ -1,0 +1,36 @@
+package dev.banger.roothelper.ops;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.banger.core.Json;
+import dev.banger.roothelper.api.ErrorCode;
+import dev.banger.roothelper.api.HelperException;
+import java.util.List;
+
+/** The {@code nft} tool: reads the whole ruleset as JSON and applies atomic batches on stdin ({@code nft -f -}). */
+final class Nft {
+    private final HostCommands commands;
+
+    Nft(HostCommands commands) {
+        this.commands = commands;
+    }
+
+    NftRuleset ruleset() {
+        HostCommands.CommandResult result = commands.run(List.of("nft", "-j", "list", "ruleset"), "");
+        if (!result.ok()) {
+            throw new HelperException(ErrorCode.FAILED, "nft -j list ruleset: " + result.firstErrorLine());
+        }
+        try {
+            return NftRuleset.parse(Json.MAPPER.readTree(result.stdout().isBlank() ? "{}" : result.stdout()));
+        } catch (JsonProcessingException e) {
+            throw new HelperException(ErrorCode.FAILED, "nft -j list ruleset: unreadable JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** One transaction: the kernel applies every line of {@code batch} or none. */
+    void apply(String batch) {
+        HostCommands.CommandResult result = commands.run(List.of("nft", "-f", "-"), batch);
+        if (!result.ok()) {
+            throw new HelperException(ErrorCode.FAILED, "nft -f -: " + result.firstErrorLine());
+        }
+    }
+}
