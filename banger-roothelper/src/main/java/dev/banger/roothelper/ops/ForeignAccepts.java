@@ -1,5 +1,9 @@
 package dev.banger.roothelper.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.banger.core.Json;
 import dev.banger.roothelper.api.ErrorCode;
 import dev.banger.roothelper.api.HelperException;
 import java.io.UncheckedIOException;
@@ -16,7 +20,7 @@ import java.util.List;
  * incompatible", which breaks Docker. Elsewhere they are nft rules, found again by their comment.
  */
 final class ForeignAccepts {
-    /** Table and chain names come from nft's listing; only plain ones are written into a batch. */
+    /** Chain names come from nft's listing; only plain ones are written into an iptables-restore line (table names are iptables' own). */
     private static final java.util.regex.Pattern PLAIN_NAME = java.util.regex.Pattern.compile("^[A-Za-z0-9_.-]{1,64}$");
     private final HostCommands commands;
     private final Nft nft;
@@ -38,11 +42,11 @@ final class ForeignAccepts {
     /** Adds what is missing; returns the note for NatInfo. */
     String ensure(NftRuleset ruleset, NftRuleset.ForwardDrop drop) {
         String why = " (chain " + drop.chain() + " of that table has policy drop on the forward hook)";
-        if (!PLAIN_NAME.matcher(drop.table()).matches() || !PLAIN_NAME.matcher(drop.target()).matches()) {
-            return "not changed: " + drop.describe() + why + " has a name the helper does not write into a batch; "
-                    + "add accepts for " + bridge + " there yourself, or the VM's traffic is dropped";
-        }
         if (drop.iptablesTable() && iptablesNftInstalled()) {
+            if (!PLAIN_NAME.matcher(drop.target()).matches()) {
+                return "not changed: " + drop.describe() + why + " has a chain name the helper does not write into an "
+                        + "iptables-restore line; add accepts for " + bridge + " there yourself, or the VM's traffic is dropped";
+            }
             List<List<String>> missing = iptablesSpecs().stream().filter(spec -> !iptablesHas(drop, spec)).toList();
             if (missing.isEmpty()) {
                 return "accepts for " + bridge + " already in " + drop.describe() + why;
@@ -65,16 +69,16 @@ final class ForeignAccepts {
         if (present >= 2) {
             return "accepts for " + bridge + " already in " + drop.describe() + why;
         }
-        String chain = drop.family() + " " + drop.table() + " " + quoted(drop.target());
-        StringBuilder batch = new StringBuilder();
+        List<JsonNode> batch = new ArrayList<>();
         // Remove a half-present pair first so the chain holds exactly two marked rules afterwards.
         ruleset.markedRules().stream().filter(r -> r.family().equals(drop.family()) && r.table().equals(drop.table())
-                && r.chain().equals(drop.target())).forEach(r -> batch.append("delete rule ").append(chain).append(" handle ").append(r.handle()).append('\n'));
-        batch.append("insert rule ").append(chain).append(" oifname \"").append(bridge)
-                .append("\" ct state established,related accept comment \"").append(NftRuleset.MARK).append("\"\n");
-        batch.append("insert rule ").append(chain).append(" iifname \"").append(bridge).append("\" oifname != \"").append(bridge)
-                .append("\" accept comment \"").append(NftRuleset.MARK).append("\"\n");
-        nft.apply(batch.toString());
+                && r.chain().equals(drop.target())).forEach(r -> batch.add(deleteRule(r)));
+        // Inserted at the top, back then out: the chain then starts with out, back.
+        batch.add(insertRule(drop, match("==", meta("oifname"), bridge),
+                match("in", Json.MAPPER.createObjectNode().set("ct", Json.MAPPER.createObjectNode().put("key", "state")),
+                        Json.MAPPER.createArrayNode().add("established").add("related"))));
+        batch.add(insertRule(drop, match("==", meta("iifname"), bridge), match("!=", meta("oifname"), bridge)));
+        nft.applyJson(batch);
         return "added accepts for " + bridge + " (out, and established/related back) to " + drop.describe()
                 + " with nft, comment \"banger\"" + why;
     }
@@ -83,17 +87,16 @@ final class ForeignAccepts {
     List<String> removeAll(NftRuleset ruleset) {
         List<String> removed = new ArrayList<>();
         if (!ruleset.markedRules().isEmpty()) {
-            StringBuilder batch = new StringBuilder();
+            List<JsonNode> batch = new ArrayList<>();
             for (NftRuleset.MarkedRule rule : ruleset.markedRules()) {
-                batch.append("delete rule ").append(rule.family()).append(' ').append(rule.table()).append(' ')
-                        .append(quoted(rule.chain())).append(" handle ").append(rule.handle()).append('\n');
+                batch.add(deleteRule(rule));
                 removed.add("accept for " + bridge + " in table " + rule.family() + " " + rule.table() + " chain " + rule.chain());
             }
-            nft.apply(batch.toString());
+            nft.applyJson(batch);
         }
         if (ruleset.forwardDrops().stream().anyMatch(NftRuleset.ForwardDrop::iptablesTable) && iptablesNftInstalled()) {
             for (NftRuleset.ForwardDrop drop : ruleset.forwardDrops()) {
-                if (!drop.iptablesTable()) {
+                if (!drop.iptablesTable() || !PLAIN_NAME.matcher(drop.target()).matches()) {
                     continue;
                 }
                 List<List<String>> present = iptablesSpecs().stream().filter(spec -> iptablesHas(drop, spec)).toList();
@@ -128,8 +131,40 @@ final class ForeignAccepts {
         }
     }
 
-    /** Chain names like {@code DOCKER-USER} need quotes in nft's syntax; names come from nft's own listing. */
-    private static String quoted(String name) {
-        return "\"" + name.replace("\"", "") + "\"";
+    private JsonNode insertRule(NftRuleset.ForwardDrop drop, JsonNode... matches) {
+        ObjectNode rule = Json.MAPPER.createObjectNode().put("family", drop.family()).put("table", drop.table())
+                .put("chain", drop.target()).put("comment", NftRuleset.MARK);
+        ArrayNode expr = rule.putArray("expr");
+        for (JsonNode match : matches) {
+            expr.add(match);
+        }
+        expr.addObject().putNull("accept");
+        ObjectNode insert = Json.MAPPER.createObjectNode();
+        insert.putObject("insert").set("rule", rule);
+        return insert;
+    }
+
+    private static JsonNode deleteRule(NftRuleset.MarkedRule rule) {
+        ObjectNode delete = Json.MAPPER.createObjectNode();
+        delete.putObject("delete").putObject("rule").put("family", rule.family()).put("table", rule.table())
+                .put("chain", rule.chain()).put("handle", rule.handle());
+        return delete;
+    }
+
+    private static JsonNode meta(String key) {
+        ObjectNode meta = Json.MAPPER.createObjectNode();
+        meta.putObject("meta").put("key", key);
+        return meta;
+    }
+
+    private static JsonNode match(String op, JsonNode left, String right) {
+        return match(op, left, Json.MAPPER.getNodeFactory().textNode(right));
+    }
+
+    private static JsonNode match(String op, JsonNode left, JsonNode right) {
+        ObjectNode match = Json.MAPPER.createObjectNode();
+        match.putObject("match").put("op", op).set("left", left);
+        ((ObjectNode) match.get("match")).set("right", right);
+        return match;
     }
 }

@@ -26,6 +26,26 @@ final class Nft {
         }
     }
 
+    /**
+     * One transaction in nft's JSON syntax ({@code nft -j -f -}), for changes to other tables: their
+     * names go in as JSON strings, so a chain named like a keyword ({@code fwd}) or {@code DOCKER-USER}
+     * needs no quoting rules (nft 1.0.6 rejects quoted table names in its text syntax).
+     */
+    void applyJson(List<com.fasterxml.jackson.databind.JsonNode> commands) {
+        var root = Json.MAPPER.createObjectNode();
+        root.putArray("nftables").addAll(commands);
+        String batch;
+        try {
+            batch = Json.MAPPER.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        HostCommands.CommandResult result = this.commands.run(List.of("nft", "-j", "-f", "-"), batch);
+        if (!result.ok()) {
+            throw new HelperException(ErrorCode.FAILED, "nft -j -f -: " + result.firstErrorLine());
+        }
+    }
+
     /** One transaction: the kernel applies every line of {@code batch} or none. */
     void apply(String batch) {
         HostCommands.CommandResult result = commands.run(List.of("nft", "-f", "-"), batch);
