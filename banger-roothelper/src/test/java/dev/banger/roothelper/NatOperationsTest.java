@@ -61,6 +61,10 @@ class NatOperationsTest {
         host.run("ip", "link", "set", "up0", "up");
         uplink.run("ip", "addr", "add", SERVER + "/24", "dev", "eth0");
         uplink.run("ip", "link", "set", "eth0", "up");
+        // Counts what arrives in UPLINK from the bridge subnet un-masqueraded: a VM without NAT must not even get a packet out.
+        HostCommands.CommandResult watch = uplink.commands().run(List.of("nft", "-f", "-"),
+                "table inet watch {\n chain pre {\n type filter hook prerouting priority -300; policy accept;\n ip saddr 10.77.0.0/24 counter\n }\n}\n");
+        assertThat(watch.exitCode()).as("uplink watch: %s", watch.stderr()).isZero();
         serverDir = Files.createTempDirectory("banger-nat-http");
         DIRS.add(serverDir);
         Files.writeString(serverDir.resolve("hello"), "hello from the uplink\n");
@@ -142,6 +146,18 @@ class NatOperationsTest {
         assertThat(r.exitCode()).as("nft -j -f -: %s", r.stderr()).isZero();
     }
 
+    /** Packets from the bridge subnet that reached UPLINK with their guest source address. */
+    long leakedPackets() throws Exception {
+        for (JsonNode object : Json.MAPPER.readTree(uplink.run("nft", "-j", "list", "table", "inet", "watch")).path("nftables")) {
+            for (JsonNode expression : object.path("rule").path("expr")) {
+                if (expression.has("counter")) {
+                    return expression.path("counter").path("packets").asLong();
+                }
+            }
+        }
+        throw new AssertionError("no counter in UPLINK's watch table");
+    }
+
     String serverLog() throws IOException {
         return Files.readString(serverDir.resolve("server.log"));
     }
@@ -179,6 +195,7 @@ class NatOperationsTest {
         // ip_forward is on now, so B is kept in only by banger's forward chain.
         assertThat(fetches(b)).as("B without NAT").isFalse();
         assertThat(serverLog()).doesNotContain("10.77.0.3");
+        assertThat(leakedPackets()).as("packets from the subnet that left HOST un-NATed").isZero();
 
         assertThat(nat.enableNat(A, "10.77.0.2").notes()).as("second enable: nothing to do").isEmpty();
         assertThat(nat.disableNat(A).existed()).isTrue();
@@ -243,6 +260,19 @@ class NatOperationsTest {
     }
 
     @Test
+    void aLegacyForwardDropNftCannotSeeIsNamedInTheNotes() throws Exception {
+        TestNetns a = guest("10.77.0.2");
+        host.run("iptables-legacy", "-P", "FORWARD", "DROP");
+
+        NatInfo info = nat.enableNat(A, "10.77.0.2");
+        assertThat(info.notes()).anySatisfy(n -> assertThat(n).contains("not changed", "iptables-legacy", "FORWARD policy is DROP",
+                "iptables-legacy -I FORWARD -i bgr0 ! -o bgr0 -j ACCEPT"));
+        assertThat(fetches(a)).as("the note is true: legacy drops it").isFalse();
+        host.run("iptables-legacy", "-P", "FORWARD", "ACCEPT");
+        assertThat(fetches(a)).isTrue();
+    }
+
+    @Test
     void reconcileDeletesDeadVmsElementsKeepsLiveOnesAndFinallyTheAccepts() throws Exception {
         TestNetns a = guest("10.77.0.2");
         TestNetns b = guest("10.77.0.3");
@@ -273,6 +303,7 @@ class NatOperationsTest {
         assertThat(nat.reconcile(List.of()).deleted()).isEmpty();
         assertThat(host.run("nft", "list", "chain", "inet", "banger", "forward")).contains("iifname \"bgr0\" oifname != \"bgr0\" drop");
         assertThat(fetches(b)).isFalse();
+        assertThat(leakedPackets()).as("B's packets that left HOST").isZero();
     }
 
     @Test
