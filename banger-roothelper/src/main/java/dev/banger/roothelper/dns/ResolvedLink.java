@@ -16,16 +16,34 @@ public final class ResolvedLink {
     /** Present while resolved runs. */
     public static final Path SOCKET = Path.of("/run/systemd/resolve/io.systemd.Resolve");
 
+    /** resolved's network namespace: PID 1's. */
+    public static final Path INIT_NETNS = Path.of("/proc/1/ns/net");
+
     private final Path socket;
+    private final Path resolvedNetns;
     private final HostCommands commands;
 
-    public ResolvedLink(Path socket, HostCommands commands) {
+    public ResolvedLink(Path socket, Path resolvedNetns, HostCommands commands) {
         this.socket = socket;
+        this.resolvedNetns = resolvedNetns;
         this.commands = commands;
     }
 
+    /**
+     * resolved's socket exists and we share its network namespace (PID 1's; unreadable counts as not shared). From another namespace
+     * (a helper under {@code ip netns exec}) {@code resolvectl} would send the bridge's ifindex of
+     * that namespace to resolved, which would configure whatever link of its own has that index.
+     */
     public boolean running() {
-        return Files.exists(socket);
+        return Files.exists(socket) && sharesResolvedsNetworkNamespace();
+    }
+
+    private boolean sharesResolvedsNetworkNamespace() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/ns/net")).equals(Files.readSymbolicLink(resolvedNetns));
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** Runs every setting even when one fails; returns one line per failure. */

@@ -8,6 +8,9 @@ import dev.banger.roothelper.api.ReconcileResult;
 import dev.banger.roothelper.ops.DnsOperations;
 import dev.banger.roothelper.ops.HelperConfig;
 import dev.banger.roothelper.ops.HostCommands;
+import dev.banger.roothelper.ops.LocalRootOperations;
+import dev.banger.roothelper.ops.NatOperations;
+import dev.banger.roothelper.ops.NetworkOperations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -38,7 +41,8 @@ class DnsOperationsTest {
     }
 
     DnsPaths paths() {
-        return new DnsPaths(dir.resolve("state"), dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("resolved.socket"));
+        return new DnsPaths(dir.resolve("state"), dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("resolved.socket"),
+                Path.of("/proc/self/ns/net")); // "resolved" shares our namespace
     }
 
     DnsOperations operations() {
@@ -90,9 +94,21 @@ class DnsOperationsTest {
         assertThat(info.hostWiring()).isEqualTo(DnsOperations.WIRING_RESOLVED);
         assertThat(Files.readString(dir.resolve("hosts"))).as("the old block removed").isEqualTo("127.0.0.1 localhost\n");
 
-        new ResolvedLink(dir.resolve("resolved.socket"), recording()).apply("bgr0", "10.77.0.1");
+        // ensure_bridge (bridge commands recorded, not run) re-applies the link settings.
+        new LocalRootOperations(new NetworkOperations(CONFIG, recording()), new NatOperations(CONFIG, recording()), ops).ensureBridge();
         assertThat(commands).contains(List.of("resolvectl", "dns", "bgr0", "10.77.0.1"),
                 List.of("resolvectl", "domain", "bgr0", "~vm"), List.of("resolvectl", "dnssec", "bgr0", "no"));
+    }
+
+    @Test
+    void resolvedInAnotherNetworkNamespaceIsNotConfigured() throws Exception {
+        Files.createFile(dir.resolve("resolved.socket"));
+        // A namespace that is not ours stands for "the helper runs under ip netns exec".
+        Path other = dir.resolve("other-ns");
+        Files.createSymbolicLink(other, Path.of("net:[1]"));
+        assertThat(new ResolvedLink(dir.resolve("resolved.socket"), other, recording()).running()).isFalse();
+        assertThat(new ResolvedLink(dir.resolve("resolved.socket"), Path.of("/proc/self/ns/net"), recording()).running()).isTrue();
+        assertThat(new ResolvedLink(dir.resolve("no-socket"), Path.of("/proc/self/ns/net"), recording()).running()).isFalse();
     }
 
     @Test
