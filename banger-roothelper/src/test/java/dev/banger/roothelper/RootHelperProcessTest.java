@@ -113,7 +113,7 @@ class RootHelperProcessTest {
     /** Runs LineClient as {@code uid}:{@code gid} with no supplementary groups. */
     static JsonNode sendAs(int uid, int gid, String line) throws Exception {
         var result = TestNetns.HOST.run(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", testClasses(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData", "-cp", testClasses(),
                 LineClient.class.getName(), socket.toString(), line), "");
         assertThat(result.exitCode()).as("client: %s", result.stderr()).isZero();
         return Json.MAPPER.readTree(result.stdout());

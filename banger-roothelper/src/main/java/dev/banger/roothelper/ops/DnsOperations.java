@@ -69,7 +69,7 @@ public final class DnsOperations implements AutoCloseable {
         this.paths = paths;
         this.recordFile = new RecordFile(paths.stateDir());
         this.hosts = new HostsFile(paths.hostsFile());
-        this.resolved = new ResolvedLink(paths.resolvedSocket(), commands);
+        this.resolved = new ResolvedLink(paths.resolvedSocket(), paths.resolvedNetns(), commands);
     }
 
     /**
