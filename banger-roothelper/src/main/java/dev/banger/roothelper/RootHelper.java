@@ -6,9 +6,13 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
+import dev.banger.roothelper.dns.DnsPaths;
+import dev.banger.roothelper.ops.DnsOperations;
 import dev.banger.roothelper.ops.HelperConfig;
 import dev.banger.roothelper.ops.HostCommands;
 import dev.banger.roothelper.ops.LocalRootOperations;
+import dev.banger.roothelper.ops.NatOperations;
+import dev.banger.roothelper.ops.NetworkOperations;
 import dev.banger.roothelper.ops.ProcessCommands;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +27,7 @@ import picocli.CommandLine.Option;
 
 /** {@code banger-roothelper}: serves the privileged operations to one owner uid on one Unix socket. */
 @Command(name = "banger-roothelper", mixinStandardHelpOptions = true,
-        description = "The narrow root helper of banger: bridge and taps, for one owner uid, on one Unix socket.")
+        description = "The narrow root helper of banger: bridge and taps, NAT, <name>.vm DNS, for one owner uid, on one Unix socket.")
 public final class RootHelper implements Callable<Integer> {
     @Option(names = "--socket", required = true, description = "Unix socket to serve (mode 0660, group of the owner)")
     Path socket;
@@ -46,6 +50,10 @@ public final class RootHelper implements Callable<Integer> {
     @Option(names = "--max-ports", defaultValue = "" + HelperConfig.DEFAULT_MAX_PORTS, description = "ports allowed on the bridge (default: ${DEFAULT-VALUE})")
     int maxPorts;
 
+    @Option(names = "--state-dir", defaultValue = "/var/lib/banger-roothelper",
+            description = "directory for the helper's own state (the DNS records; created 0700; default: ${DEFAULT-VALUE})")
+    Path stateDir;
+
     public static void main(String[] args) {
         CommandLine commandLine = new CommandLine(new RootHelper());
         // A bad subnet or bridge name is one line, not a stack trace.
@@ -65,15 +73,25 @@ public final class RootHelper implements Callable<Integer> {
         ProcessCommands commands = new ProcessCommands();
         int gid = ownerGid != null ? ownerGid : primaryGroup(commands, ownerUid);
         configureLogging(auditLog);
-        HelperServer server = HelperServer.bind(socket, ownerUid, gid, LocalRootOperations.create(config, commands));
+        if (!stateDir.isAbsolute()) {
+            throw new IllegalArgumentException("--state-dir must be an absolute path: " + stateDir);
+        }
+        DnsOperations dns = new DnsOperations(config, commands, DnsPaths.system(stateDir), DnsOperations.DNS_PORT);
+        LocalRootOperations operations = new LocalRootOperations(new NetworkOperations(config, commands),
+                new NatOperations(config, commands), dns);
+        HelperServer server = HelperServer.bind(socket, ownerUid, gid, operations);
+        // After the bind: a second helper started by mistake fails there, before it touches port 53.
+        // A restarted helper serves the persisted records at once when the bridge is still up.
+        dns.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            dns.close();
             try {
                 server.close();
             } catch (IOException e) {
                 System.err.println("banger-roothelper: " + e.getMessage());
             }
         }));
-        LoggerFactory.getLogger(RootHelper.class).info("serving {} for uid {} (bridge {}, subnet {})", socket, ownerUid, bridge, subnet);
+        LoggerFactory.getLogger(RootHelper.class).info("serving {} for uid {} (bridge {}, subnet {}, state {})", socket, ownerUid, bridge, subnet, stateDir);
         server.serve();
         return 0;
     }

@@ -53,7 +53,9 @@ class RootHelperProcessTest {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns.name,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
                 RootHelper.class.getName(), "--socket", socket.toString(), "--owner-uid", Integer.toString(ownerUid),
-                "--audit-log", audit.toString(), "--subnet", "10.77.0.0/24"));
+                "--audit-log", audit.toString(), "--subnet", "10.77.0.0/24",
+                // Its own state dir: never the machine's /var/lib/banger-roothelper.
+                "--state-dir", dir.resolve("state").toString()));
         helper = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("helper.out").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!Files.exists(socket) || Files.getPosixFilePermissions(socket).size() != 4) {
@@ -94,8 +96,8 @@ class RootHelperProcessTest {
             TestNetns.HOST.run(List.of("userdel", user), "");
         }
         if (dir != null) {
-            try (var files = Files.list(dir)) {
-                for (Path file : files.toList()) {
+            try (var files = Files.walk(dir)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(file);
                 }
             }
@@ -111,7 +113,7 @@ class RootHelperProcessTest {
     /** Runs LineClient as {@code uid}:{@code gid} with no supplementary groups. */
     static JsonNode sendAs(int uid, int gid, String line) throws Exception {
         var result = TestNetns.HOST.run(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", testClasses(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:-UsePerfData", "-cp", testClasses(),
                 LineClient.class.getName(), socket.toString(), line), "");
         assertThat(result.exitCode()).as("client: %s", result.stderr()).isZero();
         return Json.MAPPER.readTree(result.stdout());

@@ -33,9 +33,12 @@ public final class LocalRootOperations implements RootOperations {
                 new DnsOperations(config, commands));
     }
 
+    /** The bridge, then DNS on its gateway address: serving starts (or re-binds) once the bridge has it. */
     @Override
     public BridgeInfo ensureBridge() {
-        return network.ensureBridge();
+        BridgeInfo bridge = network.ensureBridge();
+        dns.bridgeUp();
+        return bridge;
     }
 
     @Override
