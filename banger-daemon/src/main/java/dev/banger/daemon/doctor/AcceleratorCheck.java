@@ -66,7 +66,7 @@ final class AcceleratorCheck implements Check {
         String why = facts + "; probe: " + d.reason();
         if (d.accel() == Accel.KVM) return Finding.ok("KVM: " + d.reason() + "; " + KVM_BOOT, why);
         return Finding.warn("TCG will be used: " + d.reason() + "; " + TCG_BOOT, why,
-                pvm ? "nothing to fix for stock kernels on a PVM host; set accel = \"tcg\" in config.toml to skip the probe" : null);
+                pvm ? "set accel = \"tcg\" in config.toml to skip the probe (stock kernels cannot use KVM on a PVM host)" : null);
     }
 
     /** Without KVM banger still works (TCG); only a configuration that insists on KVM cannot start anything. */

@@ -34,10 +34,11 @@ final class KernelFeatureCheck implements Check {
     public Finding run(HostProbe host) {
         boolean device = f.device() != null && host.exists(Path.of(f.device()));
         boolean loaded = host.exists(Path.of("/sys/module", f.module()));
-        Optional<String> config = host.kernelConfig().flatMap(c -> configValue(c, f.configSymbol()));
+        Optional<String> kernelConfig = host.kernelConfig();
+        Optional<String> config = kernelConfig.flatMap(c -> configValue(c, f.configSymbol()));
         String facts = (f.device() == null ? "" : f.device() + (device ? " present" : " missing") + "; ")
-                + "module " + f.module() + (loaded ? " loaded" : " not loaded") + "; CONFIG_" + f.configSymbol() + "="
-                + config.orElse("(unknown)");
+                + "/sys/module/" + f.module() + (loaded ? " present" : " absent") + "; CONFIG_" + f.configSymbol()
+                + (config.isPresent() ? "=" + config.get() : kernelConfig.isPresent() ? " not set" : ": no kernel config readable");
         if (device || loaded || config.filter("y"::equals).isPresent()) {
             return Finding.ok("available: " + f.usedFor(), facts);
         }
@@ -46,7 +47,7 @@ final class KernelFeatureCheck implements Check {
             return Finding.warn("built as a module but not loaded: " + f.withoutIt(), facts, modprobe);
         }
         return new Finding(f.absent(), "not available in this kernel: " + f.withoutIt(), facts,
-                host.kernelConfig().isPresent()
+                kernelConfig.isPresent()
                         ? "boot a kernel built with CONFIG_" + f.configSymbol() + "=m, then " + modprobe : modprobe);
     }
 
