@@ -66,6 +66,11 @@ class NetworkChecksTest {
     @Test
     void anEmptyRulesetPassesAndAnUnreadableOneIsSaidSo() {
         assertThat(new ForwardPolicyCheck(BRIDGED).run(ruleset("{\"nftables\": [{\"metainfo\": {}}]}")).status()).isEqualTo(DoctorStatus.OK);
+        String accepting = """
+                {"nftables": [{"chain": {"family": "inet", "table": "filter", "name": "forward", "hook": "forward", "policy": "accept"}},
+                 {"chain": {"family": "inet", "table": "filter", "name": "input", "hook": "input", "policy": "drop"}}]}
+                """;
+        assertThat(new ForwardPolicyCheck(BRIDGED).run(ruleset(accepting)).status()).as("accept on forward, drop on input only").isEqualTo(DoctorStatus.OK);
         FakeProbe denied = new FakeProbe().tool("nft", "/usr/sbin/nft")
                 .command(new HostProbe.Output(1, "", "Error: Operation not permitted\n"), "nft", "-j", "list", "ruleset");
         Finding f = new ForwardPolicyCheck(BRIDGED).run(denied);
