@@ -2,6 +2,9 @@ package dev.banger.daemon;
 
 import dev.banger.core.BangerPaths;
 import dev.banger.daemon.api.DaemonMethods;
+import dev.banger.daemon.api.DoctorMethods;
+import dev.banger.daemon.doctor.Checks;
+import dev.banger.daemon.doctor.Doctor;
 import dev.banger.daemon.api.ImageMethods;
 import dev.banger.daemon.api.KernelMethods;
 import dev.banger.daemon.api.VmMethods;
@@ -57,6 +60,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,6 +175,8 @@ public final class Bangerd {
         new ImageMethods(images, vms, config.debianSuite(), new ImagePrune(blobs, leftovers, started)).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);
+        new DoctorMethods(Doctor.standard(Checks.Deps.of(config, "qemu", paths.stateDir(), Checks.accelVerdict(kernels, config.defaultKernel(), accel),
+                config.networking().bridged() ? Optional.of(config.networking().helperSocket()) : Optional.empty()))).register(methods);
         RpcServer serving = new RpcServer(paths.daemonSocket(), methods, config.rpcLimits());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             serving.close();

@@ -46,13 +46,14 @@ public final class Methods {
 
     public static final Method<NoParams, DaemonStatus> DAEMON_STATUS = Method.of("daemon.status", NoParams.class, DaemonStatus.class);
     public static final Method<NoParams, DaemonStopResult> DAEMON_STOP = Method.of("daemon.stop", NoParams.class, DaemonStopResult.class);
+    public static final Method<NoParams, DoctorReport> DOCTOR_RUN = Method.of("doctor.run", NoParams.class, DoctorReport.class);
     public static final Method<NoParams, List<String>> RPC_METHODS = Method.listOf("rpc.methods", NoParams.class, String.class);
 
     /** All of them, in the order docs/rpc.md documents them. */
     public static final List<Method<?, ?>> ALL = List.of(VM_CREATE, VM_RUN, VM_START, VM_STOP, VM_KILL, VM_RESTART, VM_RM, VM_PRUNE,
             VM_LIST, VM_SHOW, VM_LOGS, VM_EXEC, VM_PORT_ADD, VM_PORT_RM, VM_PORT_LS, IMAGE_BUILD, IMAGE_PULL, IMAGE_REGISTER, IMAGE_IMPORT, IMAGE_PROMOTE, IMAGE_LIST,
             IMAGE_CATALOG, IMAGE_SHOW, IMAGE_RM, IMAGE_PRUNE, KERNEL_IMPORT, KERNEL_PULL, KERNEL_LIST, KERNEL_CATALOG, KERNEL_SHOW,
-            KERNEL_DELETE, DAEMON_STATUS, DAEMON_STOP, RPC_METHODS);
+            KERNEL_DELETE, DAEMON_STATUS, DAEMON_STOP, DOCTOR_RUN, RPC_METHODS);
 
     private Methods() { }
 }

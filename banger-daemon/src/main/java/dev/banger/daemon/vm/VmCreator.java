@@ -11,6 +11,8 @@ import dev.banger.core.model.VmSpec;
 import dev.banger.core.model.VmState;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.DaemonConfig;
+import dev.banger.daemon.doctor.Checks;
+import dev.banger.daemon.doctor.Doctor;
 import dev.banger.daemon.image.Images;
 import dev.banger.daemon.store.Store;
 import dev.banger.daemon.vmm.Machine;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -37,6 +40,8 @@ final class VmCreator {
     private final VmLocks locks;
     private final VmPortService ports;
     private final GuestNetworks networks;
+    /** The doctor checks whose failure makes any create impossible (QEMU missing...), run before anything is reserved. */
+    private final Doctor preflight;
 
     VmCreator(Path vmsDir, Path runtimeDir, DaemonConfig config, Store store, Images images, Vmm vmm, VmLocks locks,
               VmPortService ports, GuestNetworks networks) {
@@ -49,12 +54,14 @@ final class VmCreator {
         this.images = images;
         this.vmm = vmm;
         this.locks = locks;
+        this.preflight = Doctor.preflight(Checks.Deps.of(config, vmm.name(), vmsDir, Optional::empty, Optional.empty()));
     }
 
     /** What the caller asked for, checked and with defaults applied; {@code name} empty: generate one. */
     record Validated(String name, VmSpec spec) { }
 
-    Validated validate(String name, Integer vcpu, Integer memoryMib, String diskSize, List<PortForward> portForwards) {
+    Validated validate(String name, Integer vcpu, Integer memoryMib, String diskSize, List<PortForward> portForwards)
+            throws InterruptedException {
         List<PortForward> forwards = portForwards == null ? List.of() : List.copyOf(portForwards);
         ports.checkRequested(forwards);
         if (vcpu != null && vcpu <= 0) throw RpcException.invalid("vcpu must be a positive integer");
@@ -68,6 +75,8 @@ final class VmCreator {
                 throw RpcException.invalid(e.getMessage());
             }
         }
+        // After the caller's own mistakes (those are invalid input whatever the host), before the image is resolved or built.
+        preflight.requireNoFailure();
         return new Validated(requestedName, new VmSpec(vcpu == null ? config.defaultVcpu() : vcpu,
                 memoryMib == null ? config.defaultMemoryMib() : memoryMib, diskBytes, forwards));
     }
