@@ -22,7 +22,9 @@ public final class Checks {
                        Path stateDir, Optional<Path> helperSocket) {
         public static Deps of(DaemonConfig config, String vmmDriver, Path stateDir, AcceleratorVerdict accelVerdict,
                               Optional<Path> helperSocket) {
-            return new Deps(vmmDriver, config.qemuBinary(), config.accel(), accelVerdict, config.subnet(), stateDir, helperSocket);
+            // The subnet new VMs get: the bridge's in bridged mode, QEMU's user network otherwise.
+            String subnet = config.networking().bridged() ? config.networking().bridgeSubnet() : config.subnet();
+            return new Deps(vmmDriver, config.qemuBinary(), config.accel(), accelVerdict, subnet, stateDir, helperSocket);
         }
     }
 

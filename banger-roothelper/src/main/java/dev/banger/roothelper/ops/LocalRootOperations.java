@@ -33,10 +33,14 @@ public final class LocalRootOperations implements RootOperations {
                 new DnsOperations(config, commands));
     }
 
-    /** The bridge, then DNS on its gateway address: serving starts (or re-binds) once the bridge has it. */
+    /**
+     * The bridge, banger's nftables table (so traffic of VMs without NAT is dropped from the first
+     * start), then DNS on its gateway address: serving starts (or re-binds) once the bridge has it.
+     */
     @Override
     public BridgeInfo ensureBridge() {
         BridgeInfo bridge = network.ensureBridge();
+        nat.ensureStructure();
         dns.bridgeUp();
         return bridge;
     }

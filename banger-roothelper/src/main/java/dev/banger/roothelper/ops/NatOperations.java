@@ -112,6 +112,17 @@ public final class NatOperations {
     }
 
     /**
+     * Only the table's structure, elements untouched: called with every ensure_bridge, so a VM without
+     * NAT is dropped at the bridge from the first start, not only after some VM enabled NAT.
+     */
+    public void ensureStructure() {
+        locked(() -> {
+            nft.apply(structure());
+            return null;
+        });
+    }
+
+    /**
      * The table, the set and the two chains, re-written on every change: {@code add} leaves an existing
      * object alone and each chain is flushed and refilled in the same transaction, so the rules are
      * always exactly these and never duplicated, with no moment without them.
