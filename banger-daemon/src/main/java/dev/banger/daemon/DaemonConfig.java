@@ -33,7 +33,8 @@ public record DaemonConfig(
         List<String> imageCatalogs,
         int rpcMaxRequestMib,
         int rpcWriteTimeoutSeconds,
-        Limits limits) {
+        Limits limits,
+        long defaultRootDiskBytes) {
 
     /** Bounds on what guests and images can make bangerd store (docs/configuration.md, "Limits"). */
     public record Limits(int consoleLogMaxMib, long imageMaxEntries, long imageMaxContentGib, long blobCacheMaxGib) {
@@ -55,6 +56,9 @@ public record DaemonConfig(
         if (!subnet.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24")) {
             throw new IllegalArgumentException("subnet must be an IPv4 /24 like 172.30.0.0/24, got " + subnet);
         }
+        if (defaultRootDiskBytes < (16L << 20)) {
+            throw new IllegalArgumentException("default_root_size must be at least 16M, got " + defaultRootDiskBytes + " bytes");
+        }
         if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
             throw new IllegalArgumentException("accel must be auto, kvm or tcg, got " + accel);
         }
@@ -67,11 +71,12 @@ public record DaemonConfig(
                         String subnet, String agentBinary, List<String> kernelCatalogs,
                         List<String> insecureRegistries,
         List<String> imageCatalogs, Integer rpcMaxRequestMib, Integer rpcWriteTimeoutSeconds,
-                        Integer consoleLogMaxMib, Long imageMaxEntries, Long imageMaxContentGib, Long blobCacheMaxGib) { }
+                        Integer consoleLogMaxMib, Long imageMaxEntries, Long imageMaxContentGib, Long blobCacheMaxGib,
+                        String defaultRootSize) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
         FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -106,7 +111,18 @@ public record DaemonConfig(
                 or(f.rpcMaxRequestMib(), 16),
                 or(f.rpcWriteTimeoutSeconds(), 30),
                 new Limits(or(f.consoleLogMaxMib(), 8), or(f.imageMaxEntries(), 2_000_000L),
-                        or(f.imageMaxContentGib(), 64L), or(f.blobCacheMaxGib(), 10L)));
+                        or(f.imageMaxContentGib(), 64L), or(f.blobCacheMaxGib(), 10L)),
+                rootSize(f.defaultRootSize()));
+    }
+
+    /** default_root_size: a size as --root-size takes it ("8G"); absent: 8 GiB. */
+    private static long rootSize(String text) {
+        if (text == null) return dev.banger.core.model.VmSpec.DEFAULT_ROOT_DISK_BYTES;
+        try {
+            return dev.banger.core.model.Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("default_root_size: " + e.getMessage(), e);
+        }
     }
 
     /** The RPC socket's limits (docs/rpc.md, "Connections"). */

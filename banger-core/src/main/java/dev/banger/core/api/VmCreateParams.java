@@ -7,14 +7,21 @@ import java.util.List;
 /**
  * {@code vm.create}. {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error.
  * {@code portForwards}: host ports forwarded to the guest (persisted with the VM, bound at every start).
+ * {@code rootSize}: the guest's root filesystem size ("8G"); null for the configured default.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
-                             boolean removeOnFailure, List<PortForward> portForwards) {
+                             boolean removeOnFailure, List<PortForward> portForwards, String rootSize) {
     /** Without port forwards. */
     public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
                           boolean removeOnFailure) {
-        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null);
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null, null);
+    }
+
+    /** With the default root size. */
+    public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
+                          boolean removeOnFailure, List<PortForward> portForwards) {
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, portForwards, null);
     }
 
     /**
@@ -23,6 +30,6 @@ public record VmCreateParams(String name, String image, Integer vcpu, Integer me
      * dropped by a caller that rebuilds the record by hand.
      */
     public VmCreateParams booting(boolean removeOnFailure) {
-        return new VmCreateParams(name, image, vcpu, memoryMib, diskSize, false, removeOnFailure, portForwards);
+        return new VmCreateParams(name, image, vcpu, memoryMib, diskSize, false, removeOnFailure, portForwards, rootSize);
     }
 }
