@@ -26,6 +26,7 @@ struct agent_opts {
 
 int run_server(const struct agent_opts *opts);
 int run_init(void);
+int run_grow_root(const char *dir);
 
 /* Outcome of spawning one exec session. */
 struct spawned {

@@ -9,11 +9,12 @@
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: banger-agent [--init | --device PATH | --connect-unix PATH]\n"
+            "usage: banger-agent [--init | --device PATH | --connect-unix PATH | --grow-root DIR]\n"
             "  (no option)          serve on virtio-serial port " AGENT_PORT_NAME " and vsock port 52\n"
             "  --init               run as PID 1 (see docs/agent-protocol.md)\n"
             "  --device PATH        serve on PATH instead of discovering the port\n"
-            "  --connect-unix PATH  connect to a Unix socket (tests); exit when it closes\n");
+            "  --connect-unix PATH  connect to a Unix socket (tests); exit when it closes\n"
+            "  --grow-root DIR      grow the ext4 mounted at DIR to its device's size (init.sh), then exit\n");
     return 2;
 }
 
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         return run_init();
     if (argc == 3 && strcmp(argv[1], "--device") == 0)
         o = (struct agent_opts){ .mode = MODE_DEVICE, .path = argv[2] };
+    else if (argc == 3 && strcmp(argv[1], "--grow-root") == 0)
+        return run_grow_root(argv[2]);
     else if (argc == 3 && strcmp(argv[1], "--connect-unix") == 0)
         o = (struct agent_opts){ .mode = MODE_CONNECT_UNIX, .path = argv[2] };
     else if (argc != 1)

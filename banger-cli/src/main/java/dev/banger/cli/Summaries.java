@@ -33,6 +33,8 @@ final class Summaries {
         f.add(new Field("kernel", image == null ? null : image.kernelRef()));
         f.add(new Field("vcpu", Integer.toString(vm.spec().vcpu())));
         f.add(new Field("memory", Sizes.human((long) vm.spec().memoryMib() << 20)));
+        f.add(new Field("root disk", vm.spec().rootDiskBytes() == 0 && image != null
+                ? Sizes.human(image.sizeBytes()) + " (the image's size)" : rootSize(vm)));
         f.add(new Field("work disk", Sizes.human(vm.spec().workDiskBytes())));
         f.add(new Field("guest ip", rt.guestIp()));
         f.add(new Field("network", rt.bridged()
@@ -50,6 +52,11 @@ final class Summaries {
         f.add(new Field("console log", rt.consoleLog()));
         f.add(new Field("vm dir", rt.vmDir()));
         return f;
+    }
+
+    /** A VM from before root sizes existed has none recorded: its root disk is its image's size. */
+    static String rootSize(VmRecord vm) {
+        return vm.spec().rootDiskBytes() == 0 ? "the image's size" : Sizes.human(vm.spec().rootDiskBytes());
     }
 
     static List<Field> image(ImageRecord image) {

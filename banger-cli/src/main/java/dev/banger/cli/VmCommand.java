@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "vm", description = "Create, run and manage microVMs.", mixinStandardHelpOptions = true)
 final class VmCommand {
     static final java.util.List<Class<?>> VERBS = java.util.List.of(Create.class, Run.class, Start.class, Stop.class, Ssh.class,
-            Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class, Port.class);
+            Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class, Port.class,
+            Resize.class);
 
     static final class CreateOptions {
         @Option(names = "--name", description = "VM name (a DNS label); generated when absent.")
@@ -47,6 +48,9 @@ final class VmCommand {
         List<String> publish = new ArrayList<>();
         @Option(names = "--nat", description = "Bridged networking only: let the VM reach the outside through the host (masquerade).")
         boolean nat;
+        @Option(names = "--root-size", description = "Root filesystem size, e.g. 16G (default 8G, or the daemon's default_root_size); "
+                + "sparse on the host, at least the image's size.")
+        String rootSize;
 
         VmCreateParams params(boolean noStart) {
             return params(noStart, false);
@@ -54,7 +58,7 @@ final class VmCommand {
 
         VmCreateParams params(boolean noStart, boolean removeOnFailure) {
             return new VmCreateParams(name, image, vcpu, memory == null ? null : memoryMib(memory), diskSize, noStart, removeOnFailure,
-                    publish.isEmpty() ? null : publish.stream().map(PortForward::parse).toList(), nat);
+                    publish.isEmpty() ? null : publish.stream().map(PortForward::parse).toList(), rootSize, nat);
         }
 
         static int memoryMib(String text) {
@@ -242,6 +246,32 @@ final class VmCommand {
                 image = null;   // the summary still names the image by its id
             }
             return Summaries.vm(shown, image);
+        }
+    }
+
+    @Command(name = "resize", description = "Grow a stopped VM's root disk, work disk or both (grow only).",
+            mixinStandardHelpOptions = true)
+    static final class Resize implements Callable<Integer> {
+        @Parameters(paramLabel = "VM")
+        String vm;
+        @Option(names = "--root-size", description = "New root filesystem size, e.g. 16G; grown at the next boot.")
+        String rootSize;
+        @Option(names = "--disk-size", description = "New work disk size, e.g. 8G.")
+        String diskSize;
+        @Option(names = "--json", description = "Print the VM as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rootSize == null && diskSize == null) throw RpcException.invalid("give --root-size, --disk-size or both");
+            VmRecord resized = DaemonClient.call(Methods.VM_RESIZE, new dev.banger.core.api.VmResizeParams(vm, rootSize, diskSize));
+            if (json) {
+                Output.json(System.out, resized);
+            } else {
+                System.out.println(resized.name() + ": root " + Summaries.rootSize(resized) + ", work disk "
+                        + Sizes.human(resized.spec().workDiskBytes()));
+            }
+            return 0;
         }
     }
 

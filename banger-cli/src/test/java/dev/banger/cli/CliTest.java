@@ -64,6 +64,17 @@ class CliTest {
     }
 
     @Test
+    void rootSizeIsPassedAsTypedAndResizeNeedsASize() {
+        VmCommand.Create c = parsed("vm", "create", "--root-size", "16G");
+        assertThat(c.opts.params(false).rootSize()).isEqualTo("16G");
+        VmCommand.Run r = parsed("vm", "run", "--root-size", "20G", "--rm");
+        assertThat(r.opts.params(false).booting(true).rootSize()).as("vm run keeps it").isEqualTo("20G");
+        VmCommand.Resize z = parsed("vm", "resize", "dev", "--root-size", "16G", "--disk-size", "8G");
+        assertThat(List.of(z.vm, z.rootSize, z.diskSize)).containsExactly("dev", "16G", "8G");
+        assertBadUsage(banger("vm", "resize", "dev"), "give --root-size, --disk-size or both");
+    }
+
+    @Test
     void execTakesTheVmThenEverythingAfterTheDashesAsTheCommand() {
         VmCommand.Exec e = parsed("vm", "exec", "-i", "-t", "dev", "--", "ls", "-l", "--color");
         assertThat(e.vm).isEqualTo("dev");

@@ -26,7 +26,7 @@ class ShowAndCompletionTest {
     private static final String RUNNING_VM = """
             {"id": "3f2a9c0d1e4b5a67", "name": "dev", "image_id": "img1", "state": "running",
              "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:05.123Z",
-             "spec": {"vcpu": 2, "memory_mib": 1536, "work_disk_bytes": 4294967296},
+             "spec": {"vcpu": 2, "memory_mib": 1536, "work_disk_bytes": 4294967296, "root_disk_bytes": 17179869184},
              "runtime": {"guest_ip": "172.30.0.10", "dns_name": "dev.vm", "vm_dir": "/h/vms/3f2a", "console_log": "/h/vms/3f2a/console.log",
                          "ssh_port": 40123, "pid": 12345, "vmm": "qemu", "accel": "tcg", "started_at": "2026-11-22T10:00:04Z"}}""";
 
@@ -47,6 +47,7 @@ class ShowAndCompletionTest {
                 kernel:      debian-cloud
                 vcpu:        2
                 memory:      1.5 GiB
+                root disk:   16.0 GiB
                 work disk:   4.0 GiB
                 guest ip:    172.30.0.10
                 dns name:    dev.vm
@@ -69,6 +70,7 @@ class ShowAndCompletionTest {
                  "runtime": {"guest_ip": "172.30.0.11", "last_error": "start broken: wait_agent: guest agent did not say hello"}}"""));
         String out = printed(Summaries.vm(vm, null));
         assertThat(out).contains("image:      gone1\n", "memory:     512.0 MiB\n",
+                "root disk:  the image's size\n",
                 "last error: start broken: wait_agent: guest agent did not say hello\n");
         assertThat(out).doesNotContain("kernel:", "ssh:", "vmm:", "started:", "console log:", "null");
     }

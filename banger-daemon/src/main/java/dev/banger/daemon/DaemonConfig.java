@@ -34,7 +34,8 @@ public record DaemonConfig(
         int rpcMaxRequestMib,
         int rpcWriteTimeoutSeconds,
         Limits limits,
-        Networking networking) {
+        Networking networking,
+        long defaultRootDiskBytes) {
 
     /**
      * How new VMs are attached (docs/configuration.md, "Networking"). {@code mode}: {@code rootless}
@@ -80,6 +81,9 @@ public record DaemonConfig(
         if (!subnet.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24")) {
             throw new IllegalArgumentException("subnet must be an IPv4 /24 like 172.30.0.0/24, got " + subnet);
         }
+        if (defaultRootDiskBytes < (16L << 20)) {
+            throw new IllegalArgumentException("default_root_size must be at least 16M, got " + defaultRootDiskBytes + " bytes");
+        }
         if (!accel.equals("auto") && !accel.equals("kvm") && !accel.equals("tcg")) {
             throw new IllegalArgumentException("accel must be auto, kvm or tcg, got " + accel);
         }
@@ -93,11 +97,12 @@ public record DaemonConfig(
                         List<String> insecureRegistries,
         List<String> imageCatalogs, Integer rpcMaxRequestMib, Integer rpcWriteTimeoutSeconds,
                         Integer consoleLogMaxMib, Long imageMaxEntries, Long imageMaxContentGib, Long blobCacheMaxGib,
-                        String network, String helperSocket, String bridgeName, String bridgeSubnet) { }
+                        String network, String helperSocket, String bridgeName, String bridgeSubnet,
+                        String defaultRootSize) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
         FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -135,7 +140,18 @@ public record DaemonConfig(
                         or(f.imageMaxContentGib(), 64L), or(f.blobCacheMaxGib(), 10L)),
                 new Networking(firstNonBlank(env.get("BANGER_NETWORK"), f.network(), Networking.ROOTLESS),
                         Path.of(firstNonBlank(env.get("BANGER_HELPER_SOCKET"), f.helperSocket(), "/run/banger/helper.sock")),
-                        or(f.bridgeName(), "bgr0"), or(f.bridgeSubnet(), "10.77.0.0/24")));
+                        or(f.bridgeName(), "bgr0"), or(f.bridgeSubnet(), "10.77.0.0/24")),
+                rootSize(f.defaultRootSize()));
+    }
+
+    /** default_root_size: a size as --root-size takes it ("8G"); absent: 8 GiB. */
+    private static long rootSize(String text) {
+        if (text == null) return dev.banger.core.model.VmSpec.DEFAULT_ROOT_DISK_BYTES;
+        try {
+            return dev.banger.core.model.Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("default_root_size: " + e.getMessage(), e);
+        }
     }
 
     /** The RPC socket's limits (docs/rpc.md, "Connections"). */

@@ -7,21 +7,23 @@ import java.util.List;
 /**
  * {@code vm.create}. {@code removeOnFailure}: a failed boot removes the VM instead of leaving it in state error.
  * {@code portForwards}: host ports forwarded to the guest (persisted with the VM, bound at every start).
+ * {@code rootSize}: the guest's root filesystem size ("8G"); null for the configured default.
  * {@code nat}: a bridged VM reaches the outside through the host (left out of the JSON when off).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
-                             boolean removeOnFailure, List<PortForward> portForwards,
+                             boolean removeOnFailure, List<PortForward> portForwards, String rootSize,
                              @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean nat) {
     /** Without port forwards. */
     public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
                           boolean removeOnFailure) {
-        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null, false);
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null, null, false);
     }
 
+    /** With the default root size. */
     public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
                           boolean removeOnFailure, List<PortForward> portForwards) {
-        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, portForwards, false);
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, portForwards, null, false);
     }
 
     /**
@@ -30,6 +32,6 @@ public record VmCreateParams(String name, String image, Integer vcpu, Integer me
      * dropped by a caller that rebuilds the record by hand.
      */
     public VmCreateParams booting(boolean removeOnFailure) {
-        return new VmCreateParams(name, image, vcpu, memoryMib, diskSize, false, removeOnFailure, portForwards, nat);
+        return new VmCreateParams(name, image, vcpu, memoryMib, diskSize, false, removeOnFailure, portForwards, rootSize, nat);
     }
 }

@@ -49,6 +49,7 @@ public final class VmMethods {
         handle(m, Methods.VM_PORT_ADD, (p, ctx) -> vms.ports().add(require(p.vm(), "vm"), forward(p.forward())));
         handle(m, Methods.VM_PORT_RM, (p, ctx) -> vms.ports().remove(require(p.vm(), "vm"), forward(p.forward())));
         handle(m, Methods.VM_PORT_LS, (p, ctx) -> vms.ports().list(require(p.vm(), "vm")));
+        handle(m, Methods.VM_RESIZE, (p, ctx) -> vms.resize(require(p.vm(), "vm"), p.rootSize(), p.diskSize()));
     }
 
     private static dev.banger.core.model.PortForward forward(dev.banger.core.model.PortForward f) {

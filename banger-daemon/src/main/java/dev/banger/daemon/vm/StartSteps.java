@@ -124,11 +124,14 @@ final class StartSteps {
         c.accel = p.accelSelector().select(c.kernel);
     }
 
-    /** The driver's root-disk strategy over the read-only base; kept across stop/start. */
+    /**
+     * The driver's root-disk strategy over the read-only base, the VM's root size large (the guest
+     * grows its filesystem to it at boot); kept across stop/start.
+     */
     private void createRootDisk(StartContext c) throws IOException, InterruptedException {
         if (Files.exists(c.rootDisk())) return;
         c.rootDiskCreated = true;
-        p.vmm().createRootDisk(Path.of(c.image.rootfsPath()), c.rootDisk());
+        p.vmm().createRootDisk(Path.of(c.image.rootfsPath()), c.rootDisk(), DiskSizes.rootBytes(c.vm().spec(), c.image));
     }
 
     /**

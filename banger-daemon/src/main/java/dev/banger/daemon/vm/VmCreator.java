@@ -57,16 +57,27 @@ final class VmCreator {
         this.preflight = Doctor.preflight(Checks.Deps.of(config, vmm.name(), vmsDir, Optional::empty, Optional.empty()));
     }
 
-    /** What the caller asked for, checked and with defaults applied; {@code name} empty: generate one. */
-    record Validated(String name, VmSpec spec) { }
+    /**
+     * What the caller asked for, checked and with defaults applied; {@code name} empty: generate one.
+     * {@code rootSizeGiven}: the root size is the caller's, not default_root_size.
+     */
+    record Validated(String name, VmSpec spec, boolean rootSizeGiven) { }
 
     Validated validate(String name, Integer vcpu, Integer memoryMib, String diskSize, List<PortForward> portForwards)
             throws InterruptedException {
+        return validate(name, vcpu, memoryMib, diskSize, portForwards, null);
+    }
+
+    /** {@code rootSize} null or blank: the configured default_root_size. */
+    Validated validate(String name, Integer vcpu, Integer memoryMib, String diskSize, List<PortForward> portForwards,
+                       String rootSize) throws InterruptedException {
         List<PortForward> forwards = portForwards == null ? List.of() : List.copyOf(portForwards);
         ports.checkRequested(forwards);
         if (vcpu != null && vcpu <= 0) throw RpcException.invalid("vcpu must be a positive integer");
         if (memoryMib != null && memoryMib <= 0) throw RpcException.invalid("memory must be a positive integer");
         long diskBytes = diskSize == null || diskSize.isBlank() ? VmSpec.DEFAULT_WORK_DISK_BYTES : parseSize(diskSize);
+        long rootBytes = DiskSizes.roundUp(rootSize == null || rootSize.isBlank() ? config.defaultRootDiskBytes()
+                : DiskSizes.parse("root size", rootSize));
         String requestedName = name == null ? "" : name.strip();
         if (!requestedName.isEmpty()) {
             try {
@@ -78,7 +89,23 @@ final class VmCreator {
         // After the caller's own mistakes (those are invalid input whatever the host), before the image is resolved or built.
         preflight.requireNoFailure();
         return new Validated(requestedName, new VmSpec(vcpu == null ? config.defaultVcpu() : vcpu,
-                memoryMib == null ? config.defaultMemoryMib() : memoryMib, diskBytes, forwards));
+                memoryMib == null ? config.defaultMemoryMib() : memoryMib, diskBytes, forwards, rootBytes),
+                rootSize != null && !rootSize.isBlank());
+    }
+
+    /**
+     * Once the image is known: a root size the caller gave must hold the image's filesystem (else
+     * invalid input); the configured default grows to the image's size instead, so a large image
+     * still works without a flag.
+     */
+    Validated fitRoot(Validated request, ImageRecord image) {
+        VmSpec spec = request.spec();
+        if (request.rootSizeGiven()) {
+            DiskSizes.checkRootFits(spec.rootDiskBytes(), image);
+            return request;
+        }
+        long root = Math.max(spec.rootDiskBytes(), DiskSizes.roundUp(image.sizeBytes()));
+        return new Validated(request.name(), spec.withDiskSizes(root, spec.workDiskBytes()), false);
     }
 
     /**
@@ -97,7 +124,7 @@ final class VmCreator {
                     + "a bridged VM is reachable at its own address and <name>.vm");
         }
         VmSpec s = v.spec();
-        return new Validated(v.name(), new VmSpec(s.vcpu(), s.memoryMib(), s.workDiskBytes(), s.portForwards(), nat));
+        return new Validated(v.name(), s.withNat(nat), v.rootSizeGiven());
     }
 
     private static long parseSize(String text) {

@@ -42,6 +42,7 @@ public final class VmService {
     private final GuestAgents agents;
     private final VmPortService ports;
     private final Features features;
+    private final VmResizer resizer;
 
     /**
      * {@code host}: every host operation goes through it; {@code features}: the registered VM features,
@@ -67,6 +68,7 @@ public final class VmService {
         this.pipeline = new StartPipeline(faultAfterStep, crashPoints);
         this.stopper = new VmStopper(rows, locks, teardown, vmm, agents);
         this.reconciler = new Reconciler(runtimeDir, rows, locks, handles, teardown, vmm, host);
+        this.resizer = new VmResizer(vmm, rows);
     }
 
 
@@ -75,11 +77,12 @@ public final class VmService {
      * IP and row under the narrow reservation lock; boot under the VM's own lock only.
      */
     public VmRecord create(dev.banger.core.api.VmCreateParams req, ProgressSink progress) throws Exception {
-        VmCreator.Validated request = creator.withNetworkOptions(
-                creator.validate(req.name(), req.vcpu(), req.memoryMib(), req.diskSize(), req.portForwards()), req.nat());
+        VmCreator.Validated asked = creator.withNetworkOptions(creator.validate(req.name(), req.vcpu(), req.memoryMib(),
+                req.diskSize(), req.portForwards(), req.rootSize()), req.nat());
         // A busy host port refuses the create before any VM exists (the start checks again, as every start does).
-        if (!req.noStart()) ports.checkFree(request.spec().portForwards());
+        if (!req.noStart()) ports.checkFree(asked.spec().portForwards());
         ImageRecord image = creator.resolveImage(req.image(), progress);
+        VmCreator.Validated request = creator.fitRoot(asked, image);
         VmCreator.Reservation reserved = creator.reserve(request, image);
         VmRecord vm = reserved.vm();
         progress.report("reserve_vm", "allocated " + vm.name() + " (" + vm.runtime().guestIp() + ")");
@@ -223,6 +226,23 @@ public final class VmService {
             throw RpcException.conflict("vm " + vm.name() + " is not running (state " + vm.state().wire() + ")");
         }
         return vm;
+    }
+
+    /**
+     * {@code vm resize}: grows a stopped VM's root and/or work disk (null: leave it). Sizes are checked
+     * before the lock; a running VM is a conflict; shrinking is invalid input, with the reason.
+     */
+    public VmRecord resize(String ref, String rootSize, String diskSize) throws Exception {
+        boolean noRoot = rootSize == null || rootSize.isBlank();
+        boolean noWork = diskSize == null || diskSize.isBlank();
+        if (noRoot && noWork) throw RpcException.invalid("nothing to resize: give a root size, a disk size or both");
+        Long rootBytes = noRoot ? null : DiskSizes.parse("root size", rootSize);
+        Long workBytes = noWork ? null : DiskSizes.parse("disk size", diskSize);
+        return whileStopped(ref, vm -> {
+            ImageRecord image = rootBytes == null ? null : store.imageById(vm.imageId())
+                    .orElseThrow(() -> RpcException.notFound("image of vm " + vm.name() + " no longer exists"));
+            return resizer.resize(vm, image, rootBytes, workBytes);
+        });
     }
 
     /** {@code vm port add|rm|ls}. */

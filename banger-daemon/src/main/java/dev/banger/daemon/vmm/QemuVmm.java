@@ -68,11 +68,22 @@ public final class QemuVmm implements Vmm {
         return vmDir.resolve(ROOT_DISK);
     }
 
-    /** A qcow2 overlay over the read-only raw base: the base is shared by every VM of the image. */
+    /**
+     * A qcow2 overlay over the read-only raw base: the base is shared by every VM of the image. Its
+     * virtual size is the VM's root size; the space past the base reads as zeros and costs nothing
+     * until the guest writes there.
+     */
     @Override
-    public void createRootDisk(Path baseImage, Path rootDisk) throws IOException, InterruptedException {
+    public void createRootDisk(Path baseImage, Path rootDisk, long sizeBytes) throws IOException, InterruptedException {
         HostCommand.of(List.of("qemu-img", "create", "-q", "-f", ROOT_FORMAT, "-b", baseImage.toString(), "-F", "raw",
-                rootDisk.toString()), Duration.ofSeconds(30)).run();
+                rootDisk.toString(), Long.toString(sizeBytes)), Duration.ofSeconds(30)).run();
+    }
+
+    /** qemu-img takes QEMU's write lock on the image, so it also refuses a disk some QEMU still has open. */
+    @Override
+    public void resizeRootDisk(Path rootDisk, long sizeBytes) throws IOException, InterruptedException {
+        HostCommand.of(List.of("qemu-img", "resize", "-q", "-f", ROOT_FORMAT, rootDisk.toString(), Long.toString(sizeBytes)),
+                Duration.ofSeconds(30)).run();
     }
 
     private static LaunchSpec.Sockets sockets(Machine m) {

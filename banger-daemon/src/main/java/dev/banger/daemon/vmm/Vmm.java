@@ -23,9 +23,17 @@ public interface Vmm {
 
     /**
      * Root-disk strategy: makes {@code rootDisk} over the read-only base image (QEMU: a qcow2 overlay;
-     * a raw copy, reflink or dm-snapshot for other drivers). Called only when rootDisk does not exist.
+     * a raw copy, reflink or dm-snapshot for other drivers), {@code sizeBytes} large as the guest sees
+     * it (never smaller than the base; only written blocks may cost host disk). The guest grows its
+     * filesystem to the disk at boot. Called only when rootDisk does not exist.
      */
-    void createRootDisk(Path baseImage, Path rootDisk) throws IOException, InterruptedException;
+    void createRootDisk(Path baseImage, Path rootDisk, long sizeBytes) throws IOException, InterruptedException;
+
+    /**
+     * Grows a stopped VM's root disk to {@code sizeBytes} as the guest sees it (QEMU: {@code qemu-img
+     * resize}); the filesystem follows at the next boot. Callers refuse shrinking before asking.
+     */
+    void resizeRootDisk(Path rootDisk, long sizeBytes) throws IOException, InterruptedException;
 
     /**
      * Undoes {@link #createRootDisk} when the start that made it fails. A file-backed disk is just

@@ -65,6 +65,15 @@ root=$(wait_disk banger-root) || fail "no disk with serial banger-root"
 mount -t ext4 -o rw "$root" /newroot || fail "mount root $root"
 step "root $root"
 
+# The root disk is the VM's root size, its filesystem the image's: grow it online to fill the disk
+# (a no-op once it does; after `vm resize` it grows again). busybox has no resize2fs, so the agent
+# asks the kernel directly. Not fatal: a guest with a small root still boots.
+if grown=$(/banger/banger-agent --grow-root /newroot 2>&1); then
+    step "grow_root $grown"
+else
+    echo "BANGER-INIT: grow_root failed: $grown"
+fi
+
 hostname "$HOSTNAME" || fail "hostname $HOSTNAME"
 ip link set lo up || fail "lo up"
 i=0

@@ -32,7 +32,7 @@ class BridgedNetworkTest {
     @TempDir Path home;
 
     private static VmRecord create(VmTestBed bed, String name, boolean nat) throws Exception {
-        return bed.vms.create(new VmCreateParams(name, null, null, 128, "16M", false, false, null, nat), ProgressSink.NONE);
+        return bed.vms.create(new VmCreateParams(name, null, null, 128, "16M", false, false, null, null, nat), ProgressSink.NONE);
     }
 
     private static String tapOf(String id) {
@@ -148,7 +148,7 @@ class BridgedNetworkTest {
         }
         try (VmTestBed bed = VmTestBed.bridged(Files.createDirectories(home.resolve("b")), null)) {
             assertThatThrownBy(() -> bed.vms.create(new VmCreateParams("p", null, null, 128, "16M", false, false,
-                    List.of(PortForward.parse("8080:80")), false), ProgressSink.NONE))
+                    List.of(PortForward.parse("8080:80")), null, false), ProgressSink.NONE))
                     .isInstanceOf(RpcException.class).hasMessageContaining("rootless networking only");
             VmRecord vm = create(bed, "q", false);
             assertThatThrownBy(() -> bed.vms.ports().add("q", PortForward.parse("8081:80")))

@@ -62,9 +62,21 @@ final class FakeVmm implements Vmm, AutoCloseable {
         return vmDir.resolve("root.raw");
     }
 
+    /** A raw copy, then made sizeBytes long (sparse), so its file size is what the guest would see. */
     @Override
-    public void createRootDisk(Path baseImage, Path rootDisk) throws IOException {
+    public void createRootDisk(Path baseImage, Path rootDisk, long sizeBytes) throws IOException {
         Files.copy(baseImage, rootDisk);
+        try (var raf = new java.io.RandomAccessFile(rootDisk.toFile(), "rw")) {
+            raf.setLength(Math.max(sizeBytes, raf.length()));
+        }
+    }
+
+    @Override
+    public void resizeRootDisk(Path rootDisk, long sizeBytes) throws IOException {
+        try (var raf = new java.io.RandomAccessFile(rootDisk.toFile(), "rw")) {
+            if (sizeBytes < raf.length()) throw new IOException("FakeVmm: asked to shrink " + rootDisk);
+            raf.setLength(sizeBytes);
+        }
     }
 
     @Override

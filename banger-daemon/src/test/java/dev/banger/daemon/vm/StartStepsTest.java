@@ -45,7 +45,10 @@ class StartStepsTest {
                     new VmHandles(pid, "fake", vm.runtime().qmpSocket(), vm.runtime().agentSocket()));
             Path root = Path.of(vm.runtime().overlayPath());
             assertThat(root.getFileName().toString()).isEqualTo("root.raw");
-            assertThat(Files.mismatch(root, Path.of(bed.image.rootfsPath()))).as("the fake driver's raw copy").isEqualTo(-1);
+            // The fake driver's raw copy of the base, made the root size long (the default, 8 GiB).
+            assertThat(Files.mismatch(root, Path.of(bed.image.rootfsPath()))).as("the fake driver's raw copy")
+                    .isEqualTo(Files.size(Path.of(bed.image.rootfsPath())));
+            assertThat(Files.size(root)).isEqualTo(vm.spec().rootDiskBytes()).isEqualTo(8L << 30);
             assertThat(Path.of(vm.runtime().workDiskPath())).isRegularFile();
             assertThat(Path.of(vm.runtime().initrdPath())).isRegularFile();
             // prepare_sockets removes the driver's runtime files before the launch

@@ -13,6 +13,7 @@ import dev.banger.daemon.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,8 +57,44 @@ class VmCreatorTest {
         DaemonConfig config = DaemonConfig.load(home.resolve("none.toml"), Map.of());
         VmCreator.Validated v = creator.validate("  box  ", null, null, null, null);
         assertThat(v.name()).isEqualTo("box");
-        assertThat(v.spec()).isEqualTo(new VmSpec(config.defaultVcpu(), config.defaultMemoryMib(), VmSpec.DEFAULT_WORK_DISK_BYTES));
-        assertThat(creator.validate(null, 2, 256, "1G", null).spec()).isEqualTo(new VmSpec(2, 256, 1L << 30));
+        assertThat(v.spec()).isEqualTo(new VmSpec(config.defaultVcpu(), config.defaultMemoryMib(), VmSpec.DEFAULT_WORK_DISK_BYTES,
+                List.of(), VmSpec.DEFAULT_ROOT_DISK_BYTES));
+        assertThat(creator.validate(null, 2, 256, "1G", null).spec()).isEqualTo(new VmSpec(2, 256, 1L << 30, List.of(), 8L << 30));
+    }
+
+    @Test
+    void theRootSizeIsTheCallersRoundedToAMibOrTheConfiguredDefault() throws Exception {
+        assertThat(VmSpec.DEFAULT_ROOT_DISK_BYTES).isEqualTo(8L << 30);
+        assertThat(creator.validate(null, null, null, null, null, "16G").spec().rootDiskBytes()).isEqualTo(16L << 30);
+        assertThat(creator.validate(null, null, null, null, null, "1000000").spec().rootDiskBytes()).isEqualTo(1L << 20);
+        assertThatThrownBy(() -> creator.validate(null, null, null, null, null, "lots"))
+                .isInstanceOf(RpcException.class).hasMessageContaining("root size");
+        Files.writeString(home.resolve("config.toml"), "default_root_size = \"12G\"\n");
+        VmCreator configured = new VmCreator(home.resolve("vms"), home.resolve("run"),
+                DaemonConfig.load(home.resolve("config.toml"), Map.of()), store, null, vmm, locks,
+                new VmPortService(new VmRows(store), locks, null, vmm, new HostPorts(1024)),
+                new GuestNetworks(DaemonConfig.load(home.resolve("config.toml"), Map.of()), null));
+        assertThat(configured.validate(null, null, null, null, null).spec().rootDiskBytes()).isEqualTo(12L << 30);
+        Files.writeString(home.resolve("config.toml"), "default_root_size = \"lots\"\n");
+        assertThatThrownBy(() -> DaemonConfig.load(home.resolve("config.toml"), Map.of())).hasMessageContaining("default_root_size");
+    }
+
+    @Test
+    void aRootSizeGivenSmallerThanTheImageIsRefusedButTheDefaultGrowsToALargeImage() throws Exception {
+        ImageRecord big = new ImageRecord("img1", "big", "/nonexistent/rootfs.ext4", "k", "test", (10L << 30) + 5, Instant.now(), null);
+        ImageRecord small = new ImageRecord("img2", "small", "/nonexistent/rootfs.ext4", "k", "test", 300L << 20, Instant.now(), null);
+        VmCreator.Validated asked = creator.validate(null, null, null, null, null, "200M");
+        assertThatThrownBy(() -> creator.fitRoot(asked, small)).isInstanceOf(RpcException.class)
+                .hasMessage("root size 200.0 MiB is smaller than image small (300.0 MiB); use at least 300.0 MiB")
+                .satisfies(e -> assertThat(((RpcException) e).code()).isEqualTo(dev.banger.core.rpc.RpcErrors.INVALID_PARAMS));
+        assertThat(creator.fitRoot(creator.validate(null, null, null, null, null, "300M"), small).spec().rootDiskBytes())
+                .as("exactly the image's size fits").isEqualTo(300L << 20);
+        VmCreator.Validated byDefault = creator.validate(null, null, null, null, null);
+        assertThat(creator.fitRoot(byDefault, small).spec().rootDiskBytes()).isEqualTo(8L << 30);
+        assertThat(creator.fitRoot(byDefault, big).spec().rootDiskBytes()).as("the image's size, rounded up to a MiB")
+                .isEqualTo((10L << 30) + (1L << 20));
+        assertThatThrownBy(() -> creator.fitRoot(creator.validate(null, null, null, null, null, "8G"), big))
+                .isInstanceOf(RpcException.class).hasMessageContaining("smaller than image big");
     }
 
     @Test
