@@ -44,6 +44,22 @@ class BridgedNetworkE2eTest {
                 "exec 3<>/dev/tcp/" + hostOrIp + "/" + port + " && printf '" + send + "' >&3 && head -c 200 <&3"};
     }
 
+    /**
+     * The agent is ready before the image's init has started sshd (under TCG that can take a minute):
+     * SSH is retried until then, as a user would.
+     */
+    private static String whenSshdIsUp(String... args) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
+        while (true) {
+            Banger.Result r = host.banger(args);
+            if (r.exit() == 0) return r.stdout();
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("banger " + String.join(" ", args) + " kept failing: " + r.stderr() + r.stdout());
+            }
+            Thread.sleep(2000);
+        }
+    }
+
     @Test
     @Order(1)
     void twoBridgedVmsGetTheirOwnAddressesAndTapsOwnedByTheUser() throws Exception {
@@ -70,9 +86,9 @@ class BridgedNetworkE2eTest {
     @Order(2)
     void theHostReachesEachGuestAtItsAddressAndTheGuestsReachEachOther() throws Exception {
         // host (the test namespace) → guest: vm ssh goes straight to the guest's address
-        assertThat(host.ok("vm", "ssh", "a", "--", "hostname").strip()).isEqualTo("a");
+        assertThat(whenSshdIsUp("vm", "ssh", "a", "--", "hostname").strip()).isEqualTo("a");
         // guest → guest over the bridge, by address
-        assertThat(host.ok(tcpFromGuest("a", ip(b), 22, ""))).startsWith("SSH-2.0");
+        assertThat(whenSshdIsUp(tcpFromGuest("a", ip(b), 22, ""))).startsWith("SSH-2.0");
     }
 
     @Test
@@ -129,7 +145,7 @@ class BridgedNetworkE2eTest {
         host.killHelper();
         host.startHelper();
         assertThat(host.inNetns("dig", "+short", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "a.vm").strip()).isEqualTo(ip(a));
-        assertThat(host.ok("vm", "ssh", "b", "--", "hostname").strip()).isEqualTo("b");
+        assertThat(whenSshdIsUp("vm", "ssh", "b", "--", "hostname").strip()).isEqualTo("b");
         // a start after the helper's restart adds no second copy of anything
         host.ok("vm", "restart", "b");
         assertThat(host.inNetns("nft", "list", "ruleset")).isEqualTo(rulesBefore);
