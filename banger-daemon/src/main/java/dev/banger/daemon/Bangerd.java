@@ -112,7 +112,7 @@ public final class Bangerd {
      * itself when it is root and there is no helper (the seeds allow both); otherwise the helper's
      * socket anyway, so the first bridged start says it is not reachable. Rootless mode has none.
      */
-    static RootOperations networkOperations(DaemonConfig.Networking net, Logger log) throws IOException {
+    static RootOperations networkOperations(DaemonConfig.Networking net, Path stateDir, Logger log) throws IOException {
         if (!net.bridged()) return null;
         if (Files.exists(net.helperSocket())) {
             log.info("bridged networking through the root helper at {}", net.helperSocket());
@@ -123,7 +123,7 @@ public final class Bangerd {
             log.info("bridged networking in process (bangerd is root; no helper at {}): bridge {} on {}",
                     net.helperSocket(), net.bridge(), net.bridgeSubnet());
             return LocalRootOperations.create(new HelperConfig(net.bridge(), HelperConfig.parseSubnet(net.bridgeSubnet()), 0,
-                    HelperConfig.DEFAULT_MAX_PORTS), new ProcessCommands());
+                    HelperConfig.DEFAULT_MAX_PORTS), new ProcessCommands(), stateDir.resolve("root-dns"));
         }
         log.warn("network = bridged but no root helper answers at {}; bridged VMs will fail to start until it runs", net.helperSocket());
         return new HelperSocketOperations(net.helperSocket());
@@ -160,7 +160,7 @@ public final class Bangerd {
         VmInitrd initrds = new VmInitrd(config.agentBinary());
         AccelSelector accel = new AccelSelector(config.accel(), paths.stateDir(), config.qemuBinary(), tsc, initrds);
         GuestAgents agents = new GuestAgents();
-        HostOperations host = new InProcessHostOperations(networkOperations(config.networking(), log));
+        HostOperations host = new InProcessHostOperations(networkOperations(config.networking(), paths.stateDir(), log));
         GuestNetworks networks = new GuestNetworks(config, host);
         VmService vms = new VmService(paths.vmsDir(), paths.runtimeDir(), config, store, images,
                 new QemuVmm(config.qemuBinary(), tsc, (long) config.limits().consoleLogMaxMib() << 20), accel, initrds, agents, new WorkSeeds(paths.cacheDir()),

@@ -31,7 +31,16 @@ class HelperConfigTest {
         assertThatThrownBy(() -> config("bgr0; rm", "10.77.0.0/24")).hasMessageContaining("bridge name");
         assertThatThrownBy(() -> config("a-very-long-bridge", "10.77.0.0/24")).hasMessageContaining("bridge name");
         assertThatThrownBy(() -> config("bt0123456789ab", "10.77.0.0/24")).hasMessageContaining("tap name");
-        assertThatThrownBy(() -> new HelperConfig("bgr0", HelperConfig.parseSubnet("10.77.0.0/24"), 0, 1000)).hasMessageContaining("owner uid");
+        assertThatThrownBy(() -> new HelperConfig("bgr0", HelperConfig.parseSubnet("10.77.0.0/24"), -1, 1000)).hasMessageContaining("owner uid");
+    }
+
+    @Test
+    void rootMayOwnTheTapsOnlyInProcessTheHelperProcessRefusesIt() {
+        // bangerd as root runs the operations itself, taps owned by root; the helper serves an ordinary user only.
+        org.assertj.core.api.Assertions.assertThat(new HelperConfig("bgr0", HelperConfig.parseSubnet("10.77.0.0/24"), 0, 1000).ownerUid()).isZero();
+        RootHelper main = new RootHelper();
+        org.assertj.core.api.Assertions.assertThat(new picocli.CommandLine(main).execute("--socket", "/nonexistent/h.sock",
+                "--owner-uid", "0", "--audit-log", "/nonexistent/a.log", "--subnet", "10.77.0.0/24")).isNotZero();
     }
 
     @Test

@@ -38,10 +38,15 @@ class BridgedNetworkE2eTest {
         return vm.path("runtime").path("guest_ip").asText();
     }
 
-    /** A TCP connection from inside a guest with bash alone (the image has no curl or nc): prints what the peer sent first. */
+    /**
+     * A TCP connection from inside a guest with bash alone (the image has no curl or nc): sends
+     * {@code send}, then prints what the peer sends until it closes (HTTP/1.0), or, for SSH, its
+     * first 7 bytes ("SSH-2.0": an SSH server then waits for the client's banner and never closes).
+     */
     private static String[] tcpFromGuest(String vm, String hostOrIp, int port, String send) {
+        String read = port == 22 ? "head -c 7 <&3" : "cat <&3";
         return new String[] {"vm", "exec", vm, "--", "timeout", "10", "bash", "-c",
-                "exec 3<>/dev/tcp/" + hostOrIp + "/" + port + " && printf '" + send + "' >&3 && head -c 200 <&3"};
+                "exec 3<>/dev/tcp/" + hostOrIp + "/" + port + " && printf '" + send + "' >&3 && " + read};
     }
 
     /**

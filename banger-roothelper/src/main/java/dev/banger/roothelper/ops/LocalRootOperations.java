@@ -28,9 +28,10 @@ public final class LocalRootOperations implements RootOperations {
         this.dns = dns;
     }
 
-    public static LocalRootOperations create(HelperConfig config, HostCommands commands) {
+    /** For a root bangerd without a helper: the DNS records persist under {@code dnsStateDir} (bangerd's own state). */
+    public static LocalRootOperations create(HelperConfig config, HostCommands commands, java.nio.file.Path dnsStateDir) {
         return new LocalRootOperations(new NetworkOperations(config, commands), new NatOperations(config, commands),
-                new DnsOperations(config, commands));
+                new DnsOperations(config, commands, dev.banger.roothelper.dns.DnsPaths.system(dnsStateDir), DnsOperations.DNS_PORT));
     }
 
     /**
