@@ -11,8 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The two narrow accepts for banger's bridge (out from it, and established/related back to it) in
- * another table's forward chain that has policy drop, each marked with comment {@code banger}.
+ * The two narrow accepts for banger's bridge (everything from it, and established/related back to it)
+ * in another table's forward chain that has policy drop, each marked with comment {@code banger}.
+ * "From it" includes bridge to bridge: with br_netfilter loaded (Docker loads it and sets
+ * bridge-nf-call-iptables), frames between two VMs on the bridge pass the forward hook as
+ * {@code bgr0 → bgr0}, and a policy drop would cut VMs off from each other. Traffic of VMs without
+ * NAT leaving the bridge is still dropped by banger's own table: a drop anywhere is final.
  *
  * <p>In a table iptables-nft owns ({@code ip filter}: Docker, ufw), they are added with
  * {@code iptables-nft-restore --noflush} (one transaction) as xtables matches: an nft-native
@@ -35,7 +39,7 @@ final class ForeignAccepts {
     /** The iptables rule specs (after {@code -I/-C/-D CHAIN}); the same lists check, add and remove them. */
     private List<List<String>> iptablesSpecs() {
         return List.of(
-                List.of("-i", bridge, "!", "-o", bridge, "-m", "comment", "--comment", NftRuleset.MARK, "-j", "ACCEPT"),
+                List.of("-i", bridge, "-m", "comment", "--comment", NftRuleset.MARK, "-j", "ACCEPT"),
                 List.of("-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", NftRuleset.MARK, "-j", "ACCEPT"));
     }
 
@@ -61,7 +65,7 @@ final class ForeignAccepts {
                 throw new HelperException(ErrorCode.FAILED, "iptables-nft-restore --noflush (accepts for " + bridge + " in "
                         + drop.describe() + "): " + result.firstErrorLine());
             }
-            return "added accepts for " + bridge + " (out, and established/related back) to " + drop.describe()
+            return "added accepts for " + bridge + " (from it, and established/related back) to " + drop.describe()
                     + " with iptables-nft, comment \"banger\"" + why;
         }
         long present = ruleset.markedRules().stream().filter(r -> r.family().equals(drop.family())
@@ -77,9 +81,9 @@ final class ForeignAccepts {
         batch.add(insertRule(drop, match("==", meta("oifname"), bridge),
                 match("in", Json.MAPPER.createObjectNode().set("ct", Json.MAPPER.createObjectNode().put("key", "state")),
                         Json.MAPPER.createArrayNode().add("established").add("related"))));
-        batch.add(insertRule(drop, match("==", meta("iifname"), bridge), match("!=", meta("oifname"), bridge)));
+        batch.add(insertRule(drop, match("==", meta("iifname"), bridge)));
         nft.applyJson(batch);
-        return "added accepts for " + bridge + " (out, and established/related back) to " + drop.describe()
+        return "added accepts for " + bridge + " (from it, and established/related back) to " + drop.describe()
                 + " with nft, comment \"banger\"" + why;
     }
 

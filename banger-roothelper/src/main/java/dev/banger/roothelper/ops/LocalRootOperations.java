@@ -18,6 +18,7 @@ import java.util.List;
  * class of its own (bridge and taps, NAT, DNS); this one routes requests and joins reconciles.
  */
 public final class LocalRootOperations implements RootOperations {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalRootOperations.class);
     private final NetworkOperations network;
     private final NatOperations nat;
     private final DnsOperations dns;
@@ -41,7 +42,7 @@ public final class LocalRootOperations implements RootOperations {
     @Override
     public BridgeInfo ensureBridge() {
         BridgeInfo bridge = network.ensureBridge();
-        nat.ensureStructure();
+        nat.ensureStructure().forEach(note -> LOG.info("ensure_bridge: {}", note));
         dns.bridgeUp();
         return bridge;
     }

@@ -79,9 +79,7 @@ public final class NatOperations {
             if (!mine.isEmpty()) {
                 nft.apply(deleteElements(mine));
             }
-            if (ruleset.elements().size() == mine.size()) {
-                foreign.removeAll(ruleset);
-            }
+            // The accepts in other tables stay while the bridge has VMs: they carry VM-to-VM traffic too.
             return new NatDisabled(vmId, !mine.isEmpty());
         });
     }
@@ -100,7 +98,7 @@ public final class NatOperations {
             nft.apply(structure() + (dead.isEmpty() ? "" : deleteElements(dead)));
             List<String> deleted = new ArrayList<>(dead.stream().map(NftRuleset.Element::describe).toList());
             List<String> errors = new ArrayList<>();
-            if (ruleset.elements().size() == dead.size()) {
+            if (live.isEmpty()) {
                 try {
                     deleted.addAll(foreign.removeAll(ruleset));
                 } catch (HelperException e) {
@@ -112,13 +110,17 @@ public final class NatOperations {
     }
 
     /**
-     * Only the table's structure, elements untouched: called with every ensure_bridge, so a VM without
-     * NAT is dropped at the bridge from the first start, not only after some VM enabled NAT.
+     * The table's structure, elements untouched, and the accepts in any other table whose forward
+     * policy is drop: called with every ensure_bridge, so a VM without NAT is dropped at the bridge
+     * from the first start, and VMs reach each other on a host whose forward policy is drop (Docker's).
      */
-    public void ensureStructure() {
-        locked(() -> {
+    public List<String> ensureStructure() {
+        return locked(() -> {
             nft.apply(structure());
-            return null;
+            List<String> notes = new ArrayList<>();
+            NftRuleset ruleset = nft.ruleset();
+            for (NftRuleset.ForwardDrop drop : ruleset.forwardDrops()) notes.add(foreign.ensure(ruleset, drop));
+            return notes;
         });
     }
 
@@ -198,7 +200,7 @@ public final class NatOperations {
         }
         String bridge = config.bridge();
         return Optional.of("not changed: iptables-legacy's filter FORWARD policy is DROP, which nft cannot see or change, so this VM's "
-                + "traffic is dropped there; run: iptables-legacy -I FORWARD -i " + bridge + " ! -o " + bridge + " -j ACCEPT; "
+                + "traffic is dropped there; run: iptables-legacy -I FORWARD -i " + bridge + " -j ACCEPT; "
                 + "iptables-legacy -I FORWARD -o " + bridge + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
     }
 
