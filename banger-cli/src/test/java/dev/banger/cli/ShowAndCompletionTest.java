@@ -50,7 +50,7 @@ class ShowAndCompletionTest {
                 root disk:   16.0 GiB
                 work disk:   4.0 GiB
                 guest ip:    172.30.0.10
-                dns name:    dev.vm
+                network:     user (rootless)
                 ssh:         127.0.0.1:40123
                 vmm:         qemu (tcg), pid 12345
                 started:     2026-11-22 10:00:04 UTC
