@@ -164,4 +164,52 @@ class RequestShapesProperties {
         assertThat(response.path("code").asText()).isEqualTo(valid ? "ok" : "invalid_request");
         assertThat(calls).hasSize(valid ? 1 : 0);
     }
+
+    @Provide
+    Arbitrary<String> dnsNames() {
+        return Arbitraries.oneOf(Arbitraries.strings().withChars("abz09-").ofMinLength(1).ofMaxLength(10),
+                Arbitraries.strings().withChars("aZ.-_ /é").ofMinLength(0).ofMaxLength(8), Arbitraries.of("a".repeat(64)));
+    }
+
+    @Provide
+    Arbitrary<String> addresses() {
+        return Arbitraries.oneOf(
+                Arbitraries.integers().between(0, 255).list().ofSize(4).map(l -> l.stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining("."))),
+                Arbitraries.strings().withChars("0123456789./: x-").ofMinLength(0).ofMaxLength(20),
+                Arbitraries.of("10.77.0.05", "010.77.0.5", "10.77.0.256", "::1", "10.77.0", "10.77.0.5 ", " 10.77.0.5"));
+    }
+
+    private static boolean canonicalIpv4(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length != 4) return false;
+        for (String p : parts) {
+            if (!p.matches("0|[1-9][0-9]{0,2}") || Integer.parseInt(p) > 255) return false;
+        }
+        return true;
+    }
+
+    @Property(tries = 400)
+    void aNatRequestReachesItsOperationIffItsIdAndAddressAreValid(@ForAll("vmIds") String vmId, @ForAll("addresses") String ip)
+            throws Exception {
+        ObjectNode request = Json.MAPPER.createObjectNode().put("op", "enable_nat").put("vm_id", vmId).put("guest_ip", ip);
+        JsonNode response = Json.MAPPER.readTree(client.exchange(request.toString()));
+
+        boolean valid = VmIds.PATTERN.matcher(vmId).matches() && canonicalIpv4(ip);
+        assertThat(response.path("code").asText()).isEqualTo(valid ? "ok" : "invalid_request");
+        assertThat(calls).hasSize(valid ? 1 : 0);
+    }
+
+    @Property(tries = 300)
+    void dnsRecordsReachTheOperationOnlyWhenEveryNameIdAndAddressIsValid(@ForAll("vmIds") String vmId,
+            @ForAll("addresses") String ip, @ForAll("dnsNames") String name) throws Exception {
+        ObjectNode request = Json.MAPPER.createObjectNode().put("op", "set_dns_records");
+        request.putArray("records").addObject().put("name", name).put("vm_id", vmId).put("address", ip);
+        JsonNode response = Json.MAPPER.readTree(client.exchange(request.toString()));
+
+        boolean validName = name.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+        boolean valid = validName && VmIds.PATTERN.matcher(vmId).matches() && canonicalIpv4(ip);
+        assertThat(response.path("code").asText()).isEqualTo(valid ? "ok" : "invalid_request");
+        assertThat(calls).hasSize(valid ? 1 : 0);
+    }
 }

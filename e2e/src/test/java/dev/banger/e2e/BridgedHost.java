@@ -191,8 +191,17 @@ final class BridgedHost implements AutoCloseable {
         if (helperHasStateDir()) cmd.addAll(List.of("--state-dir", dir.resolve("helper-state").toString()));
         helper = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("helper.log").toFile())).start();
-        waitFor(() -> Files.exists(helperSocket) || !helper.isAlive(), "the root helper's socket");
+        // Not merely "the socket file exists": a killed helper leaves its file behind until the new one replaces it.
+        waitFor(() -> !helper.isAlive() || answers(helperSocket), "the root helper's socket");
         assertThat(helper.isAlive()).as("root helper: %s", log("helper.log")).isTrue();
+    }
+
+    private static boolean answers(Path socket) {
+        try (var channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            return channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The helper takes --state-dir once its DNS records persist; older builds do not know the flag. */
@@ -232,11 +241,18 @@ final class BridgedHost implements AutoCloseable {
     }
 
     Banger.Result banger(Duration timeout, String... args) throws IOException, InterruptedException {
+        return banger(java.util.Map.of(), timeout, args);
+    }
+
+    /** With {@code extraEnv} set for the CLI (and a bangerd it starts, which inherits it). */
+    Banger.Result banger(java.util.Map<String, String> extraEnv, Duration timeout, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(mountHolder.pid()), "-m", "--",
                 "ip", "netns", "exec", netns, "setpriv", "--reuid", Integer.toString(uid),
                 "--regid", Integer.toString(gid), "--init-groups", "--", "env", "-i", "HOME=/home/" + user, "USER=" + user,
                 "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "BANGER_HOME=" + home, "BANGER_NETWORK=bridged",
-                "BANGER_HELPER_SOCKET=" + helperSocket, bundle.resolve("bin/banger").toString()));
+                "BANGER_HELPER_SOCKET=" + helperSocket));
+        extraEnv.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.add(bundle.resolve("bin/banger").toString());
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("banger-br", ".out");
         Path err = Files.createTempFile("banger-br", ".err");

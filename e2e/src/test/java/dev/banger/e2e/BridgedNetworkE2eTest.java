@@ -149,7 +149,9 @@ class BridgedNetworkE2eTest {
 
         host.killHelper();
         host.startHelper();
-        assertThat(host.inNetns("dig", "+short", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "a.vm").strip()).isEqualTo(ip(a));
+        // The restarted helper answers from the records it persisted, before bangerd sends anything.
+        BridgedHost.waitFor(() -> host.inNetns("dig", "+short", "+time=1", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "a.vm")
+                .strip().equals(ip(a)), "the restarted helper to answer a.vm");
         assertThat(whenSshdIsUp("vm", "ssh", "b", "--", "hostname").strip()).isEqualTo("b");
         // a start after the helper's restart adds no second copy of anything
         host.ok("vm", "restart", "b");
@@ -159,6 +161,25 @@ class BridgedNetworkE2eTest {
 
     @Test
     @Order(6)
+    void aBangerdCrashRightAfterTheTapWasMadeLeavesNothingOnceReconciled() throws Exception {
+        host.ok("daemon", "stop");
+        // host_features made the tap and recorded it; then bangerd halts as a SIGKILL would (no rollback runs).
+        Banger.Result crashed = host.banger(java.util.Map.of("BANGER_CRASH_AFTER", "host_features"),
+                java.time.Duration.ofMinutes(5), "vm", "create", "--name", "crash");
+        assertThat(crashed.exit()).isNotZero();
+        assertThat(host.taps()).as("the crash left the new VM's tap").hasSize(3);
+
+        // the next command starts bangerd normally; its reconcile rolls the start back
+        JsonNode vm = Json.MAPPER.readTree(host.ok("vm", "show", "crash", "--json"));
+        assertThat(vm.path("state").asText()).isEqualTo("stopped");
+        assertThat(vm.path("runtime").has("tap")).as("teardown identity cleared").isFalse();
+        assertThat(host.taps()).hasSize(2).doesNotContain("bt" + vm.path("id").asText().substring(0, 12));
+        assertThat(host.inNetns("dig", "+short", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "crash.vm").strip()).isEmpty();
+        host.ok("vm", "rm", "crash");
+    }
+
+    @Test
+    @Order(7)
     void removingEveryVmLeavesNoTapNoRecordAndNoHostsLine() throws Exception {
         host.ok("vm", "rm", "--force", "a");
         host.ok("vm", "rm", "--force", "b");
