@@ -23,6 +23,7 @@ final class CommandTree {
         m.put(ImageCommand.class, ImageCommand.VERBS);
         m.put(KernelCommand.class, KernelCommand.VERBS);
         m.put(DaemonCommand.class, DaemonCommand.VERBS);
+        m.put(SystemCommand.class, SystemCommand.VERBS);
         return m;
     }
 

@@ -1,0 +1,193 @@
+package dev.banger.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code banger system …}: the two systemd units of a system install (docs/system-install.md). */
+@Command(name = "system", description = "Install, inspect or remove banger's systemd units (bangerd and the root helper).",
+        mixinStandardHelpOptions = true)
+final class SystemCommand {
+    static final List<Class<?>> VERBS = List.of(Install.class, StatusCommand.class, Uninstall.class);
+    static final String DEFAULT_SUBNET = "10.77.0.0/24";
+    static final int EXIT_NOT_INSTALLED = 3;
+
+    /** The staging root: written to instead of / (no systemctl is run), for inspection and tests. */
+    static SystemLayout layout(Path root) {
+        if (root == null) return SystemLayout.live();
+        return new SystemLayout(root.toAbsolutePath().normalize());
+    }
+
+    static String version() {
+        String v = Main.class.getAnnotation(Command.class).version()[0];
+        return v.substring(v.lastIndexOf(' ') + 1);
+    }
+
+    static void print(PrintStream out, List<SystemFiles.Change> changes) {
+        for (SystemFiles.Change c : changes) out.println(c.what() + " " + c.path());
+    }
+
+    /** Refuses a live change where systemd is not PID 1 (the one line the issue asks for), or when not root. */
+    static void requireLiveHost(String verb) {
+        if (!SystemHost.systemdRunning()) {
+            throw new IllegalStateException("systemd is not running as PID 1 here (no /run/systemd/system), so there is nothing to "
+                    + verb + " units into; use --root DIR to write a staging install");
+        }
+        if (!"root".equals(System.getProperty("user.name"))) throw new IllegalStateException("system " + verb + " needs root (run it with sudo)");
+    }
+
+    @Command(name = "install", description = "Write and enable bangerd.service and banger-roothelper.service for one owner; idempotent.",
+            mixinStandardHelpOptions = true)
+    static final class Install implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Option(names = "--owner", paramLabel = "USER", description = "The user bangerd runs as and the helper serves (default: $SUDO_USER).")
+        String owner;
+
+        @Option(names = "--root", paramLabel = "DIR", description = "Write the installation under DIR instead of / and run no systemctl.")
+        Path root;
+
+        @Option(names = "--prefix", paramLabel = "DIR", description = "The banger tree whose bin/bangerd and bin/banger-roothelper the units run (default: this banger's).")
+        Path prefix;
+
+        @Option(names = "--subnet", paramLabel = "CIDR", description = "The bridge's private /24 (the helper's --subnet; default " + DEFAULT_SUBNET + ").")
+        String subnet = DEFAULT_SUBNET;
+
+        @Override
+        public Integer call() throws Exception {
+            SystemLayout layout = layout(root);
+            if (!layout.staging()) requireLiveHost("install");
+            SystemInputs in = inputs();
+            List<SystemFiles.Change> changes = new SystemFiles(layout).install(in);
+            print(System.out, changes);
+            boolean changed = changes.stream().anyMatch(SystemFiles.Change::changed);
+            if (!layout.staging()) enable(changes, changed);
+            System.out.println(changed ? "installed for " + in.owner().name() + " (uid " + in.owner().uid() + ")" : "up to date");
+            return 0;
+        }
+
+        private SystemInputs inputs() throws IOException {
+            String name = owner != null ? owner : System.getenv("SUDO_USER");
+            if (name == null || name.isBlank()) throw bad("give --owner USER (the user bangerd runs as; no $SUDO_USER to default to)");
+            Path tree = prefix != null ? prefix : System.getProperty("banger.root") == null ? null : Path.of(System.getProperty("banger.root"));
+            if (tree == null) throw bad("give --prefix DIR (the banger tree the units run; this banger was not started through bin/banger)");
+            tree = tree.toAbsolutePath().normalize();
+            SystemInputs in;
+            try {
+                in = new SystemInputs(SystemOwner.lookup(name), tree, subnet, version());
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+            for (Path bin : List.of(in.bangerd(), in.helper())) {
+                if (!Files.isExecutable(bin)) throw bad(bin + " is not an executable file (is --prefix a banger tree?)");
+            }
+            return in;
+        }
+
+        private CommandLine.ParameterException bad(String message) {
+            return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        /** daemon-reload when a unit changed, enable --now both, and restart the ones that were upgraded while running. */
+        private static void enable(List<SystemFiles.Change> changes, boolean changed) throws IOException {
+            if (changed) SystemHost.systemctlOrFail("daemon-reload");
+            SystemHost.systemctlOrFail("enable", "--now", SystemLayout.HELPER_UNIT, SystemLayout.BANGERD_UNIT);
+            for (SystemFiles.Change c : changes) {
+                String unit = c.path().getFileName().toString();
+                // bangerd's KillMode=process keeps its VMs through this restart; they are reconciled when it is back.
+                if (c.what().equals("upgraded") && SystemLayout.UNITS.contains(unit)) SystemHost.systemctlOrFail("try-restart", unit);
+            }
+        }
+    }
+
+    /** {@code system status --json}: a public interface (docs/cli.md). */
+    record UnitStatus(String name, String path, boolean present, String state) { }
+
+    record Status(boolean installed, SystemRecord record, List<UnitStatus> units, String helperSocket, boolean helperReachable,
+                  String network) { }
+
+    @Command(name = "status", description = "The install record, both units, the helper's socket and the network mode VMs get.",
+            mixinStandardHelpOptions = true)
+    static final class StatusCommand implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Option(names = "--root", paramLabel = "DIR", description = "Inspect the installation under DIR instead of /.")
+        Path root;
+
+        @Override
+        public Integer call() throws Exception {
+            Status s = status(layout(root));
+            if (json) Output.json(System.out, s);
+            else Output.fields(System.out, fields(s));
+            return s.installed() ? 0 : EXIT_NOT_INSTALLED;
+        }
+
+        static Status status(SystemLayout layout) throws IOException {
+            SystemRecord record = new SystemFiles(layout).record();
+            boolean systemd = !layout.staging() && SystemHost.systemdRunning();
+            List<UnitStatus> units = new ArrayList<>();
+            for (String unit : SystemLayout.UNITS) {
+                Path p = layout.unit(unit);
+                units.add(new UnitStatus(unit, p.toString(), Files.isRegularFile(p), systemd ? SystemHost.unitState(unit) : null));
+            }
+            Path socket = layout.socket();
+            // Without a system install VMs get whatever the owner's config says; its default is rootless.
+            String network = record != null ? record.network() : "rootless";
+            return new Status(record != null, record, units, socket.toString(), SystemHost.reachable(socket), network);
+        }
+
+        static List<Output.Field> fields(Status s) {
+            List<Output.Field> f = new ArrayList<>();
+            SystemRecord r = s.record();
+            f.add(new Output.Field("installed", r == null ? "no" : "banger " + r.version() + " for " + r.owner() + " (uid " + r.ownerUid()
+                    + ", gid " + r.ownerGid() + ") from " + r.prefix()));
+            for (UnitStatus u : s.units()) {
+                f.add(new Output.Field(u.name(), (u.present() ? "present" : "missing") + (u.state() == null ? "" : ", " + u.state())));
+            }
+            f.add(new Output.Field("helper socket", s.helperSocket() + (s.helperReachable() ? " (answering)" : " (not answering)")));
+            f.add(new Output.Field("network", r == null ? "rootless unless the owner's config.toml says bridged"
+                    : s.network() + " on subnet " + r.subnet() + " (bangerd's unit sets BANGER_NETWORK=bridged)"));
+            return f;
+        }
+    }
+
+    @Command(name = "uninstall", description = "Stop and remove both units, the install record and the helper's socket.",
+            mixinStandardHelpOptions = true)
+    static final class Uninstall implements Callable<Integer> {
+        @Option(names = "--purge", description = "Also remove the helper's state (" + "/var/lib/banger-roothelper" + ") and audit log dir (/var/log/banger).")
+        boolean purge;
+
+        @Option(names = "--root", paramLabel = "DIR", description = "Remove the installation under DIR instead of / and run no systemctl.")
+        Path root;
+
+        @Override
+        public Integer call() throws Exception {
+            SystemLayout layout = layout(root);
+            boolean live = !layout.staging() && SystemHost.systemdRunning();
+            if (live) stopLive(layout);
+            List<SystemFiles.Change> changes = new SystemFiles(layout).uninstall(purge);
+            print(System.out, changes);
+            if (live) SystemHost.systemctlOrFail("daemon-reload");
+            System.out.println(changes.stream().anyMatch(SystemFiles.Change::changed) ? "uninstalled" : "nothing installed");
+            return 0;
+        }
+
+        /** The helper first cleans up after every VM (taps, NAT, DNS records, hosts lines), then both units stop. */
+        private static void stopLive(SystemLayout layout) throws IOException {
+            requireLiveHost("uninstall");
+            if (SystemHost.reachable(layout.socket())) System.out.println("helper reconcile: " + SystemHost.reconcileNothing(layout.socket()));
+            SystemHost.Result r = SystemHost.systemctl("disable", "--now", SystemLayout.BANGERD_UNIT, SystemLayout.HELPER_UNIT);
+            if (r.exit() != 0) System.out.println("systemctl disable --now: " + r.firstLine());
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.banger.cli;
+
+import dev.banger.core.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The live host's side of a system install: systemctl (argument lists, no shell) and the helper's socket. */
+final class SystemHost {
+    private SystemHost() { }
+
+    /** systemd's own test for "booted with systemd" (sd_booted): the directory exists only when systemd is PID 1. */
+    static boolean systemdRunning() {
+        return Files.isDirectory(Path.of("/run/systemd/system"));
+    }
+
+    /** Runs systemctl with these arguments; returns its exit status and first output line. */
+    record Result(int exit, String firstLine) { }
+
+    static Result systemctl(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("systemctl");
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return new Result(p.waitFor(), out.lines().findFirst().orElse(""));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted running " + cmd, e);
+        }
+    }
+
+    /** Like {@link #systemctl} but a non-zero exit is an error naming the command and its first line. */
+    static void systemctlOrFail(String... args) throws IOException {
+        Result r = systemctl(args);
+        if (r.exit() != 0) throw new IOException("systemctl " + String.join(" ", args) + " failed: " + r.firstLine());
+    }
+
+    /** {@code systemctl is-active UNIT}'s word (active, inactive, failed, …). */
+    static String unitState(String unit) throws IOException {
+        String s = systemctl("is-active", unit).firstLine();
+        return s.isEmpty() ? "unknown" : s;
+    }
+
+    /** Does anything accept a connection on the helper's socket? (No request is sent.) */
+    static boolean reachable(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Asks the helper to reconcile with no live VM (docs/root-helper.md): it deletes every banger tap,
+     * NAT element and DNS record (and the /etc/hosts block's lines). Returns the response line.
+     */
+    static String reconcileNothing(Path socket) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            var request = Json.MAPPER.createObjectNode().put("op", "reconcile");
+            request.putArray("live_vm_ids");
+            ch.write(ByteBuffer.wrap((Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8)));
+            InputStream in = Channels.newInputStream(ch);
+            StringBuilder line = new StringBuilder();
+            for (int b; (b = in.read()) != -1 && b != '\n' && line.length() < 65_536; ) line.append((char) b);
+            return line.toString();
+        }
+    }
+}
