@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * The real helper process serving DNS: in a test network namespace joined by a veth pair to an
  * "uplink" namespace (where an upstream resolver plays the internet), and in a private mount
  * namespace in which a copy of /etc is bind-mounted over /etc, with its hosts file bind-mounted once
- * more the way containers do it (so the rename-fails-on-a-mount-point fallback runs). The machine's
+ * more the way containers do it, and then /etc made read-only as the helper's systemd unit leaves it
+ * (so the in-place fallback runs: no temp file can be created beside the hosts file). The machine's
  * own /etc/hosts is checksummed before and after.
  */
 class RootHelperDnsProcessTest {
@@ -73,6 +74,9 @@ class RootHelperDnsProcessTest {
                 .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"))), "the holder's mount namespace");
         inMounts("mount", "--bind", etc.toString(), "/etc");
         inMounts("mount", "--bind", etc.resolve("hosts").toString(), "/etc/hosts");
+        // Then /etc read-only with only its hosts file writable: what the helper's systemd unit gives it
+        // (ProtectSystem=strict, ReadWritePaths=-/etc/hosts). No temp file can be made beside the hosts file.
+        inMounts("mount", "-o", "remount,bind,ro", "/etc");
         if (Files.exists(Path.of("/run/systemd/resolve"))) {
             // The host's resolved must never see the test's bridge: hide its socket in the namespace.
             inMounts("mount", "-t", "tmpfs", "tmpfs", "/run/systemd/resolve");

@@ -53,7 +53,16 @@ public final class HostsFile {
             return false;
         }
         byte[] bytes = wanted.getBytes(StandardCharsets.ISO_8859_1);
-        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".banger-", ".tmp");
+        Path temp;
+        try {
+            temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".banger-", ".tmp");
+        } catch (IOException e) {
+            // The directory is read-only to us while the file is not: the helper's unit (ProtectSystem=strict,
+            // ReadWritePaths=-/etc/hosts) grants the file alone, so no temp file beside it.
+            LOG.warn("dns: cannot create a temp file beside {} ({}); rewriting it in place, not atomically", file, e.getMessage());
+            Files.write(file, bytes, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return true;
+        }
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 channel.write(java.nio.ByteBuffer.wrap(bytes));
