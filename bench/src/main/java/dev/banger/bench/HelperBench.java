@@ -65,12 +65,17 @@ final class HelperBench {
             List<Double> bangerCreate = new ArrayList<>();
             List<Double> bangerDelete = new ArrayList<>();
             List<Double> baseline = new ArrayList<>();
+            List<Double> baselineCreate = new ArrayList<>();
+            List<Double> baselineDelete = new ArrayList<>();
             for (int i = 0; i < rounds; i++) {
                 double[] b = bangerRound(ops);
                 bangerCreate.add(b[0]);
                 bangerDelete.add(b[1]);
                 banger.add(b[0] + b[1]);
-                baseline.add(baselineRound(nsPath));
+                double[] d = baselineRound(nsPath);
+                baselineCreate.add(d[0]);
+                baselineDelete.add(d[1]);
+                baseline.add(d[0] + d[1]);
             }
             String ports = Cmd.run("ip", "-n", netns, "-o", "link", "show", "master", BRIDGE);
             if (!ports.isBlank()) throw new IOException("taps left on the bridge after the rounds: " + ports);
@@ -79,10 +84,10 @@ final class HelperBench {
             return String.format(Locale.ROOT, """
                     helper create+delete tap  %d rounds (after %d warm-up), one socket connection per call
                                            banger (helper) p50 %.1f ms, p99 %.1f ms (create p50 %.1f, delete p50 %.1f) (goal p50 <= 10 ms)
-                                           ip directly     p50 %.1f ms, p99 %.1f ms
+                                           ip directly     p50 %.1f ms, p99 %.1f ms (create p50 %.1f, delete p50 %.1f)
                                            ratio p50 banger/ip %.2f, p99 %.2f
                     """, rounds, WARM_UP, p50, percentile(banger, 99), percentile(bangerCreate, 50), percentile(bangerDelete, 50),
-                    base50, percentile(baseline, 99), p50 / base50, percentile(banger, 99) / percentile(baseline, 99));
+                    base50, percentile(baseline, 99), percentile(baselineCreate, 50), percentile(baselineDelete, 50), p50 / base50, percentile(banger, 99) / percentile(baseline, 99));
         } finally {
             if (helper != null) {
                 Process h = helper;
@@ -108,16 +113,18 @@ final class HelperBench {
         return new double[] {(created - t) / 1e6, (end - created) / 1e6};
     }
 
-    /** The helper's kernel work for one tap, as the commands it runs, without the socket, checks and JVM. */
-    private static double baselineRound(String nsPath) throws Exception {
+    /** The helper's kernel work for one tap, as the commands it runs, without the socket, checks and JVM; both times in ms. */
+    private static double[] baselineRound(String nsPath) throws Exception {
         String vmId = HexFormat.of().formatHex(randomBytes(8));
         String name = "bt" + vmId.substring(0, 12);
         String net = "--net=" + nsPath;
         long t = System.nanoTime();
         Cmd.run("nsenter", net, "ip", "tuntap", "add", "dev", name, "mode", "tap", "user", OWNER_UID);
         Cmd.run("nsenter", net, "ip", "link", "set", "dev", name, "alias", "banger vm " + vmId, "master", BRIDGE, "up");
+        long created = System.nanoTime();
         Cmd.run("nsenter", net, "ip", "link", "del", "dev", name);
-        return (System.nanoTime() - t) / 1e6;
+        long end = System.nanoTime();
+        return new double[] {(created - t) / 1e6, (end - created) / 1e6};
     }
 
     /** Nearest-rank percentile. */
