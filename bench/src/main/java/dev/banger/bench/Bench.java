@@ -56,14 +56,18 @@ public final class Bench {
         }
         StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "banger benchmark, %s, %d rounds, host %s%n",
                 Instant.now(), rounds, hostLine()));
-        if (suites.contains("vm")) report.append(vmSuite(rounds));
-        if (suites.contains("pull")) {
-            report.append(PullBench.run(HOME.resolve("state/kernels/debian-cloud"), ROOT.resolve("bench/results/pull-work"), rounds));
+        try {
+            if (suites.contains("vm")) report.append(vmSuite(rounds));
+            if (suites.contains("pull")) {
+                report.append(PullBench.run(HOME.resolve("state/kernels/debian-cloud"), ROOT.resolve("bench/results/pull-work"), rounds));
+            }
+            if (suites.contains("oci")) report.append(OciBench.run(ROOT.resolve("bench/results/oci-work"), rounds));
+            if (suites.contains("helper")) report.append(HelperBench.run(ROOT, rounds));
+            if (suites.contains("bridged")) report.append(BridgedBench.run(ROOT, HOME, rounds));
+        } finally {
+            // Also after a failed suite: the bench home's bangerd is not left running.
+            if (daemon) banger(Duration.ofMinutes(1), "daemon", "stop");
         }
-        if (suites.contains("oci")) report.append(OciBench.run(ROOT.resolve("bench/results/oci-work"), rounds));
-        if (suites.contains("helper")) report.append(HelperBench.run(ROOT, rounds));
-        if (suites.contains("bridged")) report.append(BridgedBench.run(ROOT, HOME, rounds));
-        if (daemon) banger(Duration.ofMinutes(1), "daemon", "stop");
         System.out.print(report);
         Path out = Files.createDirectories(ROOT.resolve("bench/results")).resolve("latest.txt");
         Files.writeString(out, report);
