@@ -156,6 +156,11 @@ final class BridgedBench {
             HelperBench.step(errors, () -> Cmd.kill(mountHolder.toHandle()));
         }
         HelperBench.step(errors, () -> Cmd.run("ip", "netns", "del", netns));
+        // Kept for reading where the bridged side's time went; the home itself goes.
+        HelperBench.step(errors, () -> {
+            Path log = home.resolve("state/bangerd.log");
+            if (Files.exists(log)) Files.copy(log, root.resolve("bench/results/bridged-bangerd.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        });
         // The /etc bind mount exists only in the holder's namespace, gone with it: this removes plain files.
         HelperBench.step(errors, () -> Cmd.run("rm", "-rf", "--one-file-system", dir.toString()));
         HelperBench.step(errors, () -> {
