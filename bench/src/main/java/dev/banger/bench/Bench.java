@@ -27,6 +27,8 @@ import java.util.stream.Stream;
  * 2. `banger vm ls` wall time with 50 VMs recorded, against `banger --version` (JVM start
  *    and CLI parsing, no RPC). Goal: median <= 250 ms here.
  * 3. kernel pull throughput ({@link PullBench}) and OCI image pull to ext4 ({@link OciBench}).
+ * 4. root helper create+delete tap latency ({@link HelperBench}) and create-to-agent-ready in
+ *    bridged mode against rootless mode ({@link BridgedBench}); both need root.
  */
 public final class Bench {
     private static final Path ROOT = Path.of(System.getProperty("banger.root", ".")).toAbsolutePath().normalize();
@@ -34,13 +36,16 @@ public final class Bench {
 
     private Bench() { }
 
-    /** Usage: [ROUNDS] [SUITE…] with suites vm (create and ls), pull (kernel pull), oci (OCI pull to ext4); default: all. */
+    /**
+     * Usage: [ROUNDS] [SUITE…] with suites vm (create and ls), pull (kernel pull), oci (OCI pull to ext4),
+     * helper (root helper tap latency), bridged (create in bridged against rootless mode); default: vm pull oci.
+     */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         java.util.Set<String> suites = args.length > 1
                 ? java.util.Set.of(java.util.Arrays.copyOfRange(args, 1, args.length)) : java.util.Set.of("vm", "pull", "oci");
-        // vm needs the debian image, pull the kernel it brings; oci needs neither (nor bangerd).
-        boolean daemon = suites.contains("vm") || suites.contains("pull");
+        // vm and bridged need the debian image, pull the kernel it brings; oci and helper need neither (nor bangerd).
+        boolean daemon = suites.contains("vm") || suites.contains("pull") || suites.contains("bridged");
         if (daemon) {
             Files.createDirectories(HOME);
             cleanVms();
@@ -51,12 +56,18 @@ public final class Bench {
         }
         StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "banger benchmark, %s, %d rounds, host %s%n",
                 Instant.now(), rounds, hostLine()));
-        if (suites.contains("vm")) report.append(vmSuite(rounds));
-        if (suites.contains("pull")) {
-            report.append(PullBench.run(HOME.resolve("state/kernels/debian-cloud"), ROOT.resolve("bench/results/pull-work"), rounds));
+        try {
+            if (suites.contains("vm")) report.append(vmSuite(rounds));
+            if (suites.contains("pull")) {
+                report.append(PullBench.run(HOME.resolve("state/kernels/debian-cloud"), ROOT.resolve("bench/results/pull-work"), rounds));
+            }
+            if (suites.contains("oci")) report.append(OciBench.run(ROOT.resolve("bench/results/oci-work"), rounds));
+            if (suites.contains("helper")) report.append(HelperBench.run(ROOT, rounds));
+            if (suites.contains("bridged")) report.append(BridgedBench.run(ROOT, HOME, rounds));
+        } finally {
+            // Also after a failed suite: the bench home's bangerd is not left running.
+            if (daemon) banger(Duration.ofMinutes(1), "daemon", "stop");
         }
-        if (suites.contains("oci")) report.append(OciBench.run(ROOT.resolve("bench/results/oci-work"), rounds));
-        if (daemon) banger(Duration.ofMinutes(1), "daemon", "stop");
         System.out.print(report);
         Path out = Files.createDirectories(ROOT.resolve("bench/results")).resolve("latest.txt");
         Files.writeString(out, report);
@@ -166,17 +177,17 @@ public final class Bench {
     }
 
     @FunctionalInterface
-    private interface Work {
+    interface Work {
         void run() throws Exception;
     }
 
-    private static double timed(Work w) throws Exception {
+    static double timed(Work w) throws Exception {
         long t = System.nanoTime();
         w.run();
         return (System.nanoTime() - t) / 1e6;
     }
 
-    private static String banger(Duration timeout, String... args) throws Exception {
+    static String banger(Duration timeout, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(ROOT.resolve("bin/banger").toString());
         cmd.addAll(List.of(args));
