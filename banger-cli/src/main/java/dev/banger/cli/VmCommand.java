@@ -8,6 +8,8 @@ import dev.banger.core.api.VmRmParams;
 import dev.banger.core.api.VmStopParams;
 import dev.banger.core.api.VmPortParams;
 import dev.banger.core.api.VmPorts;
+import dev.banger.core.api.VmStatsParams;
+import dev.banger.core.api.VmUsage;
 import dev.banger.core.model.PortForward;
 import dev.banger.core.model.Sizes;
 import dev.banger.core.model.VmRecord;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Parameters;
 final class VmCommand {
     static final java.util.List<Class<?>> VERBS = java.util.List.of(Create.class, Run.class, Start.class, Stop.class, Ssh.class,
             Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class, Port.class,
-            Resize.class);
+            Stats.class, Resize.class);
 
     static final class CreateOptions {
         @Option(names = "--name", description = "VM name (a DNS label); generated when absent.")
@@ -502,4 +504,51 @@ final class VmCommand {
             return 0;
         }
     }
+
+    @Command(name = "stats", description = "CPU, memory, disk, uptime and network of running VMs.", mixinStandardHelpOptions = true)
+    static final class Stats implements Callable<Integer> {
+        @Parameters(paramLabel = "VM", arity = "0..1", description = "One VM (default: every running VM).")
+        String vm;
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            print(System.out, DaemonClient.call(Methods.VM_STATS, new VmStatsParams(vm)), json);
+            return 0;
+        }
+
+        /** The vm.stats result as a table in binary units, or as exactly the RPC result with --json. */
+        static void print(java.io.PrintStream out, List<VmUsage> stats, boolean json) throws java.io.IOException {
+            if (json) {
+                Output.json(out, stats);
+                return;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (VmUsage u : stats) {
+                rows.add(List.of(u.name(), String.format(java.util.Locale.ROOT, "%.1f%%", u.cpuPercent()),
+                        usedOf(u.memoryUsedBytes(), u.memoryTotalBytes()), usedOf(u.rootUsedBytes(), u.rootSizeBytes()),
+                        u.workSizeBytes() == 0 ? "-" : usedOf(u.workUsedBytes(), u.workSizeBytes()),
+                        duration((long) u.uptimeSeconds()), Sizes.human(u.rxBytes()), Sizes.human(u.txBytes())));
+            }
+            Output.table(out, List.of("NAME", "CPU", "MEM", "ROOT", "WORK", "UPTIME", "RX", "TX"), rows);
+        }
+
+        private static String usedOf(long used, long total) {
+            return Sizes.human(used) + " / " + Sizes.human(total);
+        }
+
+        /** Uptime the way people read it: 42s, 5m12s, 2h05m, 3d04h (the two largest units). */
+        static String duration(long seconds) {
+            long d = seconds / 86400;
+            long h = seconds % 86400 / 3600;
+            long m = seconds % 3600 / 60;
+            long s = seconds % 60;
+            if (d > 0) return String.format(java.util.Locale.ROOT, "%dd%02dh", d, h);
+            if (h > 0) return String.format(java.util.Locale.ROOT, "%dh%02dm", h, m);
+            if (m > 0) return String.format(java.util.Locale.ROOT, "%dm%02ds", m, s);
+            return s + "s";
+        }
+    }
+
 }

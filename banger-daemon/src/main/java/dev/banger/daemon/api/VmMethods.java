@@ -13,6 +13,7 @@ import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.vm.VmExec;
 import dev.banger.daemon.vm.VmRun;
 import dev.banger.daemon.vm.VmService;
+import dev.banger.daemon.vm.VmStats;
 import java.time.Duration;
 import java.util.Map;
 
@@ -21,12 +22,14 @@ public final class VmMethods {
     private final VmService vms;
     private final VmExec exec;
     private final VmRun run;
+    private final VmStats stats;
     private final int defaultStopTimeoutSeconds;
 
     public VmMethods(VmService vms, VmExec exec, ImageService images, int defaultStopTimeoutSeconds) {
         this.vms = vms;
         this.exec = exec;
         this.run = new VmRun(vms, exec, images::show);
+        this.stats = new VmStats(vms);
         this.defaultStopTimeoutSeconds = defaultStopTimeoutSeconds;
     }
 
@@ -49,6 +52,7 @@ public final class VmMethods {
         handle(m, Methods.VM_PORT_ADD, (p, ctx) -> vms.ports().add(require(p.vm(), "vm"), forward(p.forward())));
         handle(m, Methods.VM_PORT_RM, (p, ctx) -> vms.ports().remove(require(p.vm(), "vm"), forward(p.forward())));
         handle(m, Methods.VM_PORT_LS, (p, ctx) -> vms.ports().list(require(p.vm(), "vm")));
+        handle(m, Methods.VM_STATS, (p, ctx) -> stats.stats(p.vm() == null || p.vm().isBlank() ? null : p.vm()));
         handle(m, Methods.VM_RESIZE, (p, ctx) -> vms.resize(require(p.vm(), "vm"), p.rootSize(), p.diskSize()));
     }
 

@@ -250,6 +250,16 @@ public final class VmService {
         return ports;
     }
 
+    /** The running VM's VMM process (PID and the marker that proves it ours), for VmStats's CPU sample. */
+    java.util.Optional<dev.banger.daemon.vmm.VmmProcess> vmmProcess(VmRecord vm) {
+        return teardown.currentHandles(vm).filter(h -> h.pid() > 0).map(h -> teardown.process(vm, h));
+    }
+
+    /** The agent connections VmStats runs its one guest command through. */
+    GuestAgents agents() {
+        return agents;
+    }
+
     /** How VmExec reaches this VM's guest agent: the driver's transport. */
     AgentEndpoint agentEndpoint(VmRecord vm) {
         return vmm.agentEndpoint(VmMachines.of(vm));

@@ -1,0 +1,31 @@
+package dev.banger.daemon.vm;
+
+/** A host process's CPU time from its {@code /proc/<pid>/stat} line. */
+final class ProcStat {
+    /**
+     * The clock ticks /proc counts in. Linux fixes USER_HZ at 100 for user space on every
+     * architecture banger runs on (x86-64, arm64), whatever the kernel's internal HZ.
+     */
+    static final int TICKS_PER_SECOND = 100;
+
+    private ProcStat() { }
+
+    /**
+     * utime + stime, in ticks. The second field (comm) is in parentheses and may hold spaces or ')',
+     * so the fields are counted from the last ')': after it come state (field 3), ..., utime (14), stime (15).
+     */
+    static long cpuTicks(String statLine) {
+        int close = statLine.lastIndexOf(')');
+        if (close < 0) throw new IllegalArgumentException("not a /proc/<pid>/stat line");
+        String[] f = statLine.substring(close + 1).strip().split("\\s+");
+        if (f.length < 13) throw new IllegalArgumentException("short /proc/<pid>/stat line");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** CPU used between two samples as a percentage of one CPU (two busy vCPUs read 200). */
+    static double percent(long ticksBefore, long ticksAfter, long elapsedNanos) {
+        if (elapsedNanos <= 0) return 0;
+        double cpuSeconds = (ticksAfter - ticksBefore) / (double) TICKS_PER_SECOND;
+        return Math.max(0, cpuSeconds / (elapsedNanos / 1e9) * 100);
+    }
+}
