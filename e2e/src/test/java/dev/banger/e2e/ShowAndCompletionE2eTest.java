@@ -52,7 +52,7 @@ class ShowAndCompletionE2eTest extends BootingE2eTest {
                 .containsPattern("(?m)^memory: +1\\.0 GiB$").containsPattern("(?m)^work disk: +2\\.0 GiB$")
                 .containsPattern("(?m)^image: +debian \\(" + image.path("id").asText() + "\\)$")
                 .containsPattern("(?m)^kernel: +" + image.path("kernel_ref").asText() + "$")
-                .containsPattern("(?m)^guest ip: +\\d+\\.\\d+\\.\\d+\\.\\d+$").containsPattern("(?m)^dns name: +showme\\.vm$")
+                .containsPattern("(?m)^guest ip: +\\d+\\.\\d+\\.\\d+\\.\\d+$").containsPattern("(?m)^network: +user \\(rootless\\)$").doesNotContainPattern("(?m)^dns name:")
                 .containsPattern("(?m)^created: +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC$")
                 .doesNotContain("ssh:", "last error:");
 
