@@ -13,6 +13,8 @@ import dev.banger.daemon.rpc.RpcMethod;
 import dev.banger.daemon.vm.VmExec;
 import dev.banger.daemon.vm.VmRun;
 import dev.banger.daemon.vm.VmService;
+import dev.banger.daemon.vm.SshHosts;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -21,12 +23,15 @@ public final class VmMethods {
     private final VmService vms;
     private final VmExec exec;
     private final VmRun run;
+    private final SshHosts sshHosts;
     private final int defaultStopTimeoutSeconds;
 
-    public VmMethods(VmService vms, VmExec exec, ImageService images, int defaultStopTimeoutSeconds) {
+    /** {@code sshDir}: banger's {@code <state>/ssh} (its key pair; vm.ssh.hosts writes known_hosts there). */
+    public VmMethods(VmService vms, VmExec exec, ImageService images, int defaultStopTimeoutSeconds, Path sshDir) {
         this.vms = vms;
         this.exec = exec;
         this.run = new VmRun(vms, exec, images::show);
+        this.sshHosts = new SshHosts(vms, exec, sshDir);
         this.defaultStopTimeoutSeconds = defaultStopTimeoutSeconds;
     }
 
@@ -50,6 +55,7 @@ public final class VmMethods {
         handle(m, Methods.VM_PORT_RM, (p, ctx) -> vms.ports().remove(require(p.vm(), "vm"), forward(p.forward())));
         handle(m, Methods.VM_PORT_LS, (p, ctx) -> vms.ports().list(require(p.vm(), "vm")));
         handle(m, Methods.VM_RESIZE, (p, ctx) -> vms.resize(require(p.vm(), "vm"), p.rootSize(), p.diskSize()));
+        handle(m, Methods.VM_SSH_HOSTS, (p, ctx) -> sshHosts.call(p));
     }
 
     private static dev.banger.core.model.PortForward forward(dev.banger.core.model.PortForward f) {
