@@ -33,6 +33,7 @@ public final class SshHosts {
     static final Duration POLL = Duration.ofMillis(500);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_KEYS_OUTPUT = 64 * 1024;
+    private static final int MAX_LISTENERS_OUTPUT = 1 << 20;
 
     /** What this class needs of the VMs: the seam its tests replace. */
     interface Guests {
@@ -43,7 +44,15 @@ public final class SshHosts {
 
         /** What {@link GuestHostKeys#READ} prints in the guest. */
         String readHostKeys(VmRecord vm) throws Exception;
+
+        /** What {@link #READ_LISTENERS} prints in the guest. */
+        String readListeners(VmRecord vm) throws Exception;
     }
+
+    /** The guest's TCP sockets, to see sshd listening (no ss or netstat needed in the image). */
+    static final List<String> READ_LISTENERS = List.of("cat", "/proc/net/tcp", "/proc/net/tcp6");
+    private static final String SSH_PORT_HEX = "0016";
+    private static final String TCP_LISTEN = "0A";
 
     private final Guests guests;
     private final Path knownHosts;
@@ -69,9 +78,13 @@ public final class SshHosts {
 
             @Override
             public String readHostKeys(VmRecord vm) throws Exception {
-                VmExec.Captured c = exec.capture(vm, GuestHostKeys.READ, MAX_KEYS_OUTPUT, READ_TIMEOUT);
                 // cat exits 1 when some type is missing; what it printed still counts
-                return new String(c.stdout(), StandardCharsets.UTF_8);
+                return new String(exec.capture(vm, GuestHostKeys.READ, MAX_KEYS_OUTPUT, READ_TIMEOUT).stdout(), StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public String readListeners(VmRecord vm) throws Exception {
+                return new String(exec.capture(vm, READ_LISTENERS, MAX_LISTENERS_OUTPUT, READ_TIMEOUT).stdout(), StandardCharsets.US_ASCII);
             }
         }, sshDir, KEY_WAIT, POLL);
     }
@@ -121,25 +134,35 @@ public final class SshHosts {
         return new VmSshHosts(knownHosts.toString(), identityFile.toString(), hosts);
     }
 
-    /** Polls the guest for its keys until they settle or the wait is spent; the VM going away ends it early. */
+    /**
+     * Polls the guest for its keys until they settle, then until sshd listens on port 22 (it starts
+     * right after making them; a connection before that is reset), within the one wait. Keys
+     * that settled are the answer even if sshd is still not listening when the wait is spent; no
+     * keys by then is this VM's error. The VM going away ends it early.
+     */
     private VmSshHost read(VmRecord vm) throws InterruptedException {
         VmSshHost where = endpoint(vm, List.of(), null);
         if (where == null) return new VmSshHost(vm.name(), null, 0, null, List.of(), "vm " + vm.name() + " has no SSH address");
         long deadline = System.nanoTime() + wait.toNanos();
         List<String> previous = null;
+        List<String> settled = null;
         String lastFailure = null;
         while (true) {
             List<String> keys = List.of();
             try {
-                keys = GuestHostKeys.parse(guests.readHostKeys(vm));
+                if (settled == null) {
+                    keys = GuestHostKeys.parse(guests.readHostKeys(vm));
+                    if (GuestHostKeys.settled(keys, previous)) settled = keys;
+                }
+                if (settled != null && listeningOnSsh(guests.readListeners(vm))) return endpoint(vm, settled, null);
                 lastFailure = null;
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
                 lastFailure = e.getMessage();
             }
-            if (GuestHostKeys.settled(keys, previous)) return endpoint(vm, keys, null);
             if (System.nanoTime() - deadline >= 0) {
+                if (settled != null) return endpoint(vm, settled, null);
                 if (!keys.isEmpty()) return endpoint(vm, keys, null);   // still changing: what there is
                 return endpoint(vm, List.of(), "vm " + vm.name() + ": sshd made no host keys in /etc/ssh within " + wait.toSeconds() + " s"
                         + (lastFailure == null ? "" : " (last read: " + lastFailure + ")"));
@@ -152,6 +175,17 @@ public final class SshHosts {
                 return endpoint(vm, List.of(), gone.getMessage());
             }
         }
+    }
+
+    /** Whether {@code /proc/net/tcp}-style text has a socket in state LISTEN on local port 22 (any address). */
+    static boolean listeningOnSsh(String procNetTcp) {
+        for (String line : procNetTcp.lines().toList()) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length < 4 || !f[0].endsWith(":")) continue;   // the header, or not a socket line
+            int colon = f[1].lastIndexOf(':');
+            if (colon > 0 && f[1].substring(colon + 1).equalsIgnoreCase(SSH_PORT_HEX) && f[3].equalsIgnoreCase(TCP_LISTEN)) return true;
+        }
+        return false;
     }
 
     /** Where the VM's sshd is reached; null when it has no such address (not running, no forward). */

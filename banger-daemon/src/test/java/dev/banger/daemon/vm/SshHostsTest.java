@@ -75,6 +75,21 @@ class SshHostsTest {
         assertThat(GuestHostKeys.settled(List.of(RSA, ED25519), null)).isTrue();
     }
 
+    // what the guest's /proc/net/tcp shows: an established connection to 22 is not sshd listening
+    static final String TCP_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    static final String TCP_OTHER = "   0: 0F02000A:0016 0202000A:C350 01 00000000:00000000 00:00000000 00000000     0        0 1 1\n"
+            + "   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1\n";
+    static final String TCP_SSHD = "   2: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3 1\n";
+    static final String TCP6_SSHD = "   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4 1\n";
+
+    @Test
+    void sshdListensWhenASocketOnPort22IsInStateListen() {
+        assertThat(SshHosts.listeningOnSsh(TCP_HEADER + TCP_OTHER)).isFalse();
+        assertThat(SshHosts.listeningOnSsh(TCP_HEADER + TCP_OTHER + TCP_SSHD)).isTrue();
+        assertThat(SshHosts.listeningOnSsh(TCP_HEADER + TCP6_SSHD)).isTrue();
+        assertThat(SshHosts.listeningOnSsh("")).isFalse();
+    }
+
     // --- KnownHostsFile ---
 
     @Test
@@ -121,6 +136,9 @@ class SshHostsTest {
         final Map<String, VmRecord> vms = new ConcurrentHashMap<>();
         final Map<String, List<String>> outputs = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+        /** Per VM: how many reads of its sockets show nothing listening first (none: listening at once; -1: never). */
+        final Map<String, Integer> deafReads = new ConcurrentHashMap<>();
+        final Map<String, AtomicInteger> listenerReads = new ConcurrentHashMap<>();
 
         void add(VmRecord vm, String... cat) {
             vms.put(vm.id(), vm);
@@ -145,6 +163,13 @@ class SshHostsTest {
             int n = reads.computeIfAbsent(vm.id(), k -> new AtomicInteger()).getAndIncrement();
             List<String> out = outputs.get(vm.id());
             return out.get(Math.min(n, out.size() - 1));
+        }
+
+        @Override
+        public String readListeners(VmRecord vm) {
+            int n = listenerReads.computeIfAbsent(vm.id(), k -> new AtomicInteger()).getAndIncrement();
+            int deaf = deafReads.getOrDefault(vm.id(), 0);
+            return deaf < 0 || n < deaf ? TCP_HEADER + TCP_OTHER : TCP_HEADER + TCP_OTHER + TCP_SSHD;
         }
     }
 
@@ -177,6 +202,21 @@ class SshHostsTest {
         VmSshHosts r = hosts(g, Duration.ofSeconds(5)).call(new VmSshHostsParams(List.of("dev")));
         assertThat(r.hosts().getFirst().hostKeys()).containsExactly(RSA, ECDSA, ED25519);
         assertThat(g.reads.get("a1").get()).isEqualTo(3);
+    }
+
+    @Test
+    void settledKeysWaitForSshdToListenAndStandWhenItNeverDoes() throws Exception {
+        FakeGuests g = new FakeGuests();
+        g.add(vm("a1", "dev", VmState.RUNNING, rootless(40222)), ED25519);
+        g.deafReads.put("a1", 3);
+        VmSshHosts r = hosts(g, Duration.ofSeconds(5)).call(new VmSshHostsParams(List.of("dev")));
+        assertThat(r.hosts().getFirst().hostKeys()).containsExactly(ED25519);
+        assertThat(g.listenerReads.get("a1").get()).isEqualTo(4);
+        assertThat(g.reads.get("a1").get()).as("the keys are not read again once settled").isEqualTo(1);
+
+        g.deafReads.put("a1", -1);
+        VmSshHosts deaf = hosts(g, Duration.ofMillis(200)).call(new VmSshHostsParams(List.of("dev")));
+        assertThat(deaf.hosts().getFirst()).isEqualTo(new VmSshHost("dev", "127.0.0.1", 40222, null, List.of(ED25519), null));
     }
 
     @Test
