@@ -56,6 +56,17 @@ class SshConfigCommandTest {
     }
 
     @Test
+    void sshConfigIsATopVerbTakingVmsAndJson() {
+        assertThat(CommandTree.full().getSubcommands()).containsKey("ssh-config");
+        String[] args = {"ssh-config", "dev", "web", "--json"};
+        SshConfigCommand c = (SshConfigCommand) CommandTree.forArgs(args).parseArgs(args).subcommand().commandSpec().userObject();
+        assertThat(c.vms).containsExactly("dev", "web");
+        assertThat(c.json).isTrue();
+        String[] none = {"ssh-config"};
+        assertThat(((SshConfigCommand) CommandTree.forArgs(none).parseArgs(none).subcommand().commandSpec().userObject()).vms).isEmpty();
+    }
+
+    @Test
     void vmSshChecksTheHostKeyAgainstBangersKnownHosts() {
         assertThat(VmCommand.Ssh.argv(result("/s", WEB), WEB, List.of("uname", "-a"))).containsExactly(
                 "ssh", "-p", "22", "-o", "IdentityFile=/s/ssh/id_ed25519", "-o", "IdentitiesOnly=yes",
