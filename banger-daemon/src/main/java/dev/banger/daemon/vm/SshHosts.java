@@ -101,7 +101,14 @@ public final class SshHosts {
         List<String> refs = p == null || p.vms() == null ? List.of() : p.vms();
         Map<String, VmRecord> asked = new LinkedHashMap<>();
         if (refs.isEmpty()) {
-            for (VmRecord vm : guests.list()) if (vm.state() == VmState.RUNNING) asked.put(vm.id(), vm);
+            for (VmRecord vm : guests.list()) {
+                if (vm.state() != VmState.RUNNING) continue;
+                try {
+                    asked.put(vm.id(), guests.requireRunning(vm.id()));   // a row that says running but whose VMM is gone is not
+                } catch (RpcException notRunning) {
+                    // stopped or removed meanwhile: not a running VM
+                }
+            }
         } else {
             for (String ref : refs) {
                 if (ref == null || ref.isBlank()) throw RpcException.invalid("invalid params: a VM name must not be empty");
