@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 final class CommandTree {
     private static final Map<Class<?>, List<Class<?>>> GROUPS = orderedGroups();
     /** Verbs of banger itself, outside any group. */
-    private static final List<Class<?>> TOP_VERBS = List.of(DoctorCommand.class, Completion.class, Completion.Names.class);
+    private static final List<Class<?>> TOP_VERBS = List.of(DoctorCommand.class, SshConfigCommand.class, Completion.class,
+            Completion.Names.class);
 
     private CommandTree() { }
 

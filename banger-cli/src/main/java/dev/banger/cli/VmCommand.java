@@ -309,8 +309,8 @@ final class VmCommand {
         }
     }
 
-    @Command(name = "ssh", description = "SSH into a VM as root with banger's key (its bridge address, or its 127.0.0.1 forward when rootless).",
-            mixinStandardHelpOptions = true)
+    @Command(name = "ssh", description = "SSH into a VM as root with banger's key (its bridge address, or its 127.0.0.1 forward when rootless), "
+            + "checking its host key against banger's known_hosts.", mixinStandardHelpOptions = true)
     static final class Ssh implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "VM")
         String vm;
@@ -319,23 +319,25 @@ final class VmCommand {
 
         @Override
         public Integer call() throws Exception {
-            VmRecord v = DaemonClient.call(Methods.VM_SHOW, new VmRef(vm));
-            SshTarget target = SshTarget.of(v);
-            if (target == null) {
-                throw RpcException.conflict("vm " + vm + " is not running (no ssh forward)");
-            }
-            Path key = Main.PATHS.stateDir().resolve("ssh/id_ed25519");
-            List<String> argv = new ArrayList<>(List.of("ssh", "-i", key.toString(), "-p", Integer.toString(target.port()),
-                    "-o", "IdentitiesOnly=yes",
-                    // Each VM makes fresh host keys at first boot and its port changes per start: pinning them
-                    // in known_hosts would only train people to ignore the warning.
-                    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                    "root@" + target.host()));
+            // bangerd reads the guest's host keys over its agent and rewrites banger's known_hosts: the
+            // key ssh sees is checked against the guest's own, never taken on first use.
+            dev.banger.core.api.VmSshHosts hosts = DaemonClient.call(Methods.VM_SSH_HOSTS, new dev.banger.core.api.VmSshHostsParams(List.of(vm)));
+            dev.banger.core.api.VmSshHost target = hosts.hosts().getFirst();
+            if (target.error() != null) throw new RpcException(dev.banger.core.rpc.RpcErrors.FAILED, target.error());
+            return new ProcessBuilder(argv(hosts, target, command)).inheritIO().start().waitFor();
+        }
+
+        /** The ssh command line: the same settings as the block {@code banger ssh-config} prints for this VM. */
+        static List<String> argv(dev.banger.core.api.VmSshHosts hosts, dev.banger.core.api.VmSshHost target, List<String> command) {
+            List<String> argv = new ArrayList<>(List.of("ssh", "-p", Integer.toString(target.port()),
+                    "-o", "IdentityFile=" + SshConfigCommand.arg(hosts.identityFile()), "-o", "IdentitiesOnly=yes",
+                    "-o", "UserKnownHostsFile=" + SshConfigCommand.arg(hosts.knownHosts()), "-o", "StrictHostKeyChecking=yes",
+                    "-o", "LogLevel=ERROR", "root@" + target.hostName()));
             if (!command.isEmpty()) {
                 argv.add("--");
                 argv.addAll(command);
             }
-            return new ProcessBuilder(argv).inheritIO().start().waitFor();
+            return argv;
         }
     }
 

@@ -171,7 +171,7 @@ public final class Bangerd {
         for (String line : vms.reconcile()) log.info("reconcile: {}", line);
 
         Map<String, RpcMethod> methods = new HashMap<>();
-        new VmMethods(vms, new VmExec(vms, agents), images, config.stopTimeoutSeconds()).register(methods);
+        new VmMethods(vms, new VmExec(vms, agents), images, config.stopTimeoutSeconds(), paths.stateDir().resolve("ssh")).register(methods);
         new ImageMethods(images, vms, config.debianSuite(), new ImagePrune(blobs, leftovers, started)).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);

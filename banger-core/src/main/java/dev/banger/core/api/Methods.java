@@ -23,6 +23,8 @@ public final class Methods {
     public static final Method<VmRef, VmPorts> VM_PORT_LS = Method.of("vm.port.ls", VmRef.class, VmPorts.class);
     public static final Method<VmStatsParams, List<VmUsage>> VM_STATS = Method.listOf("vm.stats", VmStatsParams.class, VmUsage.class);
     public static final Method<VmResizeParams, VmRecord> VM_RESIZE = Method.of("vm.resize", VmResizeParams.class, VmRecord.class);
+    public static final Method<VmSshHostsParams, VmSshHosts> VM_SSH_HOSTS =
+            Method.of("vm.ssh.hosts", VmSshHostsParams.class, VmSshHosts.class);
 
     public static final Method<ImageBuildParams, ImageRecord> IMAGE_BUILD = Method.of("image.build", ImageBuildParams.class, ImageRecord.class);
     public static final Method<ImagePullParams, ImageRecord> IMAGE_PULL = Method.of("image.pull", ImagePullParams.class, ImageRecord.class);
@@ -53,7 +55,7 @@ public final class Methods {
 
     /** All of them, in the order docs/rpc.md documents them. */
     public static final List<Method<?, ?>> ALL = List.of(VM_CREATE, VM_RUN, VM_START, VM_STOP, VM_KILL, VM_RESTART, VM_RM, VM_PRUNE,
-            VM_LIST, VM_SHOW, VM_LOGS, VM_EXEC, VM_PORT_ADD, VM_PORT_RM, VM_PORT_LS, VM_STATS, VM_RESIZE, IMAGE_BUILD, IMAGE_PULL, IMAGE_REGISTER, IMAGE_IMPORT, IMAGE_PROMOTE, IMAGE_LIST,
+            VM_LIST, VM_SHOW, VM_LOGS, VM_EXEC, VM_PORT_ADD, VM_PORT_RM, VM_PORT_LS, VM_STATS, VM_RESIZE, VM_SSH_HOSTS, IMAGE_BUILD, IMAGE_PULL, IMAGE_REGISTER, IMAGE_IMPORT, IMAGE_PROMOTE, IMAGE_LIST,
             IMAGE_CATALOG, IMAGE_SHOW, IMAGE_RM, IMAGE_PRUNE, KERNEL_IMPORT, KERNEL_PULL, KERNEL_LIST, KERNEL_CATALOG, KERNEL_SHOW,
             KERNEL_DELETE, DAEMON_STATUS, DAEMON_STOP, DOCTOR_RUN, RPC_METHODS);
 

@@ -14,6 +14,8 @@ import dev.banger.daemon.vm.VmExec;
 import dev.banger.daemon.vm.VmRun;
 import dev.banger.daemon.vm.VmService;
 import dev.banger.daemon.vm.VmStats;
+import dev.banger.daemon.vm.SshHosts;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,13 +25,16 @@ public final class VmMethods {
     private final VmExec exec;
     private final VmRun run;
     private final VmStats stats;
+    private final SshHosts sshHosts;
     private final int defaultStopTimeoutSeconds;
 
-    public VmMethods(VmService vms, VmExec exec, ImageService images, int defaultStopTimeoutSeconds) {
+    /** {@code sshDir}: banger's {@code <state>/ssh} (its key pair; vm.ssh.hosts writes known_hosts there). */
+    public VmMethods(VmService vms, VmExec exec, ImageService images, int defaultStopTimeoutSeconds, Path sshDir) {
         this.vms = vms;
         this.exec = exec;
         this.run = new VmRun(vms, exec, images::show);
         this.stats = new VmStats(vms);
+        this.sshHosts = new SshHosts(vms, exec, sshDir);
         this.defaultStopTimeoutSeconds = defaultStopTimeoutSeconds;
     }
 
@@ -54,6 +59,7 @@ public final class VmMethods {
         handle(m, Methods.VM_PORT_LS, (p, ctx) -> vms.ports().list(require(p.vm(), "vm")));
         handle(m, Methods.VM_STATS, (p, ctx) -> stats.stats(p.vm() == null || p.vm().isBlank() ? null : p.vm()));
         handle(m, Methods.VM_RESIZE, (p, ctx) -> vms.resize(require(p.vm(), "vm"), p.rootSize(), p.diskSize()));
+        handle(m, Methods.VM_SSH_HOSTS, (p, ctx) -> sshHosts.call(p));
     }
 
     private static dev.banger.core.model.PortForward forward(dev.banger.core.model.PortForward f) {

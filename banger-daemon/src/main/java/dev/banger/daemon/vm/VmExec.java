@@ -12,9 +12,16 @@ import dev.banger.daemon.agent.ExecListener;
 import dev.banger.daemon.agent.ExecRequest;
 import dev.banger.daemon.agent.ExecSession;
 import dev.banger.daemon.rpc.CallContext;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code vm.exec}: runs a command over the guest agent. Output streams back as
@@ -106,6 +113,71 @@ public final class VmExec {
             return new ExecResult(s.awaitExit());
         } catch (AgentException e) {
             throw new RpcException(RpcErrors.FAILED, "exec in " + vm.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** What {@link #capture} saw: the exit code and stdout, cut at the limit ({@code truncated} then set). */
+    record Captured(int exitCode, byte[] stdout, boolean truncated) { }
+
+    /**
+     * Runs {@code argv} in the running {@code vm} without a terminal or stdin and keeps its stdout (stderr
+     * is dropped), for bangerd's own small reads of guest files. Bounded: past {@code timeout} the
+     * process is killed and this throws a {@link TimeoutException}; an interrupted caller kills it too.
+     */
+    Captured capture(VmRecord vm, List<String> argv, int maxBytes, Duration timeout) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AtomicBoolean truncated = new AtomicBoolean();
+        ExecListener listener = new ExecListener() {
+            @Override
+            public void onStdout(byte[] data) {
+                synchronized (out) {
+                    int room = maxBytes - out.size();
+                    out.write(data, 0, Math.min(room, data.length));
+                    if (data.length > room) truncated.set(true);
+                }
+            }
+
+            @Override
+            public void onStderr(byte[] data) { }
+
+            @Override
+            public void onExit(int code) { }
+
+            @Override
+            public void onError(String message) { }
+        };
+        ExecSession s = agents.exec(vm.id(), vms.agentEndpoint(vm), new ExecRequest(argv, Map.of(), "", false, 24, 80), listener);
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        // awaitExit has no deadline of its own: it waits on a virtual thread, this thread on the future
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                exit.complete(s.awaitExit());
+            } catch (Throwable t) {
+                exit.completeExceptionally(t);
+            }
+        });
+        boolean finished = false;
+        try {
+            int code = exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            finished = true;
+            synchronized (out) {
+                return new Captured(code, out.toByteArray(), truncated.get());
+            }
+        } catch (ExecutionException e) {
+            finished = true;
+            if (e.getCause() instanceof AgentException a) throw a;
+            throw e.getCause() instanceof Exception c ? c : e;
+        } catch (TimeoutException e) {
+            throw new TimeoutException(argv.getFirst() + " in " + vm.name() + " did not finish within " + timeout.toSeconds() + " s");
+        } finally {
+            if (!finished) {
+                try {
+                    s.signal(SIGKILL);
+                } catch (Exception ignored) {
+                    // the agent is gone too; nothing left to kill
+                }
+                waiter.interrupt();
+            }
         }
     }
 
