@@ -85,7 +85,7 @@ class ShowAndCompletionE2eTest extends BootingE2eTest {
         assertThat(bashCompletes("vm", "rm", "sh")).containsExactly("showme");
         assertThat(bashCompletes("vm", "create", "--image", "")).contains("debian");
         assertThat(bashCompletes("kernel", "show", "")).contains(kernel);
-        assertThat(bashCompletes("vm", "s")).containsExactlyInAnyOrder("start", "stop", "ssh", "show");
+        assertThat(bashCompletes("vm", "s")).containsExactlyInAnyOrder("start", "stop", "ssh", "show", "stats");
         assertThat(Banger.ok("__complete", "vms")).isEqualTo("showme\n");
         assertThat(Banger.ok("__complete", "images")).contains("debian\n");
     }
