@@ -24,8 +24,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +49,7 @@ public final class DnsOperations implements AutoCloseable {
     private final HostsFile hosts;
     private final ResolvedLink resolved;
     private final DnsPaths paths;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final Serialized serialized = new Serialized();
     private volatile DnsZone zone = DnsZone.empty();
     private boolean loaded;
     private Upstreams upstreams;
@@ -78,7 +76,7 @@ public final class DnsOperations implements AutoCloseable {
      * next ensure_bridge tries again.
      */
     public void start() {
-        locked(() -> {
+        serialized.run(() -> {
             load();
             if (bridgeHoldsGateway()) {
                 serve();
@@ -95,7 +93,7 @@ public final class DnsOperations implements AutoCloseable {
 
     /** ensure_bridge succeeded: serve on the gateway (again, if the address vanished and came back) and re-apply resolved's link settings. */
     void bridgeUp() {
-        locked(() -> {
+        serialized.run(() -> {
             load();
             serve();
             wireResolvedLink();
@@ -104,7 +102,7 @@ public final class DnsOperations implements AutoCloseable {
     }
 
     public DnsInfo setDnsRecords(List<DnsRecord> records) {
-        return locked(() -> {
+        return serialized.run(() -> {
             load();
             replace(records);
             if (server == null && bridgeHoldsGateway()) {
@@ -118,7 +116,7 @@ public final class DnsOperations implements AutoCloseable {
     public ReconcileResult reconcile(List<String> liveVmIds) {
         liveVmIds.forEach(VmIds::require);
         Set<String> live = new HashSet<>(liveVmIds);
-        return locked(() -> {
+        return serialized.run(() -> {
             load();
             List<DnsRecord> kept = new ArrayList<>();
             List<String> deleted = new ArrayList<>();
@@ -228,7 +226,7 @@ public final class DnsOperations implements AutoCloseable {
 
     @Override
     public void close() {
-        locked(() -> {
+        serialized.run(() -> {
             if (server != null) {
                 server.close();
                 server = null;
@@ -237,12 +235,4 @@ public final class DnsOperations implements AutoCloseable {
         });
     }
 
-    private <T> T locked(Supplier<T> operation) {
-        lock.lock();
-        try {
-            return operation.get();
-        } finally {
-            lock.unlock();
-        }
-    }
 }

@@ -13,8 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * Per-VM NAT in banger's own nftables table ({@code inet banger}), as root (part of {@link LocalRootOperations}).
@@ -29,7 +27,7 @@ public final class NatOperations {
     private final HostCommands commands;
     private final Nft nft;
     private final ForeignAccepts foreign;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final Serialized serialized = new Serialized();
 
     public NatOperations(HelperConfig config, HostCommands commands) {
         this.config = config;
@@ -41,7 +39,7 @@ public final class NatOperations {
     public NatInfo enableNat(String vmId, String guestIp) {
         VmIds.require(vmId);
         requireGuestAddress(guestIp);
-        return locked(() -> {
+        return serialized.run(() -> {
             NftRuleset ruleset = nft.ruleset();
             Optional<NftRuleset.Element> holder = ruleset.elementWithIp(guestIp);
             if (holder.isPresent() && !holder.get().vmId().equals(Optional.of(vmId))) {
@@ -73,7 +71,7 @@ public final class NatOperations {
 
     public NatDisabled disableNat(String vmId) {
         VmIds.require(vmId);
-        return locked(() -> {
+        return serialized.run(() -> {
             NftRuleset ruleset = nft.ruleset();
             List<NftRuleset.Element> mine = ruleset.elementsOf(vmId);
             if (!mine.isEmpty()) {
@@ -92,7 +90,7 @@ public final class NatOperations {
     public ReconcileResult reconcile(List<String> liveVmIds) {
         liveVmIds.forEach(VmIds::require);
         Set<String> live = new HashSet<>(liveVmIds);
-        return locked(() -> {
+        return serialized.run(() -> {
             NftRuleset ruleset = nft.ruleset();
             List<NftRuleset.Element> dead = ruleset.elements().stream().filter(e -> e.vmId().map(id -> !live.contains(id)).orElse(true)).toList();
             nft.apply(structure() + (dead.isEmpty() ? "" : deleteElements(dead)));
@@ -115,7 +113,7 @@ public final class NatOperations {
      * from the first start, and VMs reach each other on a host whose forward policy is drop (Docker's).
      */
     public List<String> ensureStructure() {
-        return locked(() -> {
+        return serialized.run(() -> {
             nft.apply(structure());
             List<String> notes = new ArrayList<>();
             NftRuleset ruleset = nft.ruleset();
@@ -204,12 +202,4 @@ public final class NatOperations {
                 + "iptables-legacy -I FORWARD -o " + bridge + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
     }
 
-    private <T> T locked(Supplier<T> operation) {
-        lock.lock();
-        try {
-            return operation.get();
-        } finally {
-            lock.unlock();
-        }
-    }
 }

@@ -15,8 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * The bridge and the taps, as root (part of {@link LocalRootOperations}). Every device name comes from
@@ -26,7 +24,7 @@ import java.util.function.Supplier;
 public final class NetworkOperations {
     private final HelperConfig config;
     private final Ip ip;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final Serialized serialized = new Serialized();
 
     public NetworkOperations(HelperConfig config, HostCommands commands) {
         this.config = config;
@@ -34,7 +32,7 @@ public final class NetworkOperations {
     }
 
     public BridgeInfo ensureBridge() {
-        return locked(() -> {
+        return serialized.run(() -> {
             refuseForeignUsersOfSubnet();
             String mac = BridgeMac.of(config.bridge());
             Optional<Ip.Link> existing = ip.link(config.bridge());
@@ -80,7 +78,7 @@ public final class NetworkOperations {
     public TapInfo createTap(String vmId) {
         VmIds.require(vmId);
         String name = TapNames.forVm(vmId);
-        return locked(() -> {
+        return serialized.run(() -> {
             List<Ip.Link> links = ip.links();
             Ip.Link bridge = links.stream().filter(l -> l.name().equals(config.bridge()) && l.isBridge()).findFirst()
                     .orElseThrow(() -> new HelperException(ErrorCode.NO_BRIDGE, "bridge " + config.bridge() + " does not exist: ensure_bridge first"));
@@ -133,7 +131,7 @@ public final class NetworkOperations {
     public TapDeleted deleteTap(String vmId) {
         VmIds.require(vmId);
         String name = TapNames.forVm(vmId);
-        return locked(() -> {
+        return serialized.run(() -> {
             Optional<Ip.Link> existing = ip.link(name);
             if (existing.isEmpty()) {
                 return new TapDeleted(vmId, name, false);
@@ -153,7 +151,7 @@ public final class NetworkOperations {
         Set<String> live = new HashSet<>(liveVmIds);
         Set<String> liveNames = new HashSet<>();
         liveVmIds.forEach(id -> liveNames.add(TapNames.forVm(id)));
-        return locked(() -> {
+        return serialized.run(() -> {
             List<String> deleted = new ArrayList<>();
             List<String> errors = new ArrayList<>();
             for (Ip.Link link : ip.links()) {
@@ -193,14 +191,6 @@ public final class NetworkOperations {
         }
     }
 
-    private <T> T locked(Supplier<T> operation) {
-        lock.lock();
-        try {
-            return operation.get();
-        } finally {
-            lock.unlock();
-        }
-    }
 
     private static String describeKind(Ip.Link link) {
         return link.kind().isEmpty() ? "a device of no kind" : "a " + link.kind() + " device";
