@@ -93,7 +93,8 @@ final class StartSteps {
 
     private LaunchSpec.Network network(VmRecord vm) throws IOException {
         GuestNetworks.Subnet subnet = p.networks().of(vm);
-        return new LaunchSpec.Network(subnet.cidr(), subnet.gateway(), subnet.dns(), vm.runtime().guestIp(), 24, 0);
+        return new LaunchSpec.Network(subnet.cidr(), subnet.gateway(), subnet.dns(), vm.runtime().guestIp(),
+                p.config().subnetPrefixLength(), 0);
     }
 
     /**
