@@ -180,6 +180,7 @@ public final class Bangerd {
         RpcServer serving = new RpcServer(paths.daemonSocket(), methods, config.rpcLimits());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             serving.close();
+            vms.stopWatching();
             store.close();
             log.info("bangerd stopped; running VMs keep running");
         }, "bangerd-shutdown"));

@@ -26,6 +26,8 @@ final class Reconciler {
     private final Teardown teardown;
     private final Vmm vmm;
     private final HostOperations host;
+    /** The exit watchers this daemon started, so a daemon that stops can stop them with it. */
+    private final Set<Thread> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Reconciler(Path runtimeDir, VmRows rows, VmLocks locks, HandleStore handles, Teardown teardown, Vmm vmm, HostOperations host) {
         this.runtimeDir = runtimeDir;
@@ -94,7 +96,7 @@ final class Reconciler {
         Optional<VmHandles> h = teardown.currentHandles(vm);
         if (h.isEmpty()) return;
         VmmProcess process = teardown.process(vm, h.get());
-        Thread.ofVirtual().name("watch-" + vm.name()).start(() -> {
+        Thread watcher = Thread.ofVirtual().name("watch-" + vm.name()).unstarted(() -> {
             try {
                 while (process.alive()) {
                     Thread.sleep(250);
@@ -112,7 +114,19 @@ final class Reconciler {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
                 LOG.warn("watcher for {} failed: {}", vm.name(), e.toString());
+            } finally {
+                watchers.remove(Thread.currentThread());
             }
         });
+        watchers.add(watcher);
+        watcher.start();
+    }
+
+    /**
+     * Stops every exit watcher: a daemon shutting down leaves its VMs running (they are adopted by
+     * the next one), so nothing may mark them stopped on its way out.
+     */
+    void stopWatching() {
+        watchers.forEach(Thread::interrupt);
     }
 }

@@ -194,6 +194,11 @@ public final class VmService {
         return report;
     }
 
+    /** On the daemon's way out: its exit watchers stop, so its running VMs are left for the next daemon to adopt. */
+    public void stopWatching() {
+        reconciler.stopWatching();
+    }
+
     public List<VmRecord> list() {
         return store.listVms();
     }

@@ -37,7 +37,6 @@ class ReconcilerTest {
             ProcessHandle vmmProcess = ProcessHandle.of(vm.runtime().pid()).orElseThrow();
             vmmProcess.destroyForcibly();
             vmmProcess.onExit().get(10, TimeUnit.SECONDS);
-            // the old daemon's exit watcher would notice too; the restarted one is what this test is about
             assertThat(restarted.reconcile()).contains("gone: cleaned, now stopped");
             VmRecord row = bed.row(vm.id());
             assertThat(row.state()).isEqualTo(VmState.STOPPED);
@@ -73,6 +72,21 @@ class ReconcilerTest {
             List<String> report = bed.restartedDaemon().reconcile();
             assertThat(report).containsExactly("orphan vmm pid " + pid + " of vm " + vm.id() + ": killed");
             assertThat(bed.vmm.running()).isZero();
+        }
+    }
+
+    /** CI saw the old daemon's watcher beat the restarted daemon's reconcile to a VMM's death. */
+    @Test
+    void aDaemonThatStoppedWatchingLeavesAVmmDeathToTheNextDaemon() throws Exception {
+        try (VmTestBed bed = new VmTestBed(home, null, List.of(new SshForward()))) {
+            VmRecord vm = bed.create("left");
+            bed.vms.stopWatching();
+            ProcessHandle vmmProcess = ProcessHandle.of(vm.runtime().pid()).orElseThrow();
+            vmmProcess.destroyForcibly();
+            vmmProcess.onExit().get(10, TimeUnit.SECONDS);
+            Thread.sleep(1_500); // six of the watcher's 250 ms polls
+            assertThat(bed.row(vm.id()).state()).as("only a running daemon's watcher may mark it stopped")
+                    .isEqualTo(VmState.RUNNING);
         }
     }
 

@@ -90,8 +90,13 @@ final class VmTestBed implements AutoCloseable {
         this.vms = daemon.get();
     }
 
-    /** A second VmService over the same home, store and driver: what a restarted bangerd sees (empty caches). */
+    /**
+     * A second VmService over the same home, store and driver: what a restarted bangerd sees (empty
+     * caches). The first one stops watching first, as a daemon that died would: otherwise its exit
+     * watcher, not the restarted daemon, could be the one that notices a VMM dying.
+     */
     VmService restartedDaemon() {
+        vms.stopWatching();
         return daemon.get();
     }
 
