@@ -43,6 +43,7 @@ public final class DebianRootfsBuilder {
     private final TarToExt4 converter;
     private final Path scratchParent;
     private final Path unshareTmpParent;
+    private final String program;
 
     /** Scratch under scratchParent; in unshare mode mmdebstrap's own TMPDIR goes to the system temp dir. */
     public DebianRootfsBuilder(TarToExt4 converter, Path scratchParent) {
@@ -54,6 +55,12 @@ public final class DebianRootfsBuilder {
      * a subordinate uid that cannot enter banger's private dirs ({@link UnshareScratch}).
      */
     public DebianRootfsBuilder(TarToExt4 converter, Path scratchParent, Path unshareTmpParent) {
+        this(converter, scratchParent, unshareTmpParent, "mmdebstrap");
+    }
+
+    /** program: the mmdebstrap to run; tests pass a stand-in, since a real build needs a Debian mirror. */
+    DebianRootfsBuilder(TarToExt4 converter, Path scratchParent, Path unshareTmpParent, String program) {
+        this.program = Objects.requireNonNull(program, "program");
         this.converter = Objects.requireNonNull(converter, "converter");
         this.scratchParent = Objects.requireNonNull(scratchParent, "scratchParent");
         this.unshareTmpParent = Objects.requireNonNull(unshareTmpParent, "unshareTmpParent");
@@ -81,7 +88,8 @@ public final class DebianRootfsBuilder {
         }
         MmdebstrapMode.Plan plan = MmdebstrapMode.detect();
         MmdebstrapMode mode = plan.mode();
-        List<String> cmd = MmdebstrapCommand.build(mode, suite, List.copyOf(packages), mirror);
+        List<String> cmd = new java.util.ArrayList<>(MmdebstrapCommand.build(mode, suite, List.copyOf(packages), mirror));
+        cmd.set(0, program);
         progress.report(STAGE, "mmdebstrap --mode=" + mode.arg + " " + suite + " (" + packages.size() + " extra packages)");
 
         Path work = Files.createTempDirectory(scratchParent, "rootfs-");
@@ -107,10 +115,25 @@ public final class DebianRootfsBuilder {
                     .onStderrLine(line -> progress.report(STAGE, line));
             long start = System.nanoTime();
             Ext4Result result;
-            FirstByteClock clock;
             try (HostCommand.Running run = mmdebstrap.start()) {
-                clock = new FirstByteClock(run.stdout());
-                FutureTask<Ext4Result> conversion = new FutureTask<>(() -> converter.convert(clock, building, progress));
+                FirstByteClock clock = new FirstByteClock(run.stdout());
+                // The tar is extracted while mmdebstrap still runs: that is part of build_rootfs. build_ext4
+                // (mkfs.ext4, debugfs) begins only once mmdebstrap has exited and its last stderr line is
+                // reported, so the two stages never interleave and each one's duration is its own.
+                StreamedStage streamed = new StreamedStage(progress);
+                FutureTask<Ext4Result> conversion = new FutureTask<>(() -> converter.convert(clock, building, streamed, () -> {
+                    HostCommand.Result r;
+                    try {
+                        r = run.finishUnchecked();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted waiting for mmdebstrap to exit");
+                    }
+                    if (r.exitCode() != 0) throw new MmdebstrapFailed(r.exitCode(), r.tail(STDERR_LINES, "\n"));
+                    progress.report(STAGE, String.format("mmdebstrap done: %.1f s until the tar started, %.1f s in all",
+                            clock.secondsToFirstByte(start), (System.nanoTime() - start) / 1e9));
+                    streamed.end();
+                }));
                 Thread.ofVirtual().name("rootfs-tar2ext4").start(conversion);
                 try {
                     result = conversion.get();
@@ -121,18 +144,12 @@ public final class DebianRootfsBuilder {
                     throw new InterruptedIOException("rootfs build interrupted; mmdebstrap killed");
                 } catch (ExecutionException e) {
                     run.close();
+                    if (e.getCause() instanceof MmdebstrapFailed failed) throw failed;
                     throw new IOException("rootfs build failed: " + e.getCause().getMessage()
                             + (run.timedOut() ? " (mmdebstrap timed out after " + BUILD_TIMEOUT.toMinutes() + " min)" : "")
                             + "\nmmdebstrap stderr (last lines):\n" + run.stderrTail(STDERR_LINES, "\n"), e.getCause());
                 }
-                HostCommand.Result r = run.finishUnchecked();
-                if (r.exitCode() != 0) {
-                    throw new IOException("mmdebstrap failed (exit " + r.exitCode() + "):\n" + r.tail(STDERR_LINES, "\n"));
-                }
             }
-            long end = System.nanoTime();
-            progress.report(STAGE, String.format("mmdebstrap %.1f s until the tar started, %.1f s total with tar->ext4",
-                    clock.secondsToFirstByte(start), (end - start) / 1e9));
             int finished = RootfsFinisher.finish(building, work);
             Files.move(building, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             done = true;
@@ -149,6 +166,35 @@ public final class DebianRootfsBuilder {
             } finally {
                 FileTrees.deleteRecursively(work);
             }
+        }
+    }
+
+    /** mmdebstrap exited with an error after writing its tar (or none): its own stderr says why. */
+    private static final class MmdebstrapFailed extends IOException {
+        MmdebstrapFailed(int exit, String stderrTail) {
+            super("mmdebstrap failed (exit " + exit + "):\n" + stderrTail);
+        }
+    }
+
+    /**
+     * The converter's progress while the tar streams in: reported as build_rootfs (the stage that is
+     * running), and under the converter's own stage names once {@link #end()} says mmdebstrap is done.
+     */
+    static final class StreamedStage implements ProgressSink {
+        private final ProgressSink progress;
+        private volatile boolean ended;
+
+        StreamedStage(ProgressSink progress) {
+            this.progress = progress;
+        }
+
+        void end() {
+            ended = true;
+        }
+
+        @Override
+        public void report(String stage, String detail) {
+            progress.report(ended ? stage : STAGE, detail);
         }
     }
 

@@ -29,11 +29,29 @@ public final class TarToExt4 {
 
     /** Reads an uncompressed tar stream and writes an ext4 image at out (temp file + rename). Returns what it did. */
     public Ext4Result convert(InputStream tar, Path out, ProgressSink progress) throws IOException {
+        return convert(tar, out, progress, () -> { });
+    }
+
+    /**
+     * {@link #convert(InputStream, Path, ProgressSink)}, running {@code tarRead} once the whole tar is
+     * extracted and before mkfs.ext4: a streamed build waits there for the tar's producer to end, so
+     * that its stage is over before this one's begins (a failing producer also stops it before mkfs).
+     */
+    public Ext4Result convert(InputStream tar, Path out, ProgressSink progress, TarRead tarRead) throws IOException {
         Objects.requireNonNull(tar, "tar");
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(tarRead, "tarRead");
         return Ext4Writer.write(scratchParent, "tar2ext4-", out, progress, tree -> {
             progress.report(STAGE, "extracting tar");
-            return new ScratchExtractor(tree, progress, limits).extract(tar);
+            ExtractedTree extracted = new ScratchExtractor(tree, progress, limits).extract(tar);
+            tarRead.run();
+            return extracted;
         });
+    }
+
+    /** Runs between the end of the tar and mkfs.ext4. */
+    @FunctionalInterface
+    public interface TarRead {
+        void run() throws IOException;
     }
 }
