@@ -136,7 +136,7 @@ public final class VerifiedDownload {
             if (!got.equals(expected.sha256())) {
                 throw new IOException("sha256 mismatch for " + url + ": expected " + expected.sha256() + ", got " + got);
             }
-            progress.report(stage, "downloaded " + mib(count) + " MiB, sha256 ok");
+            progress.report(stage, "downloaded " + mib(count) + " MiB, sha256 ok", count, count);
             return result;
         }
     }
@@ -235,7 +235,7 @@ public final class VerifiedDownload {
                 lastReportNanos = now;
                 progress.report(stage, expected > 0
                         ? "downloaded " + mib(count) + " of " + mib(expected) + " MiB"
-                        : "downloaded " + mib(count) + " MiB");
+                        : "downloaded " + mib(count) + " MiB", count, expected > 0 ? expected : -1);
             }
         }
 

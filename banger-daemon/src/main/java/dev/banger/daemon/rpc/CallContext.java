@@ -50,11 +50,20 @@ public final class CallContext implements ProgressSink {
     }
 
     @Override
-    public synchronized void report(String stage, String detail) {
+    public void report(String stage, String detail) {
+        send(stage, detail, null, null);
+    }
+
+    @Override
+    public void report(String stage, String detail, long bytesDone, long bytesTotal) {
+        send(stage, detail, bytesDone, bytesTotal >= 0 ? bytesTotal : null);
+    }
+
+    private synchronized void send(String stage, String detail, Long bytesDone, Long bytesTotal) {
         long now = System.nanoTime();
         boolean changed = currentStage != null && !currentStage.equals(stage);
         ProgressNote note = new ProgressNote(callId, stage, detail, (now - startNanos) / 1_000_000,
-                changed ? currentStage : null, changed ? (now - currentStageStart) / 1_000_000 : null);
+                changed ? currentStage : null, changed ? (now - currentStageStart) / 1_000_000 : null, bytesDone, bytesTotal);
         if (!stage.equals(currentStage)) {
             currentStage = stage;
             currentStageStart = now;

@@ -196,6 +196,11 @@ public final class DebianRootfsBuilder {
         public void report(String stage, String detail) {
             progress.report(ended ? stage : STAGE, detail);
         }
+
+        @Override
+        public void report(String stage, String detail, long bytesDone, long bytesTotal) {
+            progress.report(ended ? stage : STAGE, detail, bytesDone, bytesTotal);
+        }
     }
 
     private static void awaitQuietly(FutureTask<?> task) {

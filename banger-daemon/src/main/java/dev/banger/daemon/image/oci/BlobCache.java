@@ -171,7 +171,7 @@ public final class BlobCache {
                     total += n;
                     if (System.nanoTime() - lastReport > 1_000_000_000L) {
                         lastReport = System.nanoTime();
-                        progress.report(STAGE, shortDigest(digest) + " " + humanBytes(total));
+                        progress.report(STAGE, shortDigest(digest) + " " + humanBytes(total), total, -1);
                     }
                 }
             }
@@ -184,7 +184,7 @@ public final class BlobCache {
                     // a peer won the race on a platform where rename does not replace
                 }
             }
-            progress.report(STAGE, shortDigest(digest) + " " + humanBytes(total));
+            progress.report(STAGE, shortDigest(digest) + " " + humanBytes(total), total, total);
             return target;
         } finally {
             Files.deleteIfExists(tmp);

@@ -123,7 +123,8 @@ public final class RegistryClient {
         layersNode.forEach(layerDescs::add);
         for (JsonNode d : layerDescs) checkLayerType(ref, d.path("mediaType").asText(""));
 
-        Path cfgPath = blob(s, descriptor(ref, cfgDesc), (st, detail) -> progress.report(STAGE, "config " + detail));
+        Descriptor cfg = descriptor(ref, cfgDesc);
+        Path cfgPath = blob(s, cfg, progress.relabelled(STAGE, "config ", cfg.size));
         ImageRunConfig config = parseConfig(ref, cfgPath);
 
         List<LayerBlob> layers = new ArrayList<>();
@@ -131,7 +132,7 @@ public final class RegistryClient {
         for (int i = 0; i < n; i++) {
             Descriptor d = descriptor(ref, layerDescs.get(i));
             String prefix = "layer " + (i + 1) + "/" + n + " ";
-            Path p = blob(s, d, (st, detail) -> progress.report(STAGE, prefix + detail));
+            Path p = blob(s, d, progress.relabelled(STAGE, prefix, d.size));
             layers.add(new LayerBlob(p, d.mediaType, d.digest, d.size));
         }
         progress.report(STAGE, "pulled " + ref.canonical() + " (" + n + " layers, manifest " + BlobCache.shortDigest(m.digest) + ")");
