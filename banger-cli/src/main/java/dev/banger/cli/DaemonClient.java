@@ -93,8 +93,10 @@ final class DaemonClient {
 
     /** For long calls (create, start, builds): progress goes to stderr when it is a terminal. */
     static <P, R> R callWithProgress(Method<P, R> method, P params) throws IOException {
-        try (RpcClient c = connect(Main.PATHS, true)) {
-            return c.call(method, params, Progress.forTerminal());
+        try (RpcClient c = connect(Main.PATHS, true); Progress progress = Progress.forTerminal()) {
+            R result = c.call(method, params, progress);
+            progress.succeeded();
+            return result;
         }
     }
 }

@@ -62,15 +62,18 @@ final class ExecRunner {
     private static <P> int run(Method<P, ExecResult> method, P params, boolean pumpStdin, boolean raw) throws IOException {
         PrintStream out = System.out;
         PrintStream err = System.err;
-        Progress progress = Progress.forTerminal();
         Base64.Decoder b64 = Base64.getDecoder();
-        try (RpcClient client = DaemonClient.connect(Main.PATHS, true);
+        try (Progress progress = Progress.forTerminal();
+             RpcClient client = DaemonClient.connect(Main.PATHS, true);
              Terminal term = raw ? Terminal.enterRaw() : null) {
             RpcClient.Call call = client.start(method.name(), params, (name, p) -> {
                 if (!name.equals(Notifications.EXEC_OUTPUT.name())) {
                     progress.onNotification(name, p);   // vm.run boots first
                     return;
                 }
+                // The command's output begins: vm run's boot is over, its last stage line is finished first.
+                progress.succeeded();
+                progress.close();
                 ExecOutput chunk;
                 try {
                     chunk = Notifications.EXEC_OUTPUT.decode(p);
@@ -85,7 +88,9 @@ final class ExecRunner {
             });
             if (pumpStdin) pumpStdin(client, call.id(), System.in);
             if (raw) watchWindowSize(client, call.id());
-            return method.decodeResult(call.result().get()).exitCode();
+            ExecResult result = method.decodeResult(call.result().get());
+            progress.succeeded();
+            return result.exitCode();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_CANCELLED;

@@ -62,6 +62,8 @@ final class ImageCommand {
     @Command(name = "promote", description = "Make a stopped VM's current root filesystem the base of a new image.",
             mixinStandardHelpOptions = true)
     static final class Promote implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(index = "0", paramLabel = "VM")
         String vm;
         @Parameters(index = "1", paramLabel = "NAME")
@@ -79,6 +81,8 @@ final class ImageCommand {
     @Command(name = "pull", description = "Pull a Linux/amd64 OCI image from a registry (e.g. registry.example/team/dev:1.4, alpine).",
             mixinStandardHelpOptions = true)
     static final class Pull implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "REF")
         String ref;
         @Option(names = "--json", description = "Print the image as JSON.")
@@ -102,6 +106,8 @@ final class ImageCommand {
     @Command(name = "register", description = "Register an existing ext4 root filesystem file as an image (the file is copied).",
             mixinStandardHelpOptions = true)
     static final class Register implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "NAME")
         String name;
         @Option(names = "--rootfs", required = true, paramLabel = "FILE", description = "an ext4 image file")
@@ -122,6 +128,8 @@ final class ImageCommand {
     @Command(name = "import", description = "Import a root filesystem from an ext4 file, a directory, or a tarball (.tar, .tar.gz, .tar.zst).",
             mixinStandardHelpOptions = true)
     static final class Import implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "NAME", index = "0")
         String name;
         @Parameters(paramLabel = "SOURCE", index = "1")
@@ -146,6 +154,8 @@ final class ImageCommand {
 
     @Command(name = "build", description = "Build an image from a distribution's repositories (debian, with mmdebstrap).", mixinStandardHelpOptions = true)
     static final class Build implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "DISTRO", description = "Only \"debian\" for now.")
         String distro;
         @Option(names = "--suite", description = "Debian suite (default bookworm).")

@@ -28,6 +28,8 @@ final class KernelCommand {
     @Command(name = "import", description = "Import a kernel from a Debian linux-image package (--deb) or a staged directory (--from).",
             mixinStandardHelpOptions = true)
     static final class Import implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "NAME")
         String name;
         @Option(names = "--deb", paramLabel = "PACKAGE_OR_FILE", description = "e.g. linux-image-cloud-amd64 or ./linux-image-….deb")
@@ -58,6 +60,8 @@ final class KernelCommand {
 
     @Command(name = "pull", description = "Download a kernel bundle listed in a kernel catalog.", mixinStandardHelpOptions = true)
     static final class Pull implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "NAME")
         String name;
         @Option(names = "--force", description = "Replace the kernel if it is already pulled.")

@@ -10,6 +10,10 @@ import picocli.CommandLine.Command;
 @Command(name = "banger", mixinStandardHelpOptions = true, version = "banger 0.1.0",
         description = "Disposable Linux microVMs on your own machine.")
 public final class Main {
+    /** {@code banger --quiet VERB …}: the same switch as each long verb's own --quiet. */
+    @picocli.CommandLine.Mixin
+    QuietOption quiet = new QuietOption();
+
     static final BangerPaths PATHS = BangerPaths.fromEnvironment();
 
     public static void main(String[] args) {

@@ -6,35 +6,85 @@ import dev.banger.core.api.ProgressNote;
 import dev.banger.core.rpc.RpcClient;
 import java.io.PrintStream;
 
-/** Renders progress notifications on stderr, only when stderr is a terminal. */
-final class Progress implements RpcClient.NotificationListener {
-    private final PrintStream err;
-    private final boolean enabled;
+/**
+ * Renders a long call's progress notifications on stderr: on a terminal one updating line per
+ * stage ({@link LiveProgress}), elsewhere the plain lines scripts and logs have always had
+ * ({@link PlainProgress}, only with {@code BANGER_PROGRESS=1}), and nothing at all with {@code --quiet}.
+ * {@link #close} ends the view once the call has returned (the last stage's line is only finished then).
+ */
+final class Progress implements RpcClient.NotificationListener, AutoCloseable {
+    /** What renders the notes; one per call. */
+    interface View {
+        void note(ProgressNote note);
 
-    Progress(PrintStream err, boolean enabled) {
-        this.err = err;
-        this.enabled = enabled;
+        /** The call returned ({@code ok}) or failed: the stage running then is over. */
+        void end(boolean ok);
     }
 
+    /**
+     * Set by {@code --quiet} (on banger itself or on a long verb): one process runs one command, so
+     * a process-wide switch is the whole of it, read when the call's view is chosen.
+     */
+    private static volatile boolean quiet;
+
+    private final View view;
+    private boolean ok;
+
+    Progress(View view) {
+        this.view = view;
+    }
+
+    static void quiet(boolean on) {
+        if (on) quiet = true;
+    }
+
+    static boolean isQuiet() {
+        return quiet;
+    }
+
+    /** Tests parse several command lines in one JVM. */
+    static void resetQuiet() {
+        quiet = false;
+    }
+
+    /** The view for this process's stderr: see the class comment. */
     static Progress forTerminal() {
+        String mode = System.getenv("BANGER_PROGRESS");
+        if (quiet) return new Progress(null);
         java.io.Console console = System.console();
         boolean tty = console != null && console.isTerminal();
-        return new Progress(System.err, tty || "1".equals(System.getenv("BANGER_PROGRESS")));
+        String term = System.getenv("TERM");
+        if (tty && !"plain".equals(mode) && term != null && !term.isBlank() && !"dumb".equals(term)) {
+            LiveProgress live = LiveProgress.open(System.err, term, Terminal.size());
+            if (live != null) return new Progress(live);
+        }
+        return new Progress(tty || "1".equals(mode) || "plain".equals(mode) ? new PlainProgress(System.err) : null);
+    }
+
+    /** For tests: plain lines on err. */
+    static Progress plain(PrintStream err) {
+        return new Progress(new PlainProgress(err));
+    }
+
+    /** The call has answered: its last stage ended now. */
+    void succeeded() {
+        ok = true;
     }
 
     @Override
     public void onNotification(String method, JsonNode params) {
-        if (!enabled || !method.equals(Notifications.PROGRESS.name())) return;
+        if (view == null || !method.equals(Notifications.PROGRESS.name())) return;
         ProgressNote note;
         try {
             note = Notifications.PROGRESS.decode(params);
         } catch (java.io.IOException e) {
             return;   // progress is only shown: a note this CLI cannot read is skipped, the call goes on
         }
-        if (note.previousStage() != null && note.previousStageMs() != null) {
-            err.printf("  done %-22s %6d ms%n", note.previousStage(), note.previousStageMs());
-        }
-        err.printf("» %-22s %s%n", note.stage(), note.detail());
-        err.flush();
+        view.note(note);
+    }
+
+    @Override
+    public void close() {
+        if (view != null) view.end(ok);
     }
 }

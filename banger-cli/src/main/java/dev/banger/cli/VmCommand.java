@@ -75,6 +75,8 @@ final class VmCommand {
 
     @Command(name = "create", description = "Create a VM and start it (unless --no-start).", mixinStandardHelpOptions = true)
     static final class Create implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Mixin
         CreateOptions opts = new CreateOptions();
         @Option(names = "--no-start", description = "Only create; do not boot.")
@@ -93,6 +95,8 @@ final class VmCommand {
 
     @Command(name = "run", description = "Create and start a VM, then run a command in it or open a shell.", mixinStandardHelpOptions = true)
     static final class Run implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Mixin
         CreateOptions opts = new CreateOptions();
         @Option(names = "--rm", description = "Remove the VM when the command or shell exits.")
@@ -123,6 +127,8 @@ final class VmCommand {
 
     @Command(name = "start", description = "Start a stopped VM.", mixinStandardHelpOptions = true)
     static final class Start extends Verbs.PrintsName {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "VM")
         String vm;
 
@@ -158,6 +164,8 @@ final class VmCommand {
 
     @Command(name = "restart", description = "Stop then start a VM.", mixinStandardHelpOptions = true)
     static final class Restart extends Verbs.PrintsName {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(paramLabel = "VM")
         String vm;
 
