@@ -148,7 +148,7 @@ final class LiveProgress implements Progress.View {
     /** The stage's line for good: the live line is cleared, the finished one printed, and the Display starts afresh below it. */
     private void finish(Running r, String mark, long tookNanos) {
         display.update(List.of(), 0);
-        terminal.writer().print(line(r, mark, tookNanos) + "\r\n");
+        terminal.writer().print(line(r, mark, tookNanos) + "\n");   // the terminal's ONLCR adds the CR (also in raw mode)
         terminal.flush();
         display.reset();
     }

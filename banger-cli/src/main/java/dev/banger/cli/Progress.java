@@ -27,11 +27,15 @@ final class Progress implements RpcClient.NotificationListener, AutoCloseable {
      */
     private static volatile boolean quiet;
 
-    private final View view;
+    /** Makes the view at the first note: a call that reports nothing (vm exec) costs no terminal set-up. */
+    private final java.util.function.Supplier<View> views;
+    private View view;
     private boolean ok;
+    private boolean chosen;
+    private boolean closed;
 
-    Progress(View view) {
-        this.view = view;
+    Progress(java.util.function.Supplier<View> views) {
+        this.views = views;
     }
 
     static void quiet(boolean on) {
@@ -50,41 +54,54 @@ final class Progress implements RpcClient.NotificationListener, AutoCloseable {
     /** The view for this process's stderr: see the class comment. */
     static Progress forTerminal() {
         String mode = System.getenv("BANGER_PROGRESS");
-        if (quiet) return new Progress(null);
+        if (quiet) return new Progress(() -> null);
+        return new Progress(() -> viewFor(mode));
+    }
+
+    private static View viewFor(String mode) {
         java.io.Console console = System.console();
         boolean tty = console != null && console.isTerminal();
         String term = System.getenv("TERM");
         if (tty && !"plain".equals(mode) && term != null && !term.isBlank() && !"dumb".equals(term)) {
-            LiveProgress live = LiveProgress.open(System.err, term, Terminal.size());
-            if (live != null) return new Progress(live);
+            int[] size = Terminal.size();
+            // A terminal that reports no size (a pseudo-terminal nobody sized) gets the usual 24x80.
+            if (size[0] <= 0 || size[1] <= 0) size = new int[] {24, 80};
+            LiveProgress live = LiveProgress.open(System.err, term, size);
+            if (live != null) return live;
         }
-        return new Progress(tty || "1".equals(mode) || "plain".equals(mode) ? new PlainProgress(System.err) : null);
+        return tty || "1".equals(mode) || "plain".equals(mode) ? new PlainProgress(System.err) : null;
     }
 
     /** For tests: plain lines on err. */
     static Progress plain(PrintStream err) {
-        return new Progress(new PlainProgress(err));
+        return new Progress(() -> new PlainProgress(err));
     }
 
     /** The call has answered: its last stage ended now. */
-    void succeeded() {
+    synchronized void succeeded() {
         ok = true;
     }
 
     @Override
-    public void onNotification(String method, JsonNode params) {
-        if (view == null || !method.equals(Notifications.PROGRESS.name())) return;
+    public synchronized void onNotification(String method, JsonNode params) {
+        if (closed || !method.equals(Notifications.PROGRESS.name())) return;
         ProgressNote note;
         try {
             note = Notifications.PROGRESS.decode(params);
         } catch (java.io.IOException e) {
             return;   // progress is only shown: a note this CLI cannot read is skipped, the call goes on
         }
-        view.note(note);
+        if (!chosen) {
+            chosen = true;
+            view = views.get();
+        }
+        if (view != null) view.note(note);
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         if (view != null) view.end(ok);
     }
 }
