@@ -37,6 +37,17 @@ final class AotTraining {
         VmCommand.Ls.print(sink, vms, true);
         VmCommand.Ls.print(sink, vms, false);
         Output.fields(sink, Summaries.vm(vms.getFirst(), null));
+        // Progress on a terminal (JLine's Display over xterm's terminfo) and as plain lines, drawn into the sink.
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        LiveProgress live = new LiveProgress(LiveProgress.terminal(screen, "xterm", 24, 80, java.nio.charset.StandardCharsets.UTF_8),
+                80, System::nanoTime, false);
+        var note = new dev.banger.core.api.ProgressNote(com.fasterxml.jackson.databind.node.IntNode.valueOf(1), "pull_kernel",
+                "downloaded 1.0 of 2.0 MiB", 1, "resolve_image", 1L, 1L << 20, 2L << 20);
+        live.note(note);
+        live.end(true);
+        PlainProgress plain = new PlainProgress(sink);
+        plain.note(note);
+        plain.end(true);
         try (RpcClient c = RpcClient.connect(Path.of("/nonexistent/banger-aot-training.sock"))) {
             c.call(Methods.VM_LIST, NoParams.NONE);
         } catch (java.io.IOException expected) {
