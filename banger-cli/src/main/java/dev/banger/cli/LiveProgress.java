@@ -118,6 +118,10 @@ final class LiveProgress implements Progress.View {
             }
             current.bytesDone = note.bytesDone();
             current.bytesTotal = note.bytesTotal();
+        } else {
+            // The stage moved on to work without a byte count (mkfs after the extraction): no bar for it.
+            current.bytesDone = null;
+            current.bytesTotal = null;
         }
         redraw();
     }

@@ -97,6 +97,16 @@ class ProgressTest {
     }
 
     @Test
+    void theBarGoesWhenTheStageMovesOnToWorkWithoutBytes() throws Exception {
+        LiveProgress view = live(100);
+        view.note(bytes("build_ext4", "extracting layer 1/1 sha256:ab", 1 << 20, (long) (2 << 20)));
+        assertThat(screenLines()).singleElement().asString().contains("[");
+        view.note(note("build_ext4", "mkfs.ext4 256 MiB, 16384 inodes", null, null));
+        assertThat(screenLines()).singleElement().asString().doesNotContain("[").doesNotContain("MiB/s").contains("mkfs.ext4");
+        view.end(true);
+    }
+
+    @Test
     void linesFitTheTerminalWidth() {
         StageLine download = new StageLine("»", "pull_image", "layer 3/7 sha256:0123456789ab… 48.5 MiB of a very long detail",
                 3_200 * MS, 48L << 20, 100L << 20, 12.5 * (1 << 20));

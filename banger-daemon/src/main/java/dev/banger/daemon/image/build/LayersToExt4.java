@@ -104,25 +104,38 @@ public final class LayersToExt4 {
         }
         return Ext4Writer.write(scratchParent, "layers2ext4-", out, progress, tree -> {
             ScratchExtractor extractor = new ScratchExtractor(tree, progress, limits);
+            long total = 0;
+            for (Layer l : layers) total += Files.size(l.blob());
+            long before = 0;
             for (int i = 0; i < layers.size(); i++) {
                 Layer l = layers.get(i);
-                progress.report(STAGE, "extracting layer " + (i + 1) + "/" + layers.size() + " " + l.digest());
-                try (InputStream tar = open(l)) {
+                String detail = "extracting layer " + (i + 1) + "/" + layers.size() + " " + l.digest();
+                progress.report(STAGE, detail, before, total);
+                long layerSize = Files.size(l.blob());
+                try (InputStream tar = open(l, new LayerBytes(progress, detail, before, total))) {
                     extractor.extractLayer(tar);
                 } catch (UnsafeEntryException e) {
                     throw e.inLayer(l.digest());
                 } catch (IOException e) {
                     throw new IOException("layer " + l.digest() + ": " + e.getMessage(), e);
                 }
+                before += layerSize;
             }
+            progress.report(STAGE, "extracted " + layers.size() + " layers", total, total);
             return extractor.finish();
         });
     }
 
     /** The layer's tar stream, decompressed as its media type says once the magic bytes agree. */
     static InputStream open(Layer layer) throws IOException {
+        return open(layer, null);
+    }
+
+    /** {@link #open(Layer)}, the blob's bytes counted by {@code counted} (the extraction's bar) when given. */
+    static InputStream open(Layer layer, LayerBytes counted) throws IOException {
         Compression declared = Compression.ofMediaType(layer.mediaType());
-        InputStream raw = new BufferedInputStream(Files.newInputStream(layer.blob()), BUFFER);
+        InputStream file = Files.newInputStream(layer.blob());
+        InputStream raw = new BufferedInputStream(counted == null ? file : counted.over(file), BUFFER);
         try {
             raw.mark(4);
             byte[] head = new byte[4];
@@ -141,6 +154,54 @@ public final class LayersToExt4 {
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
+        }
+    }
+
+    /**
+     * Counts a layer blob's bytes as the extraction reads them and reports them (after the layers
+     * before it, of all layers' total) at most every half second: the bar of a long extraction.
+     */
+    static final class LayerBytes {
+        private static final long REPORT_NANOS = 500_000_000L;
+        private final ProgressSink progress;
+        private final String detail;
+        private final long before;
+        private final long total;
+        private long read;
+        private long lastReport = System.nanoTime();
+
+        LayerBytes(ProgressSink progress, String detail, long before, long total) {
+            this.progress = progress;
+            this.detail = detail;
+            this.before = before;
+            this.total = total;
+        }
+
+        InputStream over(InputStream in) {
+            return new java.io.FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) counted(1);
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    int n = super.read(buf, off, len);
+                    if (n > 0) counted(n);
+                    return n;
+                }
+            };
+        }
+
+        private void counted(int n) {
+            read += n;
+            long now = System.nanoTime();
+            if (now - lastReport >= REPORT_NANOS) {
+                lastReport = now;
+                progress.report(STAGE, detail, before + read, total);
+            }
         }
     }
 

@@ -209,6 +209,27 @@ class LayersToExt4Test {
         assertThat(progress).anyMatch(l -> l.contains("layer 2/2 sha256:"));
     }
 
+    @Test
+    void theExtractionCountsTheLayersBytesForABar() throws Exception {
+        LayersToExt4.Layer a = layer(new TarBuilder().file("a", 0644, 0, 0, "x".repeat(5000)));
+        LayersToExt4.Layer b = layer(new TarBuilder().file("b", 0644, 0, 0, "y".repeat(3000)));
+        long total = Files.size(a.blob()) + Files.size(b.blob());
+        List<long[]> counts = new ArrayList<>();
+        new LayersToExt4(scratchParent).convert(List.of(a, b), outDir.resolve("b.ext4"), new ProgressSink() {
+            @Override
+            public void report(String stage, String detail) { }
+
+            @Override
+            public void report(String stage, String detail, long done, long all) {
+                assertThat(stage).isEqualTo("build_ext4");
+                counts.add(new long[] {done, all});
+            }
+        });
+        // Each layer starts where the ones before it ended; the last report is the whole of them.
+        assertThat(counts).extracting(c -> c[1]).containsOnly(total);
+        assertThat(counts).extracting(c -> c[0]).startsWith(0L, Files.size(a.blob())).endsWith(total).isSorted();
+    }
+
     enum Kind { NONE, GZIP, ZSTD, DOCKER_GZIP }
 
     @ParameterizedTest
