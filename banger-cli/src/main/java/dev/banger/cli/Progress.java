@@ -59,8 +59,7 @@ final class Progress implements RpcClient.NotificationListener, AutoCloseable {
     }
 
     private static View viewFor(String mode) {
-        java.io.Console console = System.console();
-        boolean tty = console != null && console.isTerminal();
+        boolean tty = stderrIsTerminal();
         String term = System.getenv("TERM");
         if (tty && !"plain".equals(mode) && term != null && !term.isBlank() && !"dumb".equals(term)) {
             int[] size = Terminal.size();
@@ -70,6 +69,21 @@ final class Progress implements RpcClient.NotificationListener, AutoCloseable {
             if (live != null) return live;
         }
         return tty || "1".equals(mode) || "plain".equals(mode) ? new PlainProgress(System.err) : null;
+    }
+
+    /**
+     * Whether stderr, where progress goes, is a terminal. System.console() answers for stdin and
+     * stdout (so {@code banger vm create > name.txt} showed no progress, and {@code 2> log} drew
+     * escapes into the log); the JDK cannot ask isatty(2), so Linux's own record of fd 2 is read.
+     */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.matches("/dev/tty[0-9A-Za-z]*") || target.equals("/dev/console");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            java.io.Console console = System.console();
+            return console != null && console.isTerminal();
+        }
     }
 
     /** For tests: plain lines on err. */

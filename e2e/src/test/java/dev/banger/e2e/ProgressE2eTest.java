@@ -31,9 +31,15 @@ class ProgressE2eTest extends BootingE2eTest {
 
     /** banger ARGS on a 30x100 pseudo-terminal; what the terminal received (stdout and stderr both). */
     private static String onATerminal(String... args) throws Exception {
+        return onATerminalRedirected("", args);
+    }
+
+    /** The same, with a shell redirection of banger's stdout or stderr ({@code > FILE}, {@code 2> FILE}). */
+    private static String onATerminalRedirected(String redirect, String... args) throws Exception {
         Path transcript = Files.createTempFile("banger-progress", ".log");
         StringBuilder inner = new StringBuilder("stty rows 30 cols 100 && exec ").append(Banger.ROOT.resolve("bin/banger"));
         for (String a : args) inner.append(' ').append(a);
+        inner.append(' ').append(redirect);
         ProcessBuilder pb = new ProcessBuilder(List.of("script", "-q", "-e", "-c", inner.toString(), transcript.toString()));
         pb.environment().put("BANGER_HOME", Banger.home().toString());
         pb.environment().put("TERM", "xterm");
@@ -69,8 +75,20 @@ class ProgressE2eTest extends BootingE2eTest {
             assertThat(quiet.strip()).isEqualTo("progress-quiet");
             String global = onATerminal("--quiet", "image", "import", "progress-global", root.toString());
             assertThat(global.strip()).isEqualTo("progress-global");
+
+            // Progress follows stderr: shown when only stdout is redirected, not drawn into a file that stderr goes to.
+            Path stdout = tmp.resolve("stdout");
+            String toFile = onATerminalRedirected("> " + stdout, "image", "import", "progress-stdout", root.toString());
+            assertThat(toFile).contains("✓ build_ext4");
+            assertThat(Files.readString(stdout).strip()).isEqualTo("progress-stdout");
+            Path stderr = tmp.resolve("stderr");
+            String errToFile = onATerminalRedirected("2> " + stderr, "image", "import", "progress-stderr", root.toString());
+            assertThat(errToFile.strip()).isEqualTo("progress-stderr");
+            assertThat(Files.readString(stderr)).isEmpty();
         } finally {
-            for (String name : List.of("progress-tty", "progress-quiet", "progress-global")) Banger.run("image", "rm", name);
+            for (String name : List.of("progress-tty", "progress-quiet", "progress-global", "progress-stdout", "progress-stderr")) {
+                Banger.run("image", "rm", name);
+            }
         }
     }
 
