@@ -104,7 +104,7 @@ public final class VmCp {
         };
         ExecSession s;
         try {
-            s = agents.exec(vm.id(), vms.agentEndpoint(vm), new ExecRequest(argv, Map.of(), "/", false, 24, 80), listener);
+            s = agents.exec(vm.id(), vms.agentEndpoint(vm), new ExecRequest(argv, Map.of(), "/", false, 24, 80, true), listener);
         } catch (Exception | Error e) {
             session.completeExceptionally(e);   // stdin handlers wait for the session: let them give up
             throw e;
