@@ -255,7 +255,7 @@ size_t format_hello(char *out, size_t cap, const char *version, const char *kern
     k[kn] = 0;
     h[hn] = 0;
     int n = snprintf(out, cap,
-                     "{\"agent_version\":\"%s\",\"kernel\":\"%s\",\"uptime_ms\":%llu,\"hostname\":\"%s\"}",
+                     "{\"agent_version\":\"%s\",\"kernel\":\"%s\",\"uptime_ms\":%llu,\"hostname\":\"%s\",\"flow_control\":true}",
                      version, k, (unsigned long long)uptime_ms, h);
     if (n < 0 || (size_t)n >= cap)
         return 0;

@@ -20,6 +20,7 @@ enum msg_type {
     T_STDIN = 0x11,
     T_RESIZE = 0x12,
     T_SIGNAL = 0x13,
+    T_OUTPUT_ACK = 0x14,
     T_SHUTDOWN = 0x20,
     T_HELLO = 0x81,
     T_STARTED = 0x90,
@@ -27,6 +28,7 @@ enum msg_type {
     T_STDERR = 0x92,
     T_EXIT = 0x93,
     T_EXEC_ERROR = 0x94,
+    T_STDIN_ACK = 0x95,
     T_SHUTDOWN_ACK = 0xA0,
     T_ERROR = 0xFF,
 };
@@ -74,6 +76,7 @@ enum dec_status {
 };
 
 #define EXEC_FLAG_TTY 0x01
+#define EXEC_FLAG_CREDIT 0x02   /* output only against the host's OUTPUT_ACK credit */
 
 struct exec_req {
     uint8_t flags;

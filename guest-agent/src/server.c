@@ -37,6 +37,7 @@ struct sockaddr_vm_local {
 };
 #define VMADDR_CID_ANY_LOCAL 0xFFFFFFFFu
 
+#define INITIAL_CREDIT (1u << 20)       /* a credited session's output before the first OUTPUT_ACK */
 #define OUT_HIGH_WATER (256u * 1024)     /* stop reading sessions/host above this */
 #define OUT_HARD_CAP (16u * 1024 * 1024) /* a host that never reads loses its frames */
 #define STDIN_CAP (8u * 1024 * 1024)
@@ -75,6 +76,8 @@ struct session {
     int exited, status;
     uint64_t exit_at;
     int dead;
+    int credited;     /* EXEC_FLAG_CREDIT: output is read only while credit > 0 */
+    uint64_t credit;  /* output bytes the host still accepts (OUTPUT_ACK adds to it) */
 };
 
 static const struct agent_opts *g_opts;
@@ -297,10 +300,19 @@ static void session_exit(struct session *s)
 }
 
 /* Reads one chunk of child output; returns 0 on data/EAGAIN, -1 when the fd is done. */
+static void ack_stdin(struct session *s, size_t n);
+
 static int pump_output(struct session *s, int *fd, uint8_t type)
 {
-    ssize_t n = read(*fd, g_chunk, sizeof g_chunk);
+    size_t want = sizeof g_chunk;
+    if (s->credited && want > s->credit)
+        want = (size_t)s->credit;
+    if (want == 0)
+        return 0;
+    ssize_t n = read(*fd, g_chunk, want);
     if (n > 0) {
+        if (s->credited)
+            s->credit -= (uint64_t)n;
         send_frame(s->conn, type, s->channel, g_chunk, (size_t)n);
         return 0;
     }
@@ -309,23 +321,35 @@ static int pump_output(struct session *s, int *fd, uint8_t type)
     /* EOF, or EIO from a PTY master once every slave fd is closed */
     if (s->tty) {
         s->in_fd = -1;
+        ack_stdin(s, outbuf_pending(&s->in));
         outbuf_clear(&s->in);
     }
     close_fd(fd);
     return -1;
 }
 
+/* STDIN_ACK: n more bytes of this session's stdin are no longer held here (written to the child,
+ * or dropped because it stopped reading), so the host may send that many more. */
+static void ack_stdin(struct session *s, size_t n)
+{
+    if (n > 0)
+        send_u32(s->conn, T_STDIN_ACK, s->channel, (uint32_t)n);
+}
+
 static void pump_stdin(struct session *s)
 {
     if (s->in_fd < 0)
         return;
+    size_t before = outbuf_pending(&s->in);
     if (outbuf_flush(&s->in, s->in_fd) < 0) {
         /* reader gone (EPIPE): nothing more can be delivered */
         outbuf_clear(&s->in);
+        ack_stdin(s, before);
         if (!s->tty)
             close_fd(&s->in_fd);
         return;
     }
+    ack_stdin(s, before - outbuf_pending(&s->in));
     if (s->stdin_eof && outbuf_pending(&s->in) == 0 && !s->tty)
         close_fd(&s->in_fd);
 }
@@ -424,6 +448,8 @@ static void handle_exec(struct conn *c, const struct frame *f)
     s->channel = f->channel;
     s->pid = sp.pid;
     s->tty = (req.flags & EXEC_FLAG_TTY) != 0;
+    s->credited = (req.flags & EXEC_FLAG_CREDIT) != 0;
+    s->credit = INITIAL_CREDIT;
     s->in_fd = sp.in_fd;
     s->out_fd = sp.out_fd;
     s->err_fd = sp.err_fd;
@@ -445,8 +471,10 @@ static void handle_stdin(struct conn *c, const struct frame *f)
         pump_stdin(s);
         return;
     }
-    if (s->stdin_eof || s->in_fd < 0)
+    if (s->stdin_eof || s->in_fd < 0) {
+        ack_stdin(s, f->payload_len);
         return;  /* the child stopped reading; drop like a closed pipe would */
+    }
     if (outbuf_append(&s->in, f->payload, f->payload_len, STDIN_CAP) < 0) {
         session_kill(s);
         send_text(c, T_EXEC_ERROR, s->channel, "stdin buffer overflow (8 MiB)");
@@ -541,6 +569,22 @@ static void handle_shutdown(struct conn *c, const struct frame *f)
     do_shutdown(mode);
 }
 
+/* OUTPUT_ACK: the host took n more bytes of a credited session's output. An ack may cross the
+ * session's EXIT on the wire, so an unknown channel is not an error. */
+static void handle_output_ack(struct conn *c, const struct frame *f)
+{
+    if (f->channel == 0 || f->payload_len != 4) {
+        send_error(c, f->channel, "OUTPUT_ACK: %s", f->channel == 0 ? "must not use channel 0" : "payload must be a u32");
+        return;
+    }
+    struct session *s = find_session(c, f->channel);
+    if (s != NULL) {
+        s->credit += get_u32(f->payload);
+        if (s->credit > 64u * 1024 * 1024)
+            s->credit = 64u * 1024 * 1024;
+    }
+}
+
 static void dispatch(struct conn *c, const struct frame *f)
 {
     switch (f->type) {
@@ -554,6 +598,7 @@ static void dispatch(struct conn *c, const struct frame *f)
     case T_STDIN: handle_stdin(c, f); break;
     case T_RESIZE: handle_resize(c, f); break;
     case T_SIGNAL: handle_signal(c, f); break;
+    case T_OUTPUT_ACK: handle_output_ack(c, f); break;
     case T_SHUTDOWN: handle_shutdown(c, f); break;
     default:
         send_error(c, f->channel, "unknown frame type 0x%02x", f->type);
@@ -886,7 +931,7 @@ int run_server(const struct agent_opts *opts)
             slot[n++] = (struct pslot){ P_CONN, c };
         }
         for (struct session *s = g_sessions; s; s = s->next) {
-            int room = outbuf_pending(&s->conn->out) < OUT_HIGH_WATER;
+            int room = outbuf_pending(&s->conn->out) < OUT_HIGH_WATER && (!s->credited || s->credit > 0);
             short oev = s->out_fd >= 0 && room ? POLLIN : 0;
             if (s->tty && s->out_fd >= 0 && outbuf_pending(&s->in) > 0)
                 oev |= POLLOUT;  /* tty stdin goes to the same PTY master */

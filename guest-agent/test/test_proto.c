@@ -205,7 +205,7 @@ static void test_hello_json(void)
     size_t n = format_hello(out, sizeof out, "0.1.0", "6.1.0", 1234, "vm\"1\n");
     CHECK(n > 0);
     CHECK(strcmp(out, "{\"agent_version\":\"0.1.0\",\"kernel\":\"6.1.0\",\"uptime_ms\":1234,"
-                      "\"hostname\":\"vm\\\"1\\u000a\"}") == 0);
+                      "\"hostname\":\"vm\\\"1\\u000a\",\"flow_control\":true}") == 0);
     CHECK(format_hello(out, 10, "0.1.0", "k", 1, "h") == 0);
 }
 

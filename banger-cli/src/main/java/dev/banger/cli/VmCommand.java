@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "vm", description = "Create, run and manage microVMs.", mixinStandardHelpOptions = true)
 final class VmCommand {
     static final java.util.List<Class<?>> VERBS = java.util.List.of(Create.class, Run.class, Start.class, Stop.class, Ssh.class,
-            Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Logs.class, Port.class,
+            Kill.class, Restart.class, Rm.class, Prune.class, Ls.class, Show.class, Exec.class, Cp.class, Logs.class, Port.class,
             Stats.class, Resize.class);
 
     static final class CreateOptions {
@@ -299,6 +299,41 @@ final class VmCommand {
         @Override
         public Integer call() throws Exception {
             return ExecRunner.exec(vm, command, interactive, tty);
+        }
+    }
+
+    @Command(name = "cp", description = "Copy files and directories between the host and a running VM over its agent "
+            + "(no sshd or guest network needed): modes, mtimes and symlinks kept; - is a tar on stdin or stdout.",
+            mixinStandardHelpOptions = true)
+    static final class Cp implements Callable<Integer> {
+        @Parameters(arity = "2..*", paramLabel = "SRC… DST", description = "Host paths and one VM:PATH destination, "
+                + "or VM:PATH sources and a host destination (PATH is relative to the guest's /).")
+        List<String> operands;
+        @Option(names = {"-r", "--recursive"}, description = "Copy directories.")
+        boolean recursive;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> sources = operands.subList(0, operands.size() - 1);
+            String dst = operands.getLast();
+            CopyRunner.GuestPath guestDst = CopyRunner.GuestPath.parse(dst);
+            List<CopyRunner.GuestPath> guestSources = sources.stream().map(CopyRunner.GuestPath::parse).toList();
+            boolean allGuest = guestSources.stream().allMatch(java.util.Objects::nonNull);
+            boolean noneGuest = guestSources.stream().allMatch(java.util.Objects::isNull);
+            if (guestDst != null && !noneGuest || guestDst == null && !allGuest) {
+                throw RpcException.invalid("exactly one side of vm cp is VM:PATH: host sources and a VM:PATH destination, or the other way round");
+            }
+            if (guestDst == null && guestSources.stream().map(CopyRunner.GuestPath::vm).distinct().count() > 1) {
+                throw RpcException.invalid("vm cp copies from one VM at a time");
+            }
+            java.io.Console console = System.console();
+            boolean tty = console != null && console.isTerminal();
+            try (RpcClient client = DaemonClient.connect(Main.PATHS, true)) {
+                CopyRunner runner = new CopyRunner(client, System.err, tty);
+                if (guestDst != null) runner.copyIn(sources, guestDst, recursive, System.in);
+                else runner.copyOut(guestSources, dst, recursive, System.out);
+            }
+            return 0;
         }
     }
 

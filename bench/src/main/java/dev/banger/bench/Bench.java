@@ -38,14 +38,14 @@ public final class Bench {
 
     /**
      * Usage: [ROUNDS] [SUITE…] with suites vm (create and ls), pull (kernel pull), oci (OCI pull to ext4),
-     * helper (root helper tap latency), bridged (create in bridged against rootless mode); default: vm pull oci.
+     * helper (root helper tap latency), bridged (create in bridged against rootless mode), cp (vm cp against scp); default: vm pull oci.
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         java.util.Set<String> suites = args.length > 1
                 ? java.util.Set.of(java.util.Arrays.copyOfRange(args, 1, args.length)) : java.util.Set.of("vm", "pull", "oci");
         // vm and bridged need the debian image, pull the kernel it brings; oci and helper need neither (nor bangerd).
-        boolean daemon = suites.contains("vm") || suites.contains("pull") || suites.contains("bridged");
+        boolean daemon = suites.contains("vm") || suites.contains("pull") || suites.contains("bridged") || suites.contains("cp");
         if (daemon) {
             Files.createDirectories(HOME);
             cleanVms();
@@ -64,6 +64,7 @@ public final class Bench {
             if (suites.contains("oci")) report.append(OciBench.run(ROOT.resolve("bench/results/oci-work"), rounds));
             if (suites.contains("helper")) report.append(HelperBench.run(ROOT, rounds));
             if (suites.contains("bridged")) report.append(BridgedBench.run(ROOT, HOME, rounds));
+            if (suites.contains("cp")) report.append(CpBench.run(HOME, ROOT.resolve("bench/results/cp-work"), rounds));
         } finally {
             // Also after a failed suite: the bench home's bangerd is not left running.
             if (daemon) banger(Duration.ofMinutes(1), "daemon", "stop");

@@ -18,6 +18,8 @@ public final class Methods {
     public static final Method<VmRef, VmRecord> VM_SHOW = Method.of("vm.show", VmRef.class, VmRecord.class);
     public static final Method<VmRef, VmLogsResult> VM_LOGS = Method.of("vm.logs", VmRef.class, VmLogsResult.class);
     public static final Method<VmExecParams, ExecResult> VM_EXEC = Method.of("vm.exec", VmExecParams.class, ExecResult.class);
+    public static final Method<VmCpInParams, VmCpResult> VM_CP_IN = Method.of("vm.cp.in", VmCpInParams.class, VmCpResult.class);
+    public static final Method<VmCpOutParams, VmCpResult> VM_CP_OUT = Method.of("vm.cp.out", VmCpOutParams.class, VmCpResult.class);
     public static final Method<VmPortParams, VmPorts> VM_PORT_ADD = Method.of("vm.port.add", VmPortParams.class, VmPorts.class);
     public static final Method<VmPortParams, VmPorts> VM_PORT_RM = Method.of("vm.port.rm", VmPortParams.class, VmPorts.class);
     public static final Method<VmRef, VmPorts> VM_PORT_LS = Method.of("vm.port.ls", VmRef.class, VmPorts.class);
@@ -55,7 +57,7 @@ public final class Methods {
 
     /** All of them, in the order docs/rpc.md documents them. */
     public static final List<Method<?, ?>> ALL = List.of(VM_CREATE, VM_RUN, VM_START, VM_STOP, VM_KILL, VM_RESTART, VM_RM, VM_PRUNE,
-            VM_LIST, VM_SHOW, VM_LOGS, VM_EXEC, VM_PORT_ADD, VM_PORT_RM, VM_PORT_LS, VM_STATS, VM_RESIZE, VM_SSH_HOSTS, IMAGE_BUILD, IMAGE_PULL, IMAGE_REGISTER, IMAGE_IMPORT, IMAGE_PROMOTE, IMAGE_LIST,
+            VM_LIST, VM_SHOW, VM_LOGS, VM_EXEC, VM_CP_IN, VM_CP_OUT, VM_PORT_ADD, VM_PORT_RM, VM_PORT_LS, VM_STATS, VM_RESIZE, VM_SSH_HOSTS, IMAGE_BUILD, IMAGE_PULL, IMAGE_REGISTER, IMAGE_IMPORT, IMAGE_PROMOTE, IMAGE_LIST,
             IMAGE_CATALOG, IMAGE_SHOW, IMAGE_RM, IMAGE_PRUNE, KERNEL_IMPORT, KERNEL_PULL, KERNEL_LIST, KERNEL_CATALOG, KERNEL_SHOW,
             KERNEL_DELETE, DAEMON_STATUS, DAEMON_STOP, DOCTOR_RUN, RPC_METHODS);
 

@@ -53,6 +53,11 @@ public final class AgentConnection implements AutoCloseable {
     private final Condition helloChanged = helloLock.newCondition();
     private long helloCount;
     private AgentHello lastHello;
+    /**
+     * Whether the agent does flow control (its HELLO says so): it acknowledges stdin, so sessions keep at most
+     * a window of it in flight, and takes OUTPUT_ACK credit for sessions that ask for it.
+     */
+    private volatile boolean flowControl;
     private final Semaphore shutdownAcks = new Semaphore(0);
     private volatile boolean open = true;
     private final Thread reader;
@@ -145,8 +150,10 @@ public final class AgentConnection implements AutoCloseable {
 
     public ExecSession exec(ExecRequest request, ExecListener listener) throws IOException {
         ensureOpen();
-        byte[] payload = FrameCodec.execPayload(request);
-        AgentSession session = register(listener);
+        boolean credited = request.credited() && flowControl;
+        byte[] payload = FrameCodec.execPayload(credited ? request
+                : new ExecRequest(request.argv(), request.env(), request.cwd(), request.tty(), request.rows(), request.cols()));
+        AgentSession session = register(listener, credited);
         try {
             send(FrameCodec.encode(FrameCodec.EXEC, session.channel(), payload));
         } catch (IOException e) {
@@ -160,13 +167,13 @@ public final class AgentConnection implements AutoCloseable {
         return session;
     }
 
-    private AgentSession register(ExecListener listener) {
+    private AgentSession register(ExecListener listener, boolean credited) {
         while (true) {
             int ch = nextChannel.getAndIncrement() & 0x7FFF_FFFF;
             if (ch == 0) {
                 continue;
             }
-            AgentSession s = new AgentSession(this, ch, listener, sessionOutputLimit);
+            AgentSession s = new AgentSession(this, ch, listener, sessionOutputLimit, credited);
             if (sessions.putIfAbsent(ch, s) == null) {
                 return s;
             }
@@ -299,6 +306,10 @@ public final class AgentConnection implements AutoCloseable {
             case FrameCodec.STARTED -> withSession(f, AgentSession::onStarted);
             case FrameCodec.STDOUT -> withSession(f, s -> s.onStdout(f.payload()));
             case FrameCodec.STDERR -> withSession(f, s -> s.onStderr(f.payload()));
+            case FrameCodec.STDIN_ACK -> {
+                int acked = f.int32();   // a malformed ack ends the connection, as any bad frame does
+                withSession(f, s -> s.onStdinAck(acked));
+            }
             case FrameCodec.EXIT -> {
                 int code = f.int32();
                 AgentSession s = sessions.remove(f.channel());
@@ -315,6 +326,11 @@ public final class AgentConnection implements AutoCloseable {
             case FrameCodec.ERROR -> onError(f);
             default -> guestLog.warn("ignoring unknown frame type 0x{}", Integer.toHexString(f.type()));
         }
+    }
+
+    /** Whether the connected agent does flow control (an agent older than it gets stdin unthrottled and no credit, as before). */
+    boolean flowControl() {
+        return flowControl;
     }
 
     private void withSession(FrameCodec.Frame f, java.util.function.Consumer<AgentSession> action) {
@@ -343,6 +359,7 @@ public final class AgentConnection implements AutoCloseable {
             JsonNode n = JSON.readTree(f.payload());
             hello = new AgentHello(n.path("agent_version").asText(""), n.path("kernel").asText(""),
                     n.path("uptime_ms").asLong(0), n.path("hostname").asText(""));
+            flowControl = n.path("flow_control").asBoolean(false);
         } catch (IOException e) {
             guestLog.warn("sent an unreadable HELLO: {}", String.valueOf(e.getMessage()));
             return;

@@ -28,8 +28,20 @@ final class AgentSession implements ExecSession {
     private volatile boolean started;
     private volatile int exitCode;
     private volatile String error;
+    private final boolean credited;
+    /** Stdin sent and not yet acknowledged by the agent; at most STDIN_WINDOW, half the agent's 8 MiB cap. */
+    private static final long STDIN_WINDOW = 4L << 20;
+    private final java.util.concurrent.locks.ReentrantLock stdinLock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition stdinRoom = stdinLock.newCondition();
+    private long stdinInFlight;
 
     AgentSession(AgentConnection connection, int channel, ExecListener listener, long outputLimit) {
+        this(connection, channel, listener, outputLimit, false);
+    }
+
+    /** {@code credited}: the agent sends output against OUTPUT_ACK credit, which this session returns as it delivers. */
+    AgentSession(AgentConnection connection, int channel, ExecListener listener, long outputLimit, boolean credited) {
+        this.credited = credited;
         this.connection = connection;
         this.channel = channel;
         this.listener = listener;
@@ -51,11 +63,32 @@ final class AgentSession implements ExecSession {
     }
 
     void onStdout(byte[] data) {
-        output(data.length, () -> listener.onStdout(data));
+        output(data.length, () -> {
+            listener.onStdout(data);
+            credit(data.length);
+        });
     }
 
     void onStderr(byte[] data) {
-        output(data.length, () -> listener.onStderr(data));
+        output(data.length, () -> {
+            listener.onStderr(data);
+            credit(data.length);
+        });
+    }
+
+    /**
+     * A credited session gives the agent back what its listener has taken, from the delivery thread: the
+     * guest sends no faster than the RPC client reads, and the 4 MiB cut-off is never reached (the agent
+     * starts with 1 MiB of credit).
+     */
+    private void credit(int bytes) {
+        if (!credited || finished.get()) return;
+        try {
+            connection.send(FrameCodec.encode(FrameCodec.OUTPUT_ACK, channel, java.nio.ByteBuffer.allocate(4).putInt(bytes).array()),
+                    System.nanoTime() + CONTROL_WAIT_NANOS);
+        } catch (IOException e) {
+            // the connection is gone: the session fails with it
+        }
     }
 
     void onExit(int code) {
@@ -123,7 +156,38 @@ final class AgentSession implements ExecSession {
         ensureRunning();
         for (int off = 0; off < data.length; off += STDIN_CHUNK) {
             int end = Math.min(data.length, off + STDIN_CHUNK);
+            if (connection.flowControl()) awaitStdinRoom(end - off);
             connection.send(FrameCodec.encode(FrameCodec.STDIN, channel, Arrays.copyOfRange(data, off, end)));
+        }
+    }
+
+    /**
+     * The agent holds at most 8 MiB of a session's stdin and ends the session past it; it acknowledges what
+     * it has passed on (or dropped), so a fast writer (vm cp's tar, a big pipe into vm exec -i) waits here
+     * for the child to read instead of overflowing it. Gives up once the session has ended.
+     */
+    private void awaitStdinRoom(int bytes) throws IOException {
+        stdinLock.lock();
+        try {
+            while (stdinInFlight + bytes > STDIN_WINDOW && !finished.get()) {
+                stdinRoom.await(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            stdinInFlight += bytes;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the guest's stdin was full");
+        } finally {
+            stdinLock.unlock();
+        }
+    }
+
+    void onStdinAck(int bytes) {
+        stdinLock.lock();
+        try {
+            stdinInFlight = Math.max(0, stdinInFlight - (bytes & 0xFFFFFFFFL));
+            stdinRoom.signalAll();
+        } finally {
+            stdinLock.unlock();
         }
     }
 

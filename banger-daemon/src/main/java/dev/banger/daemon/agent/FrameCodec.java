@@ -26,6 +26,8 @@ final class FrameCodec {
     static final int STDERR = 0x92;
     static final int EXIT = 0x93;
     static final int EXEC_ERROR = 0x94;
+    static final int STDIN_ACK = 0x95;
+    static final int OUTPUT_ACK = 0x14;
     static final int SHUTDOWN_ACK = 0xA0;
     static final int ERROR = 0xFF;
 
@@ -97,9 +99,11 @@ final class FrameCodec {
         return true;
     }
 
+    static final int EXEC_FLAG_CREDIT = 0x02;
+
     static byte[] execPayload(ExecRequest r) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(r.tty() ? 1 : 0);
+        out.write((r.tty() ? 1 : 0) | (r.credited() ? EXEC_FLAG_CREDIT : 0));
         writeU16(out, r.rows());
         writeU16(out, r.cols());
         writeU16(out, count(r.argv().size(), "argv"));

@@ -10,6 +10,7 @@ import dev.banger.core.model.VmRecord;
 import dev.banger.core.rpc.RpcException;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.rpc.RpcMethod;
+import dev.banger.daemon.vm.VmCp;
 import dev.banger.daemon.vm.VmExec;
 import dev.banger.daemon.vm.VmRun;
 import dev.banger.daemon.vm.VmService;
@@ -24,6 +25,7 @@ public final class VmMethods {
     private final VmService vms;
     private final VmExec exec;
     private final VmRun run;
+    private final VmCp cp;
     private final VmStats stats;
     private final SshHosts sshHosts;
     private final int defaultStopTimeoutSeconds;
@@ -33,6 +35,7 @@ public final class VmMethods {
         this.vms = vms;
         this.exec = exec;
         this.run = new VmRun(vms, exec, images::show);
+        this.cp = new VmCp(vms, exec.agents());
         this.stats = new VmStats(vms);
         this.sshHosts = new SshHosts(vms, exec, sshDir);
         this.defaultStopTimeoutSeconds = defaultStopTimeoutSeconds;
@@ -54,6 +57,8 @@ public final class VmMethods {
             return new VmLogsResult(vm.name(), vm.runtime().consoleLog());
         });
         handle(m, Methods.VM_EXEC, exec::call);
+        handle(m, Methods.VM_CP_IN, cp::in);
+        handle(m, Methods.VM_CP_OUT, cp::out);
         handle(m, Methods.VM_PORT_ADD, (p, ctx) -> vms.ports().add(require(p.vm(), "vm"), forward(p.forward())));
         handle(m, Methods.VM_PORT_RM, (p, ctx) -> vms.ports().remove(require(p.vm(), "vm"), forward(p.forward())));
         handle(m, Methods.VM_PORT_LS, (p, ctx) -> vms.ports().list(require(p.vm(), "vm")));

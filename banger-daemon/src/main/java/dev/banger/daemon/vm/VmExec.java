@@ -44,6 +44,11 @@ public final class VmExec {
         this.agents = agents;
     }
 
+    /** The agent registry its sessions run on (vm.cp runs its own sessions there). */
+    public GuestAgents agents() {
+        return agents;
+    }
+
     public ExecResult call(VmExecParams p, CallContext ctx) throws Exception {
         if (p.argv() == null || p.argv().isEmpty() || p.argv().getFirst().isEmpty()) {
             throw RpcException.invalid("a command is required");

@@ -103,6 +103,9 @@ mkdir -p /newroot/run/banger || fail "mkdir /run/banger"
 cp /banger/banger-agent /newroot/run/banger/banger-agent || fail "copy agent"
 cp /banger/vm.conf /newroot/run/banger/vm.conf || fail "copy vm.conf"
 chmod 0755 /newroot/run/banger/banger-agent
+# The initramfs's static busybox goes along: `vm cp` runs its tar in every guest, images without tar included.
+cp /bin/busybox /newroot/run/banger/busybox || fail "copy busybox"
+chmod 0755 /newroot/run/banger/busybox
 
 mount --move /dev /newroot/dev || fail "move /dev"
 mount --move /sys /newroot/sys || fail "move /sys"
