@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "system", description = "Install, inspect or remove banger's systemd units (bangerd and the root helper).",
         mixinStandardHelpOptions = true)
 final class SystemCommand {
-    static final List<Class<?>> VERBS = List.of(Install.class, StatusCommand.class, Uninstall.class);
+    static final List<Class<?>> VERBS = List.of(Install.class, StatusCommand.class, Restart.class, Uninstall.class);
     static final String DEFAULT_SUBNET = "10.77.0.0/24";
     static final int EXIT_NOT_INSTALLED = 3;
 
@@ -158,6 +158,37 @@ final class SystemCommand {
             f.add(new Output.Field("network", r == null ? "rootless unless the owner's config.toml says bridged"
                     : s.network() + " on subnet " + r.subnet() + " (bangerd's unit sets BANGER_NETWORK=bridged)"));
             return f;
+        }
+    }
+
+    @Command(name = "restart", description = "Restart the root helper, then bangerd; running VMs keep running and are reconciled.",
+            mixinStandardHelpOptions = true)
+    static final class Restart implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            requireLiveHost("restart");
+            return restart(SystemLayout.live(), SystemHost.LIVE, System.out);
+        }
+
+        /**
+         * The helper first, so that bangerd's reconcile after its restart finds the helper's socket back;
+         * then bangerd, whose unit's KillMode=process kills only the JVM, not the QEMU processes in its
+         * cgroup: the restarted bangerd adopts them. Two calls, not one {@code systemctl restart A B}, so
+         * the order does not depend on how systemd merges the jobs of one transaction.
+         */
+        static int restart(SystemLayout layout, SystemHost.Systemctl systemctl, PrintStream out) throws IOException {
+            for (String unit : SystemLayout.UNITS) {
+                if (!Files.isRegularFile(layout.unit(unit))) {
+                    out.println("not installed: " + layout.unit(unit) + " is missing (banger system install writes it)");
+                    return EXIT_NOT_INSTALLED;
+                }
+            }
+            for (String unit : List.of(SystemLayout.HELPER_UNIT, SystemLayout.BANGERD_UNIT)) {
+                systemctl.runOrFail("restart", unit);
+                String state = systemctl.run(List.of("is-active", unit)).firstLine();
+                out.println("restarted " + unit + " (" + (state.isEmpty() ? "unknown" : state) + ")");
+            }
+            return 0;
         }
     }
 

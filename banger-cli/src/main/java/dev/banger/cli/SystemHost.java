@@ -26,6 +26,23 @@ final class SystemHost {
     /** Runs systemctl with these arguments; returns its exit status and first output line. */
     record Result(int exit, String firstLine) { }
 
+    /**
+     * systemctl as a seam: the verbs take one, so a test without systemd as PID 1 can record the exact
+     * argument lists a live host would get ({@link #LIVE} runs the real binary).
+     */
+    @FunctionalInterface
+    interface Systemctl {
+        Result run(List<String> args) throws IOException;
+
+        /** Like {@link #run} but a non-zero exit is an error naming the command and its first line. */
+        default void runOrFail(String... args) throws IOException {
+            Result r = run(List.of(args));
+            if (r.exit() != 0) throw new IOException("systemctl " + String.join(" ", args) + " failed: " + r.firstLine());
+        }
+    }
+
+    static final Systemctl LIVE = args -> systemctl(args.toArray(String[]::new));
+
     static Result systemctl(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add("systemctl");

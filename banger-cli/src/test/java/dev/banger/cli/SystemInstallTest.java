@@ -238,6 +238,53 @@ class SystemInstallTest {
         assertThat(Path.of("/etc/banger/install.json")).doesNotExist();
     }
 
+    @Test
+    void aLiveRestartWhereSystemdIsNotPidOneIsOneLineAndExitOne() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(SystemHost.systemdRunning(), "this host runs systemd");
+        CliRun r = CliRun.banger("system", "restart");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().strip()).startsWith("banger: systemd is not running as PID 1 here").doesNotContain("\n");
+    }
+
+    /**
+     * No systemd as PID 1 here, so systemctl is a recording double (the SystemHost.Systemctl seam): what is
+     * checked is the exact argument lists a live host would get, in order, and that a failed helper
+     * restart stops before bangerd is touched.
+     */
+    @Test
+    void restartRestartsTheHelperThenBangerdAndNothingElse() throws IOException {
+        Path root = Files.createTempDirectory(temp, "restart-");
+        new SystemFiles(SystemCommand.layout(root)).install(FIXED);
+        List<List<String>> calls = new ArrayList<>();
+        SystemHost.Systemctl recording = args -> {
+            calls.add(args);
+            return new SystemHost.Result(0, args.getFirst().equals("is-active") ? "active" : "");
+        };
+        var out = new java.io.ByteArrayOutputStream();
+        int exit = SystemCommand.Restart.restart(SystemCommand.layout(root), recording, new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(exit).isZero();
+        assertThat(calls).containsExactly(
+                List.of("restart", "banger-roothelper.service"), List.of("is-active", "banger-roothelper.service"),
+                List.of("restart", "bangerd.service"), List.of("is-active", "bangerd.service"));
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(
+                "restarted banger-roothelper.service (active)\nrestarted bangerd.service (active)\n");
+
+        calls.clear();
+        SystemHost.Systemctl helperFails = args -> {
+            calls.add(args);
+            return new SystemHost.Result(args.getFirst().equals("restart") ? 1 : 0, "Job for banger-roothelper.service failed.");
+        };
+        assertThatThrownBy(() -> SystemCommand.Restart.restart(SystemCommand.layout(root), helperFails, new java.io.PrintStream(out)))
+                .hasMessage("systemctl restart banger-roothelper.service failed: Job for banger-roothelper.service failed.");
+        assertThat(calls).as("bangerd is not restarted after the helper failed").containsExactly(List.of("restart", "banger-roothelper.service"));
+
+        calls.clear();
+        Path empty = Files.createTempDirectory(temp, "restart-none-");
+        assertThat(SystemCommand.Restart.restart(SystemCommand.layout(empty), recording, new java.io.PrintStream(out)))
+                .isEqualTo(SystemCommand.EXIT_NOT_INSTALLED);
+        assertThat(calls).as("nothing installed: no systemctl").isEmpty();
+    }
+
     /** Every file and directory under root (relative), with a file's bytes, inode and mtime: equal snapshots mean nothing was touched. */
     static Map<Path, Object> snapshot(Path root) throws IOException {
         Map<Path, Object> m = new TreeMap<>();
