@@ -28,8 +28,7 @@ final class SystemCommand {
     }
 
     static String version() {
-        String v = Main.class.getAnnotation(Command.class).version()[0];
-        return v.substring(v.lastIndexOf(' ') + 1);
+        return dev.banger.core.BangerVersion.VERSION;
     }
 
     static void print(PrintStream out, List<SystemFiles.Change> changes) {
@@ -112,8 +111,12 @@ final class SystemCommand {
     /** {@code system status --json}: a public interface (docs/cli.md). */
     record UnitStatus(String name, String path, boolean present, String state) { }
 
+    /**
+     * {@code helperVersion} is what the helper's {@code version} operation says (null when it does not answer);
+     * {@code version} is this CLI's; they differ after an upgrade whose helper was not restarted.
+     */
     record Status(boolean installed, SystemRecord record, List<UnitStatus> units, String helperSocket, boolean helperReachable,
-                  String network) { }
+                  String helperVersion, String version, String network) { }
 
     @Command(name = "status", description = "The install record, both units, the helper's socket and the network mode VMs get.",
             mixinStandardHelpOptions = true)
@@ -143,7 +146,16 @@ final class SystemCommand {
             Path socket = layout.socket();
             // Without a system install VMs get whatever the owner's config says; its default is rootless.
             String network = record != null ? record.network() : "rootless";
-            return new Status(record != null, record, units, socket.toString(), SystemHost.reachable(socket), network);
+            boolean reachable = SystemHost.reachable(socket);
+            String helperVersion = reachable ? SystemHost.helperVersion(socket).orElse(null) : null;
+            return new Status(record != null, record, units, socket.toString(), reachable, helperVersion, version(), network);
+        }
+
+        static String helperVersionLine(Status s) {
+            if (s.helperVersion() == null) return "unknown (the helper does not answer the version operation: older than " + s.version()
+                    + "?); run: sudo banger system install && sudo banger system restart";
+            if (s.helperVersion().equals(s.version())) return s.helperVersion() + " (same as this CLI)";
+            return s.helperVersion() + ", but this CLI is " + s.version() + "; run: sudo banger system install && sudo banger system restart";
         }
 
         static List<Output.Field> fields(Status s) {
@@ -155,6 +167,7 @@ final class SystemCommand {
                 f.add(new Output.Field(u.name(), (u.present() ? "present" : "missing") + (u.state() == null ? "" : ", " + u.state())));
             }
             f.add(new Output.Field("helper socket", s.helperSocket() + (s.helperReachable() ? " (answering)" : " (not answering)")));
+            if (s.helperReachable()) f.add(new Output.Field("helper version", helperVersionLine(s)));
             f.add(new Output.Field("network", r == null ? "rootless unless the owner's config.toml says bridged"
                     : s.network() + " on subnet " + r.subnet() + " (bangerd's unit sets BANGER_NETWORK=bridged)"));
             return f;

@@ -84,15 +84,36 @@ final class SystemHost {
      * NAT element and DNS record (and the /etc/hosts block's lines). Returns the response line.
      */
     static String reconcileNothing(Path socket) throws IOException {
+        var request = Json.MAPPER.createObjectNode().put("op", "reconcile");
+        request.putArray("live_vm_ids");
+        return exchange(socket, Json.MAPPER.writeValueAsString(request));
+    }
+
+    /**
+     * The helper's {@code version} operation: its banger version, or empty when nothing answers or the
+     * answer is not a version (a helper older than the operation says invalid_request).
+     */
+    static java.util.Optional<String> helperVersion(Path socket) {
+        try {
+            var response = Json.MAPPER.readTree(exchange(socket, "{\"op\":\"version\"}"));
+            var version = response.path("result").path("version");
+            return "ok".equals(response.path("code").asText()) && version.isTextual() ? java.util.Optional.of(version.asText())
+                    : java.util.Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** One request line to the helper and its one response line (the CLI does not link the helper's client). */
+    private static String exchange(Path socket, String line) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            var request = Json.MAPPER.createObjectNode().put("op", "reconcile");
-            request.putArray("live_vm_ids");
-            ch.write(ByteBuffer.wrap((Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8)));
+            ByteBuffer out = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+            while (out.hasRemaining()) ch.write(out);
             InputStream in = Channels.newInputStream(ch);
-            StringBuilder line = new StringBuilder();
-            for (int b; (b = in.read()) != -1 && b != '\n' && line.length() < 65_536; ) line.append((char) b);
-            return line.toString();
+            java.io.ByteArrayOutputStream response = new java.io.ByteArrayOutputStream();
+            for (int b; (b = in.read()) != -1 && b != '\n' && response.size() < 65_536; ) response.write(b);
+            return response.toString(StandardCharsets.UTF_8);
         }
     }
 }

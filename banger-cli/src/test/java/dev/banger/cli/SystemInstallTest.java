@@ -285,6 +285,71 @@ class SystemInstallTest {
         assertThat(calls).as("nothing installed: no systemctl").isEmpty();
     }
 
+    /**
+     * The helper here is a stand-in on the staging root's socket that answers every request line with one
+     * fixed response: what is tested is the CLI's side (asking, parsing, comparing). The real helper's
+     * answer to {"op":"version"} is tested by banger-roothelper's RootHelperProcessTest.
+     */
+    @Test
+    void statusComparesTheHelpersVersionWithTheClis() throws Exception {
+        Path root = Files.createTempDirectory(temp, "version-");
+        new SystemFiles(SystemCommand.layout(root)).install(FIXED);
+        Path socket = SystemCommand.layout(root).socket();
+        Files.createDirectories(socket.getParent());
+        String current = dev.banger.core.BangerVersion.VERSION;
+        try (var helper = new OneLineServer(socket, "{\"code\":\"ok\",\"result\":{\"version\":\"" + current + "\"}}")) {
+            CliRun same = CliRun.banger("system", "status", "--json", "--root", root.toString());
+            var s = Json.MAPPER.readTree(same.out());
+            assertThat(s.get("helper_version").asText()).isEqualTo(current);
+            assertThat(s.get("version").asText()).isEqualTo(current);
+            assertThat(helper.requests).contains("{\"op\":\"version\"}");
+        }
+        Files.delete(socket);
+        try (var helper = new OneLineServer(socket, "{\"code\":\"ok\",\"result\":{\"version\":\"0.0.9\"}}")) {
+            CliRun old = CliRun.banger("system", "status", "--root", root.toString());
+            assertThat(old.out()).contains("helper version").contains("0.0.9, but this CLI is " + current
+                    + "; run: sudo banger system install && sudo banger system restart");
+        }
+        Files.delete(socket);
+        try (var helper = new OneLineServer(socket, "{\"code\":\"invalid_request\",\"message\":\"\\\"op\\\" must be one of …\"}")) {
+            CliRun older = CliRun.banger("system", "status", "--json", "--root", root.toString());
+            var s = Json.MAPPER.readTree(older.out());
+            assertThat(s.get("helper_reachable").asBoolean()).isTrue();
+            assertThat(s.get("helper_version").isNull()).as(older.out()).isTrue();
+        }
+        Files.delete(socket);
+    }
+
+    /** Accepts connections on a Unix socket and answers each request line with one fixed line. */
+    static final class OneLineServer implements AutoCloseable {
+        final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.nio.channels.ServerSocketChannel server;
+
+        OneLineServer(Path socket, String response) throws IOException {
+            server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            Thread.ofVirtual().start(() -> {
+                while (server.isOpen()) {
+                    try (var ch = server.accept()) {
+                        var in = new java.io.BufferedReader(new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(ch),
+                                StandardCharsets.UTF_8));
+                        String line = in.readLine();
+                        if (line == null) continue;
+                        requests.add(line);
+                        ch.write(java.nio.ByteBuffer.wrap((response + "\n").getBytes(StandardCharsets.UTF_8)));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
     /** Every file and directory under root (relative), with a file's bytes, inode and mtime: equal snapshots mean nothing was touched. */
     static Map<Path, Object> snapshot(Path root) throws IOException {
         Map<Path, Object> m = new TreeMap<>();

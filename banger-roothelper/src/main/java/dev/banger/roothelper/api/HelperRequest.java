@@ -17,8 +17,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = DisableNat.class, name = "disable_nat"),
         @JsonSubTypes.Type(value = SetDnsRecords.class, name = "set_dns_records"),
         @JsonSubTypes.Type(value = Reconcile.class, name = "reconcile"),
+        @JsonSubTypes.Type(value = Version.class, name = "version"),
 })
-public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap, EnableNat, DisableNat, SetDnsRecords, Reconcile {
+public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap, EnableNat, DisableNat, SetDnsRecords, Reconcile, Version {
 
     /** The {@code op} name on the wire, for the audit log. */
     static String opName(HelperRequest request) {
@@ -30,6 +31,7 @@ public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap
             case DisableNat n -> "disable_nat";
             case SetDnsRecords s -> "set_dns_records";
             case Reconcile r -> "reconcile";
+            case Version v -> "version";
         };
     }
 }
