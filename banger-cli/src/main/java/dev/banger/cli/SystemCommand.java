@@ -205,7 +205,7 @@ final class SystemCommand {
         }
     }
 
-    @Command(name = "uninstall", description = "Stop and remove both units, the install record and the helper's socket.",
+    @Command(name = "uninstall", description = "Have the helper remove banger's bridge, nft table, taps and resolver wiring; stop and remove both units, the install record and the socket.",
             mixinStandardHelpOptions = true)
     static final class Uninstall implements Callable<Integer> {
         @Option(names = "--purge", description = "Also remove the helper's state (" + "/var/lib/banger-roothelper" + ") and audit log dir (/var/log/banger).")
@@ -218,7 +218,12 @@ final class SystemCommand {
         public Integer call() throws Exception {
             SystemLayout layout = layout(root);
             boolean live = !layout.staging() && SystemHost.systemdRunning();
-            if (live) stopLive(layout);
+            if (live) requireLiveHost("uninstall");
+            removeHostState(layout, System.out);
+            if (live) {
+                SystemHost.Result r = SystemHost.systemctl("disable", "--now", SystemLayout.BANGERD_UNIT, SystemLayout.HELPER_UNIT);
+                if (r.exit() != 0) System.out.println("systemctl disable --now: " + r.firstLine());
+            }
             List<SystemFiles.Change> changes = new SystemFiles(layout).uninstall(purge);
             print(System.out, changes);
             if (live) SystemHost.systemctlOrFail("daemon-reload");
@@ -226,12 +231,25 @@ final class SystemCommand {
             return 0;
         }
 
-        /** The helper first cleans up after every VM (taps, NAT, DNS records, hosts lines), then both units stop. */
-        private static void stopLive(SystemLayout layout) throws IOException {
-            requireLiveHost("uninstall");
-            if (SystemHost.reachable(layout.socket())) System.out.println("helper reconcile: " + SystemHost.reconcileNothing(layout.socket()));
-            SystemHost.Result r = SystemHost.systemctl("disable", "--now", SystemLayout.BANGERD_UNIT, SystemLayout.HELPER_UNIT);
-            if (r.exit() != 0) System.out.println("systemctl disable --now: " + r.firstLine());
+        /**
+         * While the helper still runs, it removes what banger made on the host (docs/root-helper.md,
+         * remove_host_state): every tap, NAT element and DNS record, the nft table, the hosts block or
+         * resolved's link settings, the bridge. Under --root this is the staging root's socket, so a helper
+         * started from the staged unit's ExecStart is asked the same. A helper older than the operation gets
+         * the reconcile it knows (VMs' leftovers only). Nobody answering: said, and the files still go.
+         */
+        static void removeHostState(SystemLayout layout, PrintStream out) throws IOException {
+            Path socket = layout.socket();
+            if (!SystemHost.reachable(socket)) {
+                out.println("helper not answering on " + socket + ": nothing removed from the host's network (bridge, nft table, resolver wiring)");
+                return;
+            }
+            String response = SystemHost.removeHostState(socket);
+            if (response.contains("\"invalid_request\"")) {
+                out.println("helper reconcile: " + SystemHost.reconcileNothing(socket));
+            } else {
+                out.println("helper remove_host_state: " + response);
+            }
         }
     }
 }

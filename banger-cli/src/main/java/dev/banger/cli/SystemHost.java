@@ -89,6 +89,11 @@ final class SystemHost {
         return exchange(socket, Json.MAPPER.writeValueAsString(request));
     }
 
+    /** The helper's {@code remove_host_state} (docs/root-helper.md): everything banger made on the host goes. Returns the response line. */
+    static String removeHostState(Path socket) throws IOException {
+        return exchange(socket, "{\"op\":\"remove_host_state\"}");
+    }
+
     /**
      * The helper's {@code version} operation: its banger version, or empty when nothing answers or the
      * answer is not a version (a helper older than the operation says invalid_request).

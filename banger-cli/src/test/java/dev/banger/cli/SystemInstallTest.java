@@ -320,6 +320,41 @@ class SystemInstallTest {
         Files.delete(socket);
     }
 
+    /**
+     * Uninstall asks the helper on the (staging) root's socket for remove_host_state before the files go,
+     * and an older helper that refuses the op gets the reconcile it knows. The helper is the one-line
+     * stand-in; the real helper's remove_host_state (bridge, nft table, taps, hosts block listed before and
+     * after in its own namespaces) is RootHelperRemoveHostStateTest in banger-roothelper.
+     */
+    @Test
+    void uninstallAsksTheHelperToRemoveWhatBangerMadeOnTheHost() throws Exception {
+        for (boolean olderHelper : new boolean[] {false, true}) {
+            Path root = Files.createTempDirectory(temp, "rm-state-");
+            new SystemFiles(SystemCommand.layout(root)).install(FIXED);
+            Path socket = SystemCommand.layout(root).socket();
+            Files.createDirectories(socket.getParent());
+            String answer = olderHelper ? "{\"code\":\"invalid_request\",\"message\":\"op must be one of …\",\"result\":null}"
+                    : "{\"code\":\"ok\",\"message\":\"\",\"result\":{\"deleted\":[\"bridge bgr0\"],\"errors\":[]}}";
+            try (var helper = new OneLineServer(socket, answer)) {
+                CliRun r = CliRun.banger("system", "uninstall", "--root", root.toString());
+                assertThat(r.exit()).as(r.err()).isZero();
+                if (olderHelper) {
+                    assertThat(helper.requests).containsExactly("{\"op\":\"remove_host_state\"}", "{\"op\":\"reconcile\",\"live_vm_ids\":[]}");
+                    assertThat(r.out()).contains("helper reconcile: ");
+                } else {
+                    assertThat(helper.requests).containsExactly("{\"op\":\"remove_host_state\"}");
+                    assertThat(r.out()).startsWith("helper remove_host_state: " + answer + "\n");
+                }
+                assertThat(r.out()).contains("uninstalled");
+            }
+            Files.deleteIfExists(socket);
+        }
+        Path none = Files.createTempDirectory(temp, "rm-nohelper-");
+        new SystemFiles(SystemCommand.layout(none)).install(FIXED);
+        assertThat(CliRun.banger("system", "uninstall", "--root", none.toString()).out())
+                .startsWith("helper not answering on " + SystemCommand.layout(none).socket());
+    }
+
     /** Accepts connections on a Unix socket and answers each request line with one fixed line. */
     static final class OneLineServer implements AutoCloseable {
         final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();

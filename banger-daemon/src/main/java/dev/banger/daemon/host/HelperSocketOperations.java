@@ -68,6 +68,11 @@ public final class HelperSocketOperations implements RootOperations {
     }
 
     @Override
+    public ReconcileResult removeHostState() {
+        return call(HelperClient::removeHostState);
+    }
+
+    @Override
     public dev.banger.roothelper.api.HelperVersion version() {
         return call(HelperClient::version);
     }

@@ -70,6 +70,11 @@ public final class HelperClient implements RootOperations, AutoCloseable {
     }
 
     @Override
+    public ReconcileResult removeHostState() {
+        return call(new RemoveHostState(), ReconcileResult.class);
+    }
+
+    @Override
     public HelperVersion version() {
         return call(new Version(), HelperVersion.class);
     }

@@ -22,6 +22,9 @@ public interface RootOperations {
 
     ReconcileResult reconcile(List<String> liveVmIds);
 
+    /** Everything banger made on the host goes (see {@link RemoveHostState}); same result shape as reconcile. */
+    ReconcileResult removeHostState();
+
     /** The version of the code that runs the operations: in process that is this jar's; {@link HelperClient} asks the helper. */
     default HelperVersion version() {
         return new HelperVersion(dev.banger.core.BangerVersion.VERSION);
@@ -38,6 +41,7 @@ public interface RootOperations {
             case SetDnsRecords s -> ops.setDnsRecords(s.records());
             case Reconcile r -> ops.reconcile(r.liveVmIds());
             case Version v -> ops.version();
+            case RemoveHostState r -> ops.removeHostState();
         };
     }
 }
