@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of {@code banger}. Each verb group lives in its own file: VmCommand, ImageCommand, KernelCommand, DaemonCommand. */
-@Command(name = "banger", mixinStandardHelpOptions = true, version = "banger 0.1.0",
+@Command(name = "banger", mixinStandardHelpOptions = true, version = "banger " + dev.banger.core.BangerVersion.VERSION,
         description = "Disposable Linux microVMs on your own machine.")
 public final class Main {
     /** {@code banger --quiet VERB …}: the same switch as each long verb's own --quiet. */

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "system", description = "Install, inspect or remove banger's systemd units (bangerd and the root helper).",
         mixinStandardHelpOptions = true)
 final class SystemCommand {
-    static final List<Class<?>> VERBS = List.of(Install.class, StatusCommand.class, Uninstall.class);
+    static final List<Class<?>> VERBS = List.of(Install.class, StatusCommand.class, Restart.class, Uninstall.class);
     static final String DEFAULT_SUBNET = "10.77.0.0/24";
     static final int EXIT_NOT_INSTALLED = 3;
 
@@ -28,8 +28,7 @@ final class SystemCommand {
     }
 
     static String version() {
-        String v = Main.class.getAnnotation(Command.class).version()[0];
-        return v.substring(v.lastIndexOf(' ') + 1);
+        return dev.banger.core.BangerVersion.VERSION;
     }
 
     static void print(PrintStream out, List<SystemFiles.Change> changes) {
@@ -112,8 +111,12 @@ final class SystemCommand {
     /** {@code system status --json}: a public interface (docs/cli.md). */
     record UnitStatus(String name, String path, boolean present, String state) { }
 
+    /**
+     * {@code helperVersion} is what the helper's {@code version} operation says (null when it does not answer);
+     * {@code version} is this CLI's; they differ after an upgrade whose helper was not restarted.
+     */
     record Status(boolean installed, SystemRecord record, List<UnitStatus> units, String helperSocket, boolean helperReachable,
-                  String network) { }
+                  String helperVersion, String version, String network) { }
 
     @Command(name = "status", description = "The install record, both units, the helper's socket and the network mode VMs get.",
             mixinStandardHelpOptions = true)
@@ -143,7 +146,16 @@ final class SystemCommand {
             Path socket = layout.socket();
             // Without a system install VMs get whatever the owner's config says; its default is rootless.
             String network = record != null ? record.network() : "rootless";
-            return new Status(record != null, record, units, socket.toString(), SystemHost.reachable(socket), network);
+            boolean reachable = SystemHost.reachable(socket);
+            String helperVersion = reachable ? SystemHost.helperVersion(socket).orElse(null) : null;
+            return new Status(record != null, record, units, socket.toString(), reachable, helperVersion, version(), network);
+        }
+
+        static String helperVersionLine(Status s) {
+            if (s.helperVersion() == null) return "unknown (the helper does not answer the version operation: older than " + s.version()
+                    + "?); run: sudo banger system install && sudo banger system restart";
+            if (s.helperVersion().equals(s.version())) return s.helperVersion() + " (same as this CLI)";
+            return s.helperVersion() + ", but this CLI is " + s.version() + "; run: sudo banger system install && sudo banger system restart";
         }
 
         static List<Output.Field> fields(Status s) {
@@ -155,13 +167,45 @@ final class SystemCommand {
                 f.add(new Output.Field(u.name(), (u.present() ? "present" : "missing") + (u.state() == null ? "" : ", " + u.state())));
             }
             f.add(new Output.Field("helper socket", s.helperSocket() + (s.helperReachable() ? " (answering)" : " (not answering)")));
+            if (s.helperReachable()) f.add(new Output.Field("helper version", helperVersionLine(s)));
             f.add(new Output.Field("network", r == null ? "rootless unless the owner's config.toml says bridged"
                     : s.network() + " on subnet " + r.subnet() + " (bangerd's unit sets BANGER_NETWORK=bridged)"));
             return f;
         }
     }
 
-    @Command(name = "uninstall", description = "Stop and remove both units, the install record and the helper's socket.",
+    @Command(name = "restart", description = "Restart the root helper, then bangerd; running VMs keep running and are reconciled.",
+            mixinStandardHelpOptions = true)
+    static final class Restart implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            requireLiveHost("restart");
+            return restart(SystemLayout.live(), SystemHost.LIVE, System.out);
+        }
+
+        /**
+         * The helper first, so that bangerd's reconcile after its restart finds the helper's socket back;
+         * then bangerd, whose unit's KillMode=process kills only the JVM, not the QEMU processes in its
+         * cgroup: the restarted bangerd adopts them. Two calls, not one {@code systemctl restart A B}, so
+         * the order does not depend on how systemd merges the jobs of one transaction.
+         */
+        static int restart(SystemLayout layout, SystemHost.Systemctl systemctl, PrintStream out) throws IOException {
+            for (String unit : SystemLayout.UNITS) {
+                if (!Files.isRegularFile(layout.unit(unit))) {
+                    out.println("not installed: " + layout.unit(unit) + " is missing (banger system install writes it)");
+                    return EXIT_NOT_INSTALLED;
+                }
+            }
+            for (String unit : List.of(SystemLayout.HELPER_UNIT, SystemLayout.BANGERD_UNIT)) {
+                systemctl.runOrFail("restart", unit);
+                String state = systemctl.run(List.of("is-active", unit)).firstLine();
+                out.println("restarted " + unit + " (" + (state.isEmpty() ? "unknown" : state) + ")");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "uninstall", description = "Have the helper remove banger's bridge, nft table, taps and resolver wiring; stop and remove both units, the install record and the socket.",
             mixinStandardHelpOptions = true)
     static final class Uninstall implements Callable<Integer> {
         @Option(names = "--purge", description = "Also remove the helper's state (" + "/var/lib/banger-roothelper" + ") and audit log dir (/var/log/banger).")
@@ -174,7 +218,12 @@ final class SystemCommand {
         public Integer call() throws Exception {
             SystemLayout layout = layout(root);
             boolean live = !layout.staging() && SystemHost.systemdRunning();
-            if (live) stopLive(layout);
+            if (live) requireLiveHost("uninstall");
+            removeHostState(layout, System.out);
+            if (live) {
+                SystemHost.Result r = SystemHost.systemctl("disable", "--now", SystemLayout.BANGERD_UNIT, SystemLayout.HELPER_UNIT);
+                if (r.exit() != 0) System.out.println("systemctl disable --now: " + r.firstLine());
+            }
             List<SystemFiles.Change> changes = new SystemFiles(layout).uninstall(purge);
             print(System.out, changes);
             if (live) SystemHost.systemctlOrFail("daemon-reload");
@@ -182,12 +231,25 @@ final class SystemCommand {
             return 0;
         }
 
-        /** The helper first cleans up after every VM (taps, NAT, DNS records, hosts lines), then both units stop. */
-        private static void stopLive(SystemLayout layout) throws IOException {
-            requireLiveHost("uninstall");
-            if (SystemHost.reachable(layout.socket())) System.out.println("helper reconcile: " + SystemHost.reconcileNothing(layout.socket()));
-            SystemHost.Result r = SystemHost.systemctl("disable", "--now", SystemLayout.BANGERD_UNIT, SystemLayout.HELPER_UNIT);
-            if (r.exit() != 0) System.out.println("systemctl disable --now: " + r.firstLine());
+        /**
+         * While the helper still runs, it removes what banger made on the host (docs/root-helper.md,
+         * remove_host_state): every tap, NAT element and DNS record, the nft table, the hosts block or
+         * resolved's link settings, the bridge. Under --root this is the staging root's socket, so a helper
+         * started from the staged unit's ExecStart is asked the same. A helper older than the operation gets
+         * the reconcile it knows (VMs' leftovers only). Nobody answering: said, and the files still go.
+         */
+        static void removeHostState(SystemLayout layout, PrintStream out) throws IOException {
+            Path socket = layout.socket();
+            if (!SystemHost.reachable(socket)) {
+                out.println("helper not answering on " + socket + ": nothing removed from the host's network (bridge, nft table, resolver wiring)");
+                return;
+            }
+            String response = SystemHost.removeHostState(socket);
+            if (response.contains("\"invalid_request\"")) {
+                out.println("helper reconcile: " + SystemHost.reconcileNothing(socket));
+            } else {
+                out.println("helper remove_host_state: " + response);
+            }
         }
     }
 }

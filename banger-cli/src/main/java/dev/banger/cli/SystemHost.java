@@ -26,6 +26,23 @@ final class SystemHost {
     /** Runs systemctl with these arguments; returns its exit status and first output line. */
     record Result(int exit, String firstLine) { }
 
+    /**
+     * systemctl as a seam: the verbs take one, so a test without systemd as PID 1 can record the exact
+     * argument lists a live host would get ({@link #LIVE} runs the real binary).
+     */
+    @FunctionalInterface
+    interface Systemctl {
+        Result run(List<String> args) throws IOException;
+
+        /** Like {@link #run} but a non-zero exit is an error naming the command and its first line. */
+        default void runOrFail(String... args) throws IOException {
+            Result r = run(List.of(args));
+            if (r.exit() != 0) throw new IOException("systemctl " + String.join(" ", args) + " failed: " + r.firstLine());
+        }
+    }
+
+    static final Systemctl LIVE = args -> systemctl(args.toArray(String[]::new));
+
     static Result systemctl(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add("systemctl");
@@ -67,15 +84,41 @@ final class SystemHost {
      * NAT element and DNS record (and the /etc/hosts block's lines). Returns the response line.
      */
     static String reconcileNothing(Path socket) throws IOException {
+        var request = Json.MAPPER.createObjectNode().put("op", "reconcile");
+        request.putArray("live_vm_ids");
+        return exchange(socket, Json.MAPPER.writeValueAsString(request));
+    }
+
+    /** The helper's {@code remove_host_state} (docs/root-helper.md): everything banger made on the host goes. Returns the response line. */
+    static String removeHostState(Path socket) throws IOException {
+        return exchange(socket, "{\"op\":\"remove_host_state\"}");
+    }
+
+    /**
+     * The helper's {@code version} operation: its banger version, or empty when nothing answers or the
+     * answer is not a version (a helper older than the operation says invalid_request).
+     */
+    static java.util.Optional<String> helperVersion(Path socket) {
+        try {
+            var response = Json.MAPPER.readTree(exchange(socket, "{\"op\":\"version\"}"));
+            var version = response.path("result").path("version");
+            return "ok".equals(response.path("code").asText()) && version.isTextual() ? java.util.Optional.of(version.asText())
+                    : java.util.Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** One request line to the helper and its one response line (the CLI does not link the helper's client). */
+    private static String exchange(Path socket, String line) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            var request = Json.MAPPER.createObjectNode().put("op", "reconcile");
-            request.putArray("live_vm_ids");
-            ch.write(ByteBuffer.wrap((Json.MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8)));
+            ByteBuffer out = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+            while (out.hasRemaining()) ch.write(out);
             InputStream in = Channels.newInputStream(ch);
-            StringBuilder line = new StringBuilder();
-            for (int b; (b = in.read()) != -1 && b != '\n' && line.length() < 65_536; ) line.append((char) b);
-            return line.toString();
+            java.io.ByteArrayOutputStream response = new java.io.ByteArrayOutputStream();
+            for (int b; (b = in.read()) != -1 && b != '\n' && response.size() < 65_536; ) response.write(b);
+            return response.toString(StandardCharsets.UTF_8);
         }
     }
 }

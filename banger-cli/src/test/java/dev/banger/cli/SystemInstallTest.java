@@ -238,6 +238,153 @@ class SystemInstallTest {
         assertThat(Path.of("/etc/banger/install.json")).doesNotExist();
     }
 
+    @Test
+    void aLiveRestartWhereSystemdIsNotPidOneIsOneLineAndExitOne() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(SystemHost.systemdRunning(), "this host runs systemd");
+        CliRun r = CliRun.banger("system", "restart");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().strip()).startsWith("banger: systemd is not running as PID 1 here").doesNotContain("\n");
+    }
+
+    /**
+     * No systemd as PID 1 here, so systemctl is a recording double (the SystemHost.Systemctl seam): what is
+     * checked is the exact argument lists a live host would get, in order, and that a failed helper
+     * restart stops before bangerd is touched.
+     */
+    @Test
+    void restartRestartsTheHelperThenBangerdAndNothingElse() throws IOException {
+        Path root = Files.createTempDirectory(temp, "restart-");
+        new SystemFiles(SystemCommand.layout(root)).install(FIXED);
+        List<List<String>> calls = new ArrayList<>();
+        SystemHost.Systemctl recording = args -> {
+            calls.add(args);
+            return new SystemHost.Result(0, args.getFirst().equals("is-active") ? "active" : "");
+        };
+        var out = new java.io.ByteArrayOutputStream();
+        int exit = SystemCommand.Restart.restart(SystemCommand.layout(root), recording, new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(exit).isZero();
+        assertThat(calls).containsExactly(
+                List.of("restart", "banger-roothelper.service"), List.of("is-active", "banger-roothelper.service"),
+                List.of("restart", "bangerd.service"), List.of("is-active", "bangerd.service"));
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(
+                "restarted banger-roothelper.service (active)\nrestarted bangerd.service (active)\n");
+
+        calls.clear();
+        SystemHost.Systemctl helperFails = args -> {
+            calls.add(args);
+            return new SystemHost.Result(args.getFirst().equals("restart") ? 1 : 0, "Job for banger-roothelper.service failed.");
+        };
+        assertThatThrownBy(() -> SystemCommand.Restart.restart(SystemCommand.layout(root), helperFails, new java.io.PrintStream(out)))
+                .hasMessage("systemctl restart banger-roothelper.service failed: Job for banger-roothelper.service failed.");
+        assertThat(calls).as("bangerd is not restarted after the helper failed").containsExactly(List.of("restart", "banger-roothelper.service"));
+
+        calls.clear();
+        Path empty = Files.createTempDirectory(temp, "restart-none-");
+        assertThat(SystemCommand.Restart.restart(SystemCommand.layout(empty), recording, new java.io.PrintStream(out)))
+                .isEqualTo(SystemCommand.EXIT_NOT_INSTALLED);
+        assertThat(calls).as("nothing installed: no systemctl").isEmpty();
+    }
+
+    /**
+     * The helper here is a stand-in on the staging root's socket that answers every request line with one
+     * fixed response: what is tested is the CLI's side (asking, parsing, comparing). The real helper's
+     * answer to {"op":"version"} is tested by banger-roothelper's RootHelperProcessTest.
+     */
+    @Test
+    void statusComparesTheHelpersVersionWithTheClis() throws Exception {
+        Path root = Files.createTempDirectory(temp, "version-");
+        new SystemFiles(SystemCommand.layout(root)).install(FIXED);
+        Path socket = SystemCommand.layout(root).socket();
+        Files.createDirectories(socket.getParent());
+        String current = dev.banger.core.BangerVersion.VERSION;
+        try (var helper = new OneLineServer(socket, "{\"code\":\"ok\",\"result\":{\"version\":\"" + current + "\"}}")) {
+            CliRun same = CliRun.banger("system", "status", "--json", "--root", root.toString());
+            var s = Json.MAPPER.readTree(same.out());
+            assertThat(s.get("helper_version").asText()).isEqualTo(current);
+            assertThat(s.get("version").asText()).isEqualTo(current);
+            assertThat(helper.requests).contains("{\"op\":\"version\"}");
+        }
+        Files.delete(socket);
+        try (var helper = new OneLineServer(socket, "{\"code\":\"ok\",\"result\":{\"version\":\"0.0.9\"}}")) {
+            CliRun old = CliRun.banger("system", "status", "--root", root.toString());
+            assertThat(old.out()).contains("helper version").contains("0.0.9, but this CLI is " + current
+                    + "; run: sudo banger system install && sudo banger system restart");
+        }
+        Files.delete(socket);
+        try (var helper = new OneLineServer(socket, "{\"code\":\"invalid_request\",\"message\":\"\\\"op\\\" must be one of …\"}")) {
+            CliRun older = CliRun.banger("system", "status", "--json", "--root", root.toString());
+            var s = Json.MAPPER.readTree(older.out());
+            assertThat(s.get("helper_reachable").asBoolean()).isTrue();
+            assertThat(s.get("helper_version").isNull()).as(older.out()).isTrue();
+        }
+        Files.delete(socket);
+    }
+
+    /**
+     * Uninstall asks the helper on the (staging) root's socket for remove_host_state before the files go,
+     * and an older helper that refuses the op gets the reconcile it knows. The helper is the one-line
+     * stand-in; the real helper's remove_host_state (bridge, nft table, taps, hosts block listed before and
+     * after in its own namespaces) is RootHelperRemoveHostStateTest in banger-roothelper.
+     */
+    @Test
+    void uninstallAsksTheHelperToRemoveWhatBangerMadeOnTheHost() throws Exception {
+        for (boolean olderHelper : new boolean[] {false, true}) {
+            Path root = Files.createTempDirectory(temp, "rm-state-");
+            new SystemFiles(SystemCommand.layout(root)).install(FIXED);
+            Path socket = SystemCommand.layout(root).socket();
+            Files.createDirectories(socket.getParent());
+            String answer = olderHelper ? "{\"code\":\"invalid_request\",\"message\":\"op must be one of …\",\"result\":null}"
+                    : "{\"code\":\"ok\",\"message\":\"\",\"result\":{\"deleted\":[\"bridge bgr0\"],\"errors\":[]}}";
+            try (var helper = new OneLineServer(socket, answer)) {
+                CliRun r = CliRun.banger("system", "uninstall", "--root", root.toString());
+                assertThat(r.exit()).as(r.err()).isZero();
+                if (olderHelper) {
+                    assertThat(helper.requests).containsExactly("{\"op\":\"remove_host_state\"}", "{\"op\":\"reconcile\",\"live_vm_ids\":[]}");
+                    assertThat(r.out()).contains("helper reconcile: ");
+                } else {
+                    assertThat(helper.requests).containsExactly("{\"op\":\"remove_host_state\"}");
+                    assertThat(r.out()).startsWith("helper remove_host_state: " + answer + "\n");
+                }
+                assertThat(r.out()).contains("uninstalled");
+            }
+            Files.deleteIfExists(socket);
+        }
+        Path none = Files.createTempDirectory(temp, "rm-nohelper-");
+        new SystemFiles(SystemCommand.layout(none)).install(FIXED);
+        assertThat(CliRun.banger("system", "uninstall", "--root", none.toString()).out())
+                .startsWith("helper not answering on " + SystemCommand.layout(none).socket());
+    }
+
+    /** Accepts connections on a Unix socket and answers each request line with one fixed line. */
+    static final class OneLineServer implements AutoCloseable {
+        final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.nio.channels.ServerSocketChannel server;
+
+        OneLineServer(Path socket, String response) throws IOException {
+            server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            Thread.ofVirtual().start(() -> {
+                while (server.isOpen()) {
+                    try (var ch = server.accept()) {
+                        var in = new java.io.BufferedReader(new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(ch),
+                                StandardCharsets.UTF_8));
+                        String line = in.readLine();
+                        if (line == null) continue;
+                        requests.add(line);
+                        ch.write(java.nio.ByteBuffer.wrap((response + "\n").getBytes(StandardCharsets.UTF_8)));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
     /** Every file and directory under root (relative), with a file's bytes, inode and mtime: equal snapshots mean nothing was touched. */
     static Map<Path, Object> snapshot(Path root) throws IOException {
         Map<Path, Object> m = new TreeMap<>();

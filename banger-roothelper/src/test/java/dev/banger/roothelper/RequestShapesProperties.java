@@ -82,6 +82,12 @@ class RequestShapesProperties {
             calls.add("reconcile " + liveVmIds);
             return new ReconcileResult(List.of(), List.of());
         }
+
+        @Override
+        public ReconcileResult removeHostState() {
+            calls.add("remove_host_state");
+            return new ReconcileResult(List.of(), List.of());
+        }
     };
 
     @BeforeContainer

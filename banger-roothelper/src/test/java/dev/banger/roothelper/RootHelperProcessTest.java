@@ -147,6 +147,18 @@ class RootHelperProcessTest {
     }
 
     @Test
+    void theHelperSaysItsVersionAndAVersionRequestTakesNoFields() throws Exception {
+        JsonNode v = sendAs(ownerUid, ownerGid, "{\"op\":\"version\"}");
+        assertThat(v.path("code").asText()).as(v.toString()).isEqualTo("ok");
+        assertThat(v.path("result").path("version").asText()).isEqualTo(dev.banger.core.BangerVersion.VERSION);
+        try (HelperClient client = HelperClient.connect(socket)) {
+            assertThat(client.version().version()).isEqualTo(dev.banger.core.BangerVersion.VERSION);
+            assertThat(code(client.exchange("{\"op\":\"version\",\"of\":\"qemu\"}"))).isEqualTo("invalid_request");
+        }
+        assertThat(Files.readString(audit)).containsPattern("peer=" + ownerUid + " op=version args=\\{\\} result=ok");
+    }
+
+    @Test
     void aForeignUidIsRefusedEvenWithTheSocketsGroup() throws Exception {
         // In the owner's group, so the file mode lets it connect: the refusal is the uid check's.
         JsonNode response = sendAs(65534, ownerGid, "{\"op\":\"delete_tap\",\"vm_id\":\"" + VM + "\"}");

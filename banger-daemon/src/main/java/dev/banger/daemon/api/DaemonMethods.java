@@ -16,7 +16,7 @@ import java.util.TreeSet;
 
 /** RPC surface of {@code banger daemon …}, plus {@code rpc.methods} for discovery. */
 public final class DaemonMethods {
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = dev.banger.core.BangerVersion.VERSION;
 
     private final BangerPaths paths;
     private final VmService vms;

@@ -44,6 +44,9 @@ interface HostProbe {
     /** Whether a Unix-domain socket accepts a connection. */
     boolean connects(Path unixSocket);
 
+    /** The root helper's answer to its {@code version} operation on this socket; empty when it gives none. */
+    Optional<String> helperVersion(Path helperSocket);
+
     long uid();
 
     String user();

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * The root helper: bangerd does not use one yet, so without a configured socket the answer is that
- * VMs use rootless networking. With one, the socket must exist and accept a connection.
+ * VMs use rootless networking. With one, the socket must exist and accept a connection, and the helper's
+ * version must be bangerd's.
  */
 final class RootHelperCheck implements Check {
     private final Optional<Path> socket;
@@ -29,6 +30,13 @@ final class RootHelperCheck implements Check {
         if (!host.connects(s)) {
             return Finding.fail("socket " + s + " refuses connections", null, "sudo systemctl restart banger-roothelper.service");
         }
-        return Finding.ok("reachable at " + s, "the helper reports no version yet");
+        String mine = dev.banger.core.BangerVersion.VERSION;
+        // A helper left running across an upgrade speaks an older protocol: the fix is reinstalling and restarting it.
+        String fix = "sudo banger system install && sudo banger system restart";
+        return host.helperVersion(s)
+                .map(v -> v.equals(mine) ? Finding.ok("reachable at " + s + ", version " + v, null)
+                        : Finding.warn("reachable at " + s + " but its version is " + v + ", bangerd's is " + mine, null, fix))
+                .orElseGet(() -> Finding.warn("reachable at " + s + " but it does not answer the version operation (older than " + mine + "?)",
+                        null, fix));
     }
 }

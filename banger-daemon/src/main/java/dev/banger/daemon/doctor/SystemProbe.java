@@ -140,6 +140,16 @@ final class SystemProbe implements HostProbe {
     }
 
     @Override
+    public Optional<String> helperVersion(Path helperSocket) {
+        try (var client = dev.banger.roothelper.api.HelperClient.connect(helperSocket)) {
+            return Optional.ofNullable(client.version().version());
+        } catch (IOException | RuntimeException e) {
+            // An older helper answers invalid_request (HelperException); a dead one does not connect.
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public long uid() {
         try {
             return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();

@@ -67,6 +67,16 @@ public final class HelperSocketOperations implements RootOperations {
         return call(c -> c.reconcile(liveVmIds));
     }
 
+    @Override
+    public ReconcileResult removeHostState() {
+        return call(HelperClient::removeHostState);
+    }
+
+    @Override
+    public dev.banger.roothelper.api.HelperVersion version() {
+        return call(HelperClient::version);
+    }
+
     private <T> T call(Function<HelperClient, T> operation) {
         try (HelperClient client = HelperClient.connect(socket)) {
             return operation.apply(client);

@@ -18,6 +18,7 @@ final class FakeProbe implements HostProbe {
     final Map<String, Path> tools = new HashMap<>();
     final Map<List<String>, Output> commands = new HashMap<>();
     final Set<Path> listening = new HashSet<>();
+    final Map<Path, String> helperVersions = new HashMap<>();
     final List<List<String>> ran = new ArrayList<>();
     long usable = 100L << 30;
     String kernelConfig;
@@ -95,6 +96,11 @@ final class FakeProbe implements HostProbe {
     @Override
     public boolean connects(Path unixSocket) {
         return listening.contains(unixSocket);
+    }
+
+    @Override
+    public Optional<String> helperVersion(Path helperSocket) {
+        return Optional.ofNullable(helperVersions.get(helperSocket));
     }
 
     @Override

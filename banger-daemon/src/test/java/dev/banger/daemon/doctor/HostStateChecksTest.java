@@ -57,7 +57,18 @@ class HostStateChecksTest {
         FakeProbe listening = new FakeProbe().device(sock.toString(), false);
         assertThat(new RootHelperCheck(Optional.of(sock)).run(listening).summary()).contains("refuses connections");
         listening.listening.add(sock);
-        assertThat(new RootHelperCheck(Optional.of(sock)).run(listening).status()).isEqualTo(DoctorStatus.OK);
+        Finding noVersion = new RootHelperCheck(Optional.of(sock)).run(listening);
+        assertThat(noVersion.status()).as("a helper that predates the version operation").isEqualTo(DoctorStatus.WARN);
+        assertThat(noVersion.summary()).contains("does not answer the version operation");
+        assertThat(noVersion.fix()).isEqualTo("sudo banger system install && sudo banger system restart");
+        listening.helperVersions.put(sock, "0.0.9");
+        Finding old = new RootHelperCheck(Optional.of(sock)).run(listening);
+        assertThat(old.status()).isEqualTo(DoctorStatus.WARN);
+        assertThat(old.summary()).isEqualTo("reachable at " + sock + " but its version is 0.0.9, bangerd's is " + dev.banger.core.BangerVersion.VERSION);
+        listening.helperVersions.put(sock, dev.banger.core.BangerVersion.VERSION);
+        Finding same = new RootHelperCheck(Optional.of(sock)).run(listening);
+        assertThat(same.status()).isEqualTo(DoctorStatus.OK);
+        assertThat(same.summary()).isEqualTo("reachable at " + sock + ", version " + dev.banger.core.BangerVersion.VERSION);
     }
 
     @Test

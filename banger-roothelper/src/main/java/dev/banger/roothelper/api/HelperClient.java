@@ -69,6 +69,16 @@ public final class HelperClient implements RootOperations, AutoCloseable {
         return call(new Reconcile(liveVmIds), ReconcileResult.class);
     }
 
+    @Override
+    public ReconcileResult removeHostState() {
+        return call(new RemoveHostState(), ReconcileResult.class);
+    }
+
+    @Override
+    public HelperVersion version() {
+        return call(new Version(), HelperVersion.class);
+    }
+
     private synchronized <T> T call(HelperRequest request, Class<T> resultType) {
         HelperResponse response = HelperWire.decodeResponse(exchange(HelperWire.encodeRequest(request)));
         if (response.code() != ErrorCode.OK) {

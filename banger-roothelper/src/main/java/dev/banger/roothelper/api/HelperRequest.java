@@ -17,8 +17,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = DisableNat.class, name = "disable_nat"),
         @JsonSubTypes.Type(value = SetDnsRecords.class, name = "set_dns_records"),
         @JsonSubTypes.Type(value = Reconcile.class, name = "reconcile"),
+        @JsonSubTypes.Type(value = Version.class, name = "version"),
+        @JsonSubTypes.Type(value = RemoveHostState.class, name = "remove_host_state"),
 })
-public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap, EnableNat, DisableNat, SetDnsRecords, Reconcile {
+public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap, EnableNat, DisableNat, SetDnsRecords, Reconcile, Version, RemoveHostState {
 
     /** The {@code op} name on the wire, for the audit log. */
     static String opName(HelperRequest request) {
@@ -30,6 +32,8 @@ public sealed interface HelperRequest permits EnsureBridge, CreateTap, DeleteTap
             case DisableNat n -> "disable_nat";
             case SetDnsRecords s -> "set_dns_records";
             case Reconcile r -> "reconcile";
+            case Version v -> "version";
+            case RemoveHostState r -> "remove_host_state";
         };
     }
 }

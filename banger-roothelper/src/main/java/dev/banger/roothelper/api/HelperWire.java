@@ -44,7 +44,7 @@ public final class HelperWire {
             throw new HelperException(ErrorCode.INVALID_REQUEST, "unknown field \"" + e.getPropertyName() + "\"");
         } catch (InvalidTypeIdException e) {
             throw new HelperException(ErrorCode.INVALID_REQUEST,
-                    "\"op\" must be one of ensure_bridge, create_tap, delete_tap, enable_nat, disable_nat, set_dns_records, reconcile");
+                    "\"op\" must be one of ensure_bridge, create_tap, delete_tap, enable_nat, disable_nat, set_dns_records, reconcile, version, remove_host_state");
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new HelperException(ErrorCode.INVALID_REQUEST, String.valueOf(cause.getMessage()));

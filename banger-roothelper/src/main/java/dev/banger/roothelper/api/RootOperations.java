@@ -22,6 +22,14 @@ public interface RootOperations {
 
     ReconcileResult reconcile(List<String> liveVmIds);
 
+    /** Everything banger made on the host goes (see {@link RemoveHostState}); same result shape as reconcile. */
+    ReconcileResult removeHostState();
+
+    /** The version of the code that runs the operations: in process that is this jar's; {@link HelperClient} asks the helper. */
+    default HelperVersion version() {
+        return new HelperVersion(dev.banger.core.BangerVersion.VERSION);
+    }
+
     /** Runs one request against {@code ops}: the server's dispatch, and what makes the two implementations interchangeable. */
     static Object apply(RootOperations ops, HelperRequest request) {
         return switch (request) {
@@ -32,6 +40,8 @@ public interface RootOperations {
             case DisableNat n -> ops.disableNat(n.vmId());
             case SetDnsRecords s -> ops.setDnsRecords(s.records());
             case Reconcile r -> ops.reconcile(r.liveVmIds());
+            case Version v -> ops.version();
+            case RemoveHostState r -> ops.removeHostState();
         };
     }
 }

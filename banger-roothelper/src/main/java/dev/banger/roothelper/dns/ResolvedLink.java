@@ -46,6 +46,12 @@ public final class ResolvedLink {
         }
     }
 
+    /** Drops the link's DNS settings ({@code resolvectl revert}); the failure line, if any. */
+    public java.util.Optional<String> revert(String bridge) {
+        HostCommands.CommandResult result = commands.run(List.of("resolvectl", "revert", bridge), "");
+        return result.ok() ? java.util.Optional.empty() : java.util.Optional.of("resolvectl revert " + bridge + ": " + result.firstErrorLine());
+    }
+
     /** Runs every setting even when one fails; returns one line per failure. */
     public List<String> apply(String bridge, String gateway) {
         List<String> errors = new ArrayList<>();

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,6 +137,33 @@ public final class DnsOperations implements AutoCloseable {
             } catch (HelperException e) {
                 return new ReconcileResult(deleted, List.of(e.getMessage()));
             }
+        });
+    }
+
+    /**
+     * Every record and the hosts block go (the block's marker lines too), resolved forgets the bridge's
+     * link settings, and the server stops: nothing of banger's stays in the host's resolver.
+     */
+    public ReconcileResult removeAll() {
+        ReconcileResult records = reconcile(List.of());
+        return serialized.run(() -> {
+            List<String> deleted = new ArrayList<>(records.deleted());
+            List<String> errors = new ArrayList<>(records.errors());
+            try {
+                if (hosts.write(List.of())) deleted.add("hosts block in " + hosts.path());
+            } catch (IOException e) {
+                errors.add(hosts.path() + " could not be rewritten: " + e.getMessage());
+            }
+            if (resolved.running()) {
+                Optional<String> error = resolved.revert(config.bridge());
+                if (error.isEmpty()) deleted.add("resolved link settings of " + config.bridge());
+                else errors.add(error.get());
+            }
+            if (server != null) {
+                server.close();
+                server = null;
+            }
+            return new ReconcileResult(deleted, errors);
         });
     }
 

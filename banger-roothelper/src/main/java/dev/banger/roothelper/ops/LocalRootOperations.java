@@ -72,13 +72,25 @@ public final class LocalRootOperations implements RootOperations {
         return dns.setDnsRecords(records);
     }
 
+    /**
+     * DNS first (resolved's link settings need the bridge to still exist), then NAT (the table), then the
+     * bridge and its taps; each area runs whatever another one threw, a failure being one line in {@code errors}.
+     */
+    @Override
+    public ReconcileResult removeHostState() {
+        return joined(List.of(dns::removeAll, nat::removeTable, network::removeBridge));
+    }
+
     /** Every area is reconciled, whatever another one threw: a failure is one more line in {@code errors}. */
     @Override
     public ReconcileResult reconcile(List<String> liveVmIds) {
+        return joined(List.of(() -> network.reconcileTaps(liveVmIds), () -> nat.reconcile(liveVmIds), () -> dns.reconcile(liveVmIds)));
+    }
+
+    private static ReconcileResult joined(List<java.util.function.Supplier<ReconcileResult>> areas) {
         List<String> deleted = new ArrayList<>();
         List<String> errors = new ArrayList<>();
-        for (var area : List.<java.util.function.Supplier<ReconcileResult>>of(
-                () -> network.reconcileTaps(liveVmIds), () -> nat.reconcile(liveVmIds), () -> dns.reconcile(liveVmIds))) {
+        for (var area : areas) {
             try {
                 ReconcileResult r = area.get();
                 deleted.addAll(r.deleted());

@@ -108,6 +108,26 @@ public final class NatOperations {
     }
 
     /**
+     * Every VM's element and the accepts in other tables go (a reconcile with no live VM), then the table
+     * {@code inet banger} itself. {@code net.ipv4.ip_forward} stays as it is: other software may rely on it.
+     */
+    public ReconcileResult removeTable() {
+        ReconcileResult r = reconcile(List.of());
+        return serialized.run(() -> {
+            List<String> deleted = new ArrayList<>(r.deleted());
+            List<String> errors = new ArrayList<>(r.errors());
+            try {
+                // reconcile has just written the structure, so the table exists here.
+                nft.apply("delete table inet banger\n");
+                deleted.add("nft table inet banger");
+            } catch (HelperException e) {
+                errors.add(e.getMessage());
+            }
+            return new ReconcileResult(deleted, errors);
+        });
+    }
+
+    /**
      * The table's structure, elements untouched, and the accepts in any other table whose forward
      * policy is drop: called with every ensure_bridge, so a VM without NAT is dropped at the bridge
      * from the first start, and VMs reach each other on a host whose forward policy is drop (Docker's).

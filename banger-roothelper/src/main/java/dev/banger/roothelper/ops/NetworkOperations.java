@@ -175,6 +175,27 @@ public final class NetworkOperations {
         });
     }
 
+    /** Every banger tap, then the bridge itself; an interface of the bridge's name that is not a bridge is left alone. */
+    public ReconcileResult removeBridge() {
+        ReconcileResult taps = reconcileTaps(List.of());
+        return serialized.run(() -> {
+            List<String> deleted = new ArrayList<>(taps.deleted());
+            List<String> errors = new ArrayList<>(taps.errors());
+            Optional<Ip.Link> bridge = ip.link(config.bridge());
+            if (bridge.isPresent() && !bridge.get().isBridge()) {
+                errors.add("interface " + config.bridge() + " is not a bridge (it is " + describeKind(bridge.get()) + "); left alone");
+            } else if (bridge.isPresent()) {
+                try {
+                    ip.change("ip", "link", "del", "dev", config.bridge());
+                    deleted.add("bridge " + config.bridge());
+                } catch (HelperException e) {
+                    errors.add(e.getMessage());
+                }
+            }
+            return new ReconcileResult(deleted, errors);
+        });
+    }
+
     /** ip prints a tap's owner by name when the uid has one: compare as the kernel would, by uid. */
     private boolean isOwner(String tapOwner) {
         if (tapOwner == null) {
