@@ -56,10 +56,10 @@ final class Summaries {
         return f;
     }
 
-    /** "off", "20s", or "20s (stops at ... if idle until then)" for a running VM the poller has seen. */
+    /** Null (the line left out) when off; "20s", or "20s (stops at ... if idle until then)" for a running VM the poller has seen. */
     static String idleStop(VmRecord vm) {
         long seconds = vm.spec().idleStopSeconds();
-        if (seconds <= 0) return "off";
+        if (seconds <= 0) return null;
         String at = vm.runtime() == null ? null : vm.runtime().idleStopAt();
         return Durations.format(seconds) + (at == null ? "" : " (stops at " + time(at) + " if idle until then)");
     }
