@@ -53,6 +53,30 @@ class VmIdleStopE2eTest extends BootingE2eTest {
         return Instant.parse(at);
     }
 
+    /**
+     * A connection that reached the guest's sshd (its banner read): until sshd listens, QEMU accepts on
+     * the forward and the guest refuses, so a connection made too early is over at once.
+     */
+    private static Socket sshConnection(int port) throws Exception {
+        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            Socket s = new Socket();
+            try {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                s.setSoTimeout(5000);
+                byte[] banner = new byte[4];
+                if (s.getInputStream().readNBytes(banner, 0, 4) == 4 && new String(banner, java.nio.charset.StandardCharsets.US_ASCII).equals("SSH-")) {
+                    return s;
+                }
+            } catch (java.io.IOException notYet) {
+                // sshd not up yet
+            }
+            s.close();
+            assertThat(System.nanoTime()).as("the guest's sshd answers").isLessThan(end);
+            Thread.sleep(1000);
+        }
+    }
+
     @Test
     void aQuietVmStopsByItselfButNotWhileAnExecOrAConnectionIsOpen() throws Exception {
         Banger.run("daemon", "stop");
@@ -98,8 +122,7 @@ class VmIdleStopE2eTest extends BootingE2eTest {
         Banger.ok("vm", "start", "idler");
         int sshPort = show("idler").path("runtime").path("ssh_port").asInt();
         assertThat(sshPort).isPositive();
-        try (Socket held = new Socket()) {
-            held.connect(new InetSocketAddress("127.0.0.1", sshPort), 5000);
+        try (Socket held = sshConnection(sshPort)) {
             staysRunning("idler", Duration.ofSeconds(35), "a TCP connection is open");
         }
         Instant closed = Instant.now();
