@@ -3,6 +3,7 @@ package dev.banger.cli;
 import dev.banger.cli.Output.Field;
 import dev.banger.core.api.KernelInfo;
 import dev.banger.core.model.ImageRecord;
+import dev.banger.core.model.Durations;
 import dev.banger.core.model.ImageRunConfig;
 import dev.banger.core.model.Sizes;
 import dev.banger.core.model.VmRecord;
@@ -45,6 +46,7 @@ final class Summaries {
         f.add(new Field("ssh", ssh == null ? null : ssh.toString()));
         f.add(new Field("vmm", rt.vmm() == null ? null : rt.vmm() + (rt.accel() == null ? "" : " (" + rt.accel() + ")")
                 + (rt.pid() == null ? "" : ", pid " + rt.pid())));
+        f.add(new Field("idle stop", idleStop(vm)));
         f.add(new Field("started", rt.startedAt() == null ? null : time(rt.startedAt())));
         f.add(new Field("created", time(vm.createdAt())));
         f.add(new Field("updated", time(vm.updatedAt())));
@@ -52,6 +54,14 @@ final class Summaries {
         f.add(new Field("console log", rt.consoleLog()));
         f.add(new Field("vm dir", rt.vmDir()));
         return f;
+    }
+
+    /** Null (the line left out) when off; "20s", or "20s (stops at ... if idle until then)" for a running VM the poller has seen. */
+    static String idleStop(VmRecord vm) {
+        long seconds = vm.spec().idleStopSeconds();
+        if (seconds <= 0) return null;
+        String at = vm.runtime() == null ? null : vm.runtime().idleStopAt();
+        return Durations.format(seconds) + (at == null ? "" : " (stops at " + time(at) + " if idle until then)");
     }
 
     /** A VM from before root sizes existed has none recorded: its root disk is its image's size. */

@@ -53,6 +53,10 @@ final class VmCommand {
         @Option(names = "--root-size", description = "Root filesystem size, e.g. 16G (default 8G, or the daemon's default_root_size); "
                 + "sparse on the host, at least the image's size.")
         String rootSize;
+        @Option(names = "--idle-stop", paramLabel = "DURATION",
+                description = "Stop the VM after this long without exec sessions, TCP connections or CPU use, e.g. 90s, 30m, 2h "
+                        + "(default: the daemon's idle_stop, off unless set; \"off\" turns it off).")
+        String idleStop;
 
         VmCreateParams params(boolean noStart) {
             return params(noStart, false);
@@ -60,7 +64,7 @@ final class VmCommand {
 
         VmCreateParams params(boolean noStart, boolean removeOnFailure) {
             return new VmCreateParams(name, image, vcpu, memory == null ? null : memoryMib(memory), diskSize, noStart, removeOnFailure,
-                    publish.isEmpty() ? null : publish.stream().map(PortForward::parse).toList(), rootSize, nat);
+                    publish.isEmpty() ? null : publish.stream().map(PortForward::parse).toList(), rootSize, nat, idleStop);
         }
 
         static int memoryMib(String text) {

@@ -64,6 +64,13 @@ class CliTest {
     }
 
     @Test
+    void idleStopIsPassedAsTypedOnCreateAndRun() {
+        assertThat(((VmCommand.Create) parsed("vm", "create", "--idle-stop", "30m")).opts.params(false).idleStop()).isEqualTo("30m");
+        assertThat(((VmCommand.Run) parsed("vm", "run", "--idle-stop", "2h", "--rm")).opts.params(false).idleStop()).isEqualTo("2h");
+        assertThat(((VmCommand.Create) parsed("vm", "create")).opts.params(false).idleStop()).as("the daemon's default").isNull();
+    }
+
+    @Test
     void rootSizeIsPassedAsTypedAndResizeNeedsASize() {
         VmCommand.Create c = parsed("vm", "create", "--root-size", "16G");
         assertThat(c.opts.params(false).rootSize()).isEqualTo("16G");

@@ -62,6 +62,16 @@ class ShowAndCompletionTest {
     }
 
     @Test
+    void anIdleStopIsShownWithWhenItWillHappen() throws Exception {
+        VmRecord vm = Methods.VM_SHOW.decodeResult(Json.MAPPER.readTree(RUNNING_VM
+                .replace("\"root_disk_bytes\": 17179869184}", "\"root_disk_bytes\": 17179869184, \"idle_stop_seconds\": 1800}")
+                .replace("\"started_at\": \"2026-11-22T10:00:04Z\"}", "\"started_at\": \"2026-11-22T10:00:04Z\", \"idle_stop_at\": \"2026-11-22T10:30:04Z\"}")));
+        assertThat(printed(Summaries.vm(vm, null))).contains("idle stop:   30m (stops at 2026-11-22 10:30:04 UTC if idle until then)\n");
+        VmRecord notYetSeen = vm.withRuntime(vm.runtime().withIdleStopAt(null));
+        assertThat(printed(Summaries.vm(notYetSeen, null))).contains("idle stop:   30m\n");
+    }
+
+    @Test
     void stoppedVmSummaryLeavesOutWhatDoesNotApplyAndShowsTheLastError() throws Exception {
         VmRecord vm = Methods.VM_SHOW.decodeResult(Json.MAPPER.readTree("""
                 {"id": "00000000000000aa", "name": "broken", "image_id": "gone1", "state": "error",
@@ -72,7 +82,7 @@ class ShowAndCompletionTest {
         assertThat(out).contains("image:      gone1\n", "memory:     512.0 MiB\n",
                 "root disk:  the image's size\n",
                 "last error: start broken: wait_agent: guest agent did not say hello\n");
-        assertThat(out).doesNotContain("kernel:", "ssh:", "vmm:", "started:", "console log:", "null");
+        assertThat(out).doesNotContain("kernel:", "ssh:", "vmm:", "started:", "console log:", "idle stop:", "null");
     }
 
     @Test

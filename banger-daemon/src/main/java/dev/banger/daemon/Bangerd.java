@@ -38,6 +38,7 @@ import dev.banger.daemon.vm.BridgedNetwork;
 import dev.banger.daemon.vm.DnsPublisher;
 import dev.banger.daemon.vm.GuestAgents;
 import dev.banger.daemon.vm.GuestNetworks;
+import dev.banger.daemon.vm.IdleStops;
 import dev.banger.roothelper.api.RootOperations;
 import dev.banger.roothelper.ops.HelperConfig;
 import dev.banger.roothelper.ops.LocalRootOperations;
@@ -169,6 +170,9 @@ public final class Bangerd {
                 host, vmFeatures(host, networks, new DnsPublisher(store, host)), networks);
 
         for (String line : vms.reconcile()) log.info("reconcile: {}", line);
+        IdleStops idleStops = new IdleStops(vms, config.idleStop().cpuPercent(), config.idleStop().poll(),
+                java.time.Duration.ofSeconds(config.stopTimeoutSeconds()), java.time.Clock.systemUTC());
+        idleStops.start();
 
         Map<String, RpcMethod> methods = new HashMap<>();
         new VmMethods(vms, new VmExec(vms, agents), images, config.stopTimeoutSeconds(), paths.stateDir().resolve("ssh")).register(methods);
@@ -180,6 +184,7 @@ public final class Bangerd {
         RpcServer serving = new RpcServer(paths.daemonSocket(), methods, config.rpcLimits());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             serving.close();
+            idleStops.close();
             vms.stopWatching();
             store.close();
             log.info("bangerd stopped; running VMs keep running");

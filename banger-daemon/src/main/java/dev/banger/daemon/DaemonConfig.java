@@ -35,7 +35,21 @@ public record DaemonConfig(
         int rpcWriteTimeoutSeconds,
         Limits limits,
         Networking networking,
-        long defaultRootDiskBytes) {
+        long defaultRootDiskBytes,
+        IdleStop idleStop) {
+
+    /**
+     * Idle stop (docs/configuration.md, "Idle stop"). {@code defaultSeconds}: what a VM created without
+     * {@code --idle-stop} gets (0: off, the default). {@code cpuPercent}: the VMM's CPU use (percent of
+     * one host CPU, averaged over a poll) at or above which the VM counts as busy. {@code poll}: how often
+     * the poller looks (BANGER_IDLE_POLL_SECONDS overrides it, for tests).
+     */
+    public record IdleStop(long defaultSeconds, double cpuPercent, java.time.Duration poll) {
+        public IdleStop {
+            if (cpuPercent <= 0) throw new IllegalArgumentException("idle_cpu_percent must be positive, got " + cpuPercent);
+            if (poll.isNegative() || poll.isZero()) throw new IllegalArgumentException("idle_poll_seconds must be at least 1");
+        }
+    }
 
     /**
      * How new VMs are attached (docs/configuration.md, "Networking"). {@code mode}: {@code rootless}
@@ -98,11 +112,11 @@ public record DaemonConfig(
         List<String> imageCatalogs, Integer rpcMaxRequestMib, Integer rpcWriteTimeoutSeconds,
                         Integer consoleLogMaxMib, Long imageMaxEntries, Long imageMaxContentGib, Long blobCacheMaxGib,
                         String network, String helperSocket, String bridgeName, String bridgeSubnet,
-                        String defaultRootSize) { }
+                        String defaultRootSize, String idleStop, Double idleCpuPercent, Integer idlePollSeconds) { }
 
     public static DaemonConfig load(Path file, Map<String, String> env) throws IOException {
         FileSettings f = new FileSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         if (Files.exists(file)) {
             TomlMapper mapper = TomlMapper.builder()
                     .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -141,7 +155,10 @@ public record DaemonConfig(
                 new Networking(firstNonBlank(env.get("BANGER_NETWORK"), f.network(), Networking.ROOTLESS),
                         Path.of(firstNonBlank(env.get("BANGER_HELPER_SOCKET"), f.helperSocket(), "/run/banger/helper.sock")),
                         or(f.bridgeName(), "bgr0"), or(f.bridgeSubnet(), "10.77.0.0/24")),
-                rootSize(f.defaultRootSize()));
+                rootSize(f.defaultRootSize()),
+                new IdleStop(idleStop(f.idleStop()), or(f.idleCpuPercent(), 10.0),
+                        java.time.Duration.ofSeconds(env.get("BANGER_IDLE_POLL_SECONDS") != null
+                                ? Integer.parseInt(env.get("BANGER_IDLE_POLL_SECONDS")) : or(f.idlePollSeconds(), 5))));
     }
 
     /** default_root_size: a size as --root-size takes it ("8G"); absent: 8 GiB. */
@@ -151,6 +168,16 @@ public record DaemonConfig(
             return dev.banger.core.model.Sizes.parse(text);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("default_root_size: " + e.getMessage(), e);
+        }
+    }
+
+    /** idle_stop: a duration as --idle-stop takes it ("30m"); absent or "off": off. */
+    private static long idleStop(String text) {
+        if (text == null) return 0;
+        try {
+            return dev.banger.core.model.Durations.parseSeconds(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("idle_stop: " + e.getMessage(), e);
         }
     }
 

@@ -9,21 +9,23 @@ import java.util.List;
  * {@code portForwards}: host ports forwarded to the guest (persisted with the VM, bound at every start).
  * {@code rootSize}: the guest's root filesystem size ("8G"); null for the configured default.
  * {@code nat}: a bridged VM reaches the outside through the host (left out of the JSON when off).
+ * {@code idleStop}: stop the VM after this long idle ("20s", "30m", "2h", or "off"); null for the
+ * configured default ({@code idle_stop}, off unless set).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
                              boolean removeOnFailure, List<PortForward> portForwards, String rootSize,
-                             @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean nat) {
+                             @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean nat, String idleStop) {
     /** Without port forwards. */
     public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
                           boolean removeOnFailure) {
-        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null, null, false);
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, null, null, false, null);
     }
 
     /** With the default root size. */
     public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
                           boolean removeOnFailure, List<PortForward> portForwards) {
-        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, portForwards, null, false);
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, portForwards, null, false, null);
     }
 
     /**
@@ -32,6 +34,12 @@ public record VmCreateParams(String name, String image, Integer vcpu, Integer me
      * dropped by a caller that rebuilds the record by hand.
      */
     public VmCreateParams booting(boolean removeOnFailure) {
-        return new VmCreateParams(name, image, vcpu, memoryMib, diskSize, false, removeOnFailure, portForwards, rootSize, nat);
+        return new VmCreateParams(name, image, vcpu, memoryMib, diskSize, false, removeOnFailure, portForwards, rootSize, nat, idleStop);
+    }
+
+    /** Without an idle stop (the configured default). */
+    public VmCreateParams(String name, String image, Integer vcpu, Integer memoryMib, String diskSize, boolean noStart,
+                          boolean removeOnFailure, List<PortForward> portForwards, String rootSize, boolean nat) {
+        this(name, image, vcpu, memoryMib, diskSize, noStart, removeOnFailure, portForwards, rootSize, nat, null);
     }
 }

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * ({@code user}: QEMU user networking, rootless; {@code bridge}: a tap on banger's bridge, through the
  * root helper; absent on rows written before bridges existed, meaning {@code user}). {@code tap}: the
  * tap of a bridged VM, recorded before the VMM opens it and cleared with the rest of the identity.
+ * {@code idleStopAt}: never stored; {@code vm.show} fills it in for a running VM with an idle stop:
+ * when bangerd will stop it if nothing happens before then (ISO-8601 UTC).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmRuntime(
@@ -29,7 +31,8 @@ public record VmRuntime(
         String lastError,
         String startedAt,
         String network,
-        String tap) {
+        String tap,
+        String idleStopAt) {
 
     public static final String USER_NETWORK = "user";
     public static final String BRIDGE_NETWORK = "bridge";
@@ -39,7 +42,21 @@ public record VmRuntime(
                      String consoleLog, String qmpSocket, String agentSocket, Integer sshPort, Long pid, String vmm, String accel,
                      String lastError, String startedAt) {
         this(guestIp, dnsName, vmDir, overlayPath, workDiskPath, initrdPath, consoleLog, qmpSocket, agentSocket, sshPort, pid,
-                vmm, accel, lastError, startedAt, null, null);
+                vmm, accel, lastError, startedAt, null, null, null);
+    }
+
+    /** Without an idle-stop time (every stored runtime). */
+    public VmRuntime(String guestIp, String dnsName, String vmDir, String overlayPath, String workDiskPath, String initrdPath,
+                     String consoleLog, String qmpSocket, String agentSocket, Integer sshPort, Long pid, String vmm, String accel,
+                     String lastError, String startedAt, String network, String tap) {
+        this(guestIp, dnsName, vmDir, overlayPath, workDiskPath, initrdPath, consoleLog, qmpSocket, agentSocket, sshPort, pid,
+                vmm, accel, lastError, startedAt, network, tap, null);
+    }
+
+    /** What vm.show answers: this runtime with the time the idle stop would happen (null: none). */
+    public VmRuntime withIdleStopAt(String at) {
+        return new VmRuntime(guestIp, dnsName, vmDir, overlayPath, workDiskPath, initrdPath, consoleLog,
+                qmpSocket, agentSocket, sshPort, pid, vmm, accel, lastError, startedAt, network, tap, at);
     }
 
     /** {@code user} or {@code bridge}; a row without the field is user networking. */

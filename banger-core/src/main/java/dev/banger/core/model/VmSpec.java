@@ -15,11 +15,15 @@ import java.util.List;
  * image's own size" (what such a VM's root disk was made with); 0 is left out of the JSON.
  * {@code nat}: a bridged VM reaches the outside through the host (the root helper's masquerade);
  * left out of the JSON when off.
+ * {@code idleStopSeconds}: bangerd stops the running VM once it has been idle this long
+ * (docs/configuration.md, "Idle stop"); 0 is off and left out of the JSON, so rows written before
+ * idle stops existed read as off.
  */
 public record VmSpec(int vcpu, int memoryMib, long workDiskBytes,
                      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PortForward> portForwards,
                      @JsonInclude(JsonInclude.Include.NON_DEFAULT) long rootDiskBytes,
-                     @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean nat) {
+                     @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean nat,
+                     @JsonInclude(JsonInclude.Include.NON_DEFAULT) long idleStopSeconds) {
     public static final int DEFAULT_VCPU = 1;
     public static final int DEFAULT_MEMORY_MIB = 512;
     public static final long DEFAULT_WORK_DISK_BYTES = 2L << 30;
@@ -30,32 +34,39 @@ public record VmSpec(int vcpu, int memoryMib, long workDiskBytes,
         if (memoryMib <= 0) throw RpcException.invalid("memory must be a positive integer");
         if (workDiskBytes < (16L << 20)) throw RpcException.invalid("disk size must be at least 16M");
         if (rootDiskBytes < 0) throw RpcException.invalid("root size must not be negative");
+        if (idleStopSeconds < 0 || idleStopSeconds > Durations.MAX_SECONDS) {
+            throw RpcException.invalid("idle stop must be between 1 s and 30 days, or off");
+        }
         portForwards = portForwards == null ? List.of() : List.copyOf(portForwards);
     }
 
     public VmSpec(int vcpu, int memoryMib, long workDiskBytes) {
-        this(vcpu, memoryMib, workDiskBytes, List.of(), 0, false);
+        this(vcpu, memoryMib, workDiskBytes, List.of(), 0, false, 0);
     }
 
     /** Without a root size (the image's own, as before root sizes existed). */
     public VmSpec(int vcpu, int memoryMib, long workDiskBytes, List<PortForward> portForwards) {
-        this(vcpu, memoryMib, workDiskBytes, portForwards, 0, false);
+        this(vcpu, memoryMib, workDiskBytes, portForwards, 0, false, 0);
     }
 
     public VmSpec(int vcpu, int memoryMib, long workDiskBytes, List<PortForward> portForwards, long rootDiskBytes) {
-        this(vcpu, memoryMib, workDiskBytes, portForwards, rootDiskBytes, false);
+        this(vcpu, memoryMib, workDiskBytes, portForwards, rootDiskBytes, false, 0);
     }
 
     public VmSpec withPortForwards(List<PortForward> forwards) {
-        return new VmSpec(vcpu, memoryMib, workDiskBytes, forwards, rootDiskBytes, nat);
+        return new VmSpec(vcpu, memoryMib, workDiskBytes, forwards, rootDiskBytes, nat, idleStopSeconds);
     }
 
     public VmSpec withNat(boolean enabled) {
-        return new VmSpec(vcpu, memoryMib, workDiskBytes, portForwards, rootDiskBytes, enabled);
+        return new VmSpec(vcpu, memoryMib, workDiskBytes, portForwards, rootDiskBytes, enabled, idleStopSeconds);
     }
 
     /** After {@code vm resize}: the sizes the disks now have. */
     public VmSpec withDiskSizes(long rootBytes, long workBytes) {
-        return new VmSpec(vcpu, memoryMib, workBytes, portForwards, rootBytes, nat);
+        return new VmSpec(vcpu, memoryMib, workBytes, portForwards, rootBytes, nat, idleStopSeconds);
+    }
+
+    public VmSpec withIdleStopSeconds(long seconds) {
+        return new VmSpec(vcpu, memoryMib, workDiskBytes, portForwards, rootDiskBytes, nat, seconds);
     }
 }

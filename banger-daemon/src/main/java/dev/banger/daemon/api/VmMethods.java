@@ -51,7 +51,7 @@ public final class VmMethods {
         handle(m, Methods.VM_RM, (p, ctx) -> vms.remove(require(p.vm(), "vm"), p.force()));
         handle(m, Methods.VM_PRUNE, (p, ctx) -> new VmPruneResult(vms.prune().stream().map(VmRecord::name).toList()));
         handle(m, Methods.VM_LIST, (p, ctx) -> vms.list());
-        handle(m, Methods.VM_SHOW, (p, ctx) -> vms.find(require(p.vm(), "vm")));
+        handle(m, Methods.VM_SHOW, (p, ctx) -> vms.show(require(p.vm(), "vm")));
         handle(m, Methods.VM_LOGS, (p, ctx) -> {
             VmRecord vm = vms.find(require(p.vm(), "vm"));
             return new VmLogsResult(vm.name(), vm.runtime().consoleLog());

@@ -114,10 +114,14 @@ public final class VmExec {
             throw e;
         }
         session.complete(s);
+        // An open exec session keeps an idle stop away; its end counts as the VM's last activity.
+        vms.activity().execStarted(vm.id());
         try {
             return new ExecResult(s.awaitExit());
         } catch (AgentException e) {
             throw new RpcException(RpcErrors.FAILED, "exec in " + vm.name() + ": " + e.getMessage());
+        } finally {
+            vms.activity().execEnded(vm.id());
         }
     }
 

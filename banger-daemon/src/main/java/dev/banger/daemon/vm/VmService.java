@@ -38,11 +38,13 @@ public final class VmService {
     private final StartPipeline pipeline;
     private final Teardown teardown;
     private final VmStopper stopper;
+    private final VmActivity activity = new VmActivity(java.time.Clock.systemUTC());
     private final Reconciler reconciler;
     private final GuestAgents agents;
     private final VmPortService ports;
     private final Features features;
     private final VmResizer resizer;
+    private final long defaultIdleStopSeconds;
 
     /**
      * {@code host}: every host operation goes through it; {@code features}: the registered VM features,
@@ -53,6 +55,7 @@ public final class VmService {
                      SshKeys sshKeys, String faultAfterStep, CrashPoints crashPoints, HostOperations host,
                      List<VmFeature> features, GuestNetworks networks) {
         this.store = store;
+        this.defaultIdleStopSeconds = config.idleStop().defaultSeconds();
         this.images = images;
         this.vmm = vmm;
         this.agents = agents;
@@ -77,8 +80,11 @@ public final class VmService {
      * IP and row under the narrow reservation lock; boot under the VM's own lock only.
      */
     public VmRecord create(dev.banger.core.api.VmCreateParams req, ProgressSink progress) throws Exception {
-        VmCreator.Validated asked = creator.withNetworkOptions(creator.validate(req.name(), req.vcpu(), req.memoryMib(),
+        long idleStopSeconds = idleStopSeconds(req.idleStop());
+        VmCreator.Validated validated = creator.withNetworkOptions(creator.validate(req.name(), req.vcpu(), req.memoryMib(),
                 req.diskSize(), req.portForwards(), req.rootSize()), req.nat());
+        VmCreator.Validated asked = new VmCreator.Validated(validated.name(),
+                validated.spec().withIdleStopSeconds(idleStopSeconds), validated.rootSizeGiven());
         // A busy host port refuses the create before any VM exists (the start checks again, as every start does).
         if (!req.noStart()) ports.checkFree(asked.spec().portForwards());
         ImageRecord image = creator.resolveImage(req.image(), progress);
@@ -248,6 +254,44 @@ public final class VmService {
                     .orElseThrow(() -> RpcException.notFound("image of vm " + vm.name() + " no longer exists"));
             return resizer.resize(vm, image, rootBytes, workBytes);
         });
+    }
+
+    /** --idle-stop: null takes the configured default (idle_stop, off unless set); bad text is invalid input. */
+    private long idleStopSeconds(String text) {
+        if (text == null) return defaultIdleStopSeconds;
+        try {
+            return dev.banger.core.model.Durations.parseSeconds(text);
+        } catch (IllegalArgumentException e) {
+            throw RpcException.invalid("--idle-stop: " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code vm show}: the stored VM, plus, for a running VM with an idle stop, when the poller will
+     * stop it if nothing happens ({@code runtime.idle_stop_at}; absent until its first poll).
+     */
+    public VmRecord show(String ref) {
+        VmRecord vm = find(ref);
+        if (vm.state() != VmState.RUNNING || vm.runtime() == null) return vm;
+        return activity.stopAt(vm.id())
+                .map(at -> new VmRecord(vm.id(), vm.name(), vm.imageId(), vm.state(), vm.createdAt(), vm.updatedAt(), vm.spec(),
+                        vm.runtime().withIdleStopAt(at.toString())))
+                .orElse(vm);
+    }
+
+    /** The exec sessions seen and the idle-stop times published, shared by VmExec and IdleStops. */
+    VmActivity activity() {
+        return activity;
+    }
+
+    /** The running VM's open TCP connections through its user network (empty: the driver cannot tell). */
+    java.util.OptionalInt openConnections(VmRecord vm) throws java.io.IOException {
+        return vmm.openConnections(VmMachines.of(vm));
+    }
+
+    /** The idle stop: the normal stop, with {@code reason} as last_error, unless {@code stillIdle} says otherwise under the lock. */
+    boolean stopIfIdle(String id, Duration timeout, String reason, java.util.function.Predicate<VmRecord> stillIdle) throws Exception {
+        return stopper.stop(id, timeout, reason, stillIdle).map(vm -> vm.state() == VmState.STOPPED).orElse(false);
     }
 
     /** {@code vm port add|rm|ls}. */

@@ -38,16 +38,27 @@ final class VmStopper {
 
     /** Guest shutdown via the agent, then the driver's graceful shutdown (ACPI), then kill once the timeout is spent (seed 001: 10 s). */
     VmRecord stop(String ref, Duration timeout) throws Exception {
+        return stop(ref, timeout, null, vm -> true).orElseThrow();
+    }
+
+    /**
+     * The stop above with a {@code reason} recorded as the stopped VM's {@code last_error} (null:
+     * none), and {@code proceed} asked under the VM's lock: false leaves the VM as it is and answers
+     * empty (the idle stop: activity that began while it waited for the lock keeps the VM running).
+     */
+    Optional<VmRecord> stop(String ref, Duration timeout, String reason, java.util.function.Predicate<VmRecord> proceed)
+            throws Exception {
         VmRecord found = rows.find(ref);
         try (AutoCloseable ignored = locks.lockVm(found.id())) {
             VmRecord vm = rows.reload(found.id());
-            if (vm.state() != VmState.RUNNING) return vm;
+            if (vm.state() != VmState.RUNNING) return Optional.of(vm);
+            if (!proceed.test(vm)) return Optional.empty();
             Optional<VmHandles> h = teardown.currentHandles(vm);
             long deadline = System.nanoTime() + timeout.toNanos();
             if (h.isPresent() && teardown.isAlive(vm)) {
                 gracefulShutdown(vm, h.get(), timeout, deadline);
             }
-            return tearDownAndMarkStopped(vm);
+            return Optional.of(tearDownAndMarkStopped(vm, reason));
         }
     }
 
@@ -109,8 +120,13 @@ final class VmStopper {
     }
 
     private VmRecord tearDownAndMarkStopped(VmRecord vm) throws Exception {
+        return tearDownAndMarkStopped(vm, null);
+    }
+
+    private VmRecord tearDownAndMarkStopped(VmRecord vm, String reason) throws Exception {
         Exception cleanup = teardown.collect(vm, true, true);
-        VmRecord stopped = rows.markStopped(vm, cleanup == null ? null : cleanup.getMessage());
+        String error = cleanup == null ? reason : reason == null ? cleanup.getMessage() : reason + "; " + cleanup.getMessage();
+        VmRecord stopped = rows.markStopped(vm, error);
         if (cleanup != null) throw cleanup;
         return stopped;
     }

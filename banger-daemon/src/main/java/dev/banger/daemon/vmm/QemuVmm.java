@@ -219,6 +219,17 @@ public final class QemuVmm implements Vmm {
         if (!out.endsWith("removed")) throw new IOException("qemu hostfwd_remove " + forward.hostSide() + ": " + out);
     }
 
+    /**
+     * QEMU's HMP {@code info usernet}: one line per slirp socket, {@code TCP[STATE]} first. A bridged
+     * machine has no user network, and the monitor prints no socket lines for it: that is "cannot tell".
+     */
+    @Override
+    public java.util.OptionalInt openConnections(Machine machine) throws IOException {
+        String out = humanMonitor(machine, "info usernet");
+        if (!out.contains("Protocol[State]")) return java.util.OptionalInt.empty();
+        return java.util.OptionalInt.of(UsernetConnections.count(out));
+    }
+
     private static String humanMonitor(Machine machine, String commandLine) throws IOException {
         try (Qmp qmp = Qmp.connect(machine.controlSocket())) {
             return qmp.execute("human-monitor-command", Map.of("command-line", commandLine)).asText("").strip();

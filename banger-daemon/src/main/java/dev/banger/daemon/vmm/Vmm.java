@@ -73,6 +73,15 @@ public interface Vmm {
     /** Unbinds a forward of a running machine, live; only its host side (address, port, protocol) counts. */
     void removePortForward(Machine machine, PortForward forward) throws IOException;
 
+    /**
+     * TCP connections now open through the machine's user network, in either direction (the SSH
+     * forward, port forwards, the guest's own), for the idle stop; empty when the driver cannot tell
+     * (a machine without a user network: a bridged guest's connections do not pass through the VMM).
+     */
+    default java.util.OptionalInt openConnections(Machine machine) throws IOException {
+        return java.util.OptionalInt.empty();
+    }
+
     /** After a bangerd restart: resume copying a running VM's console into consoleLog. */
     default void reattachConsole(Machine machine, Path consoleLog) { }
 }
