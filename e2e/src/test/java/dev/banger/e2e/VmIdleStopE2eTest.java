@@ -89,18 +89,18 @@ class VmIdleStopE2eTest extends BootingE2eTest {
         assertThat(bad.stderr().strip()).startsWith("banger: --idle-stop: unparseable duration \"5x\"");
         assertThat(Banger.ok("vm", "ls", "--json").strip()).as("nothing was reserved").isEqualTo("[ ]");
 
-        Banger.ok("vm", "create", "--name", "idler", "--idle-stop", "20s");
-        assertThat(show("idler").path("spec").path("idle_stop_seconds").asLong()).isEqualTo(20);
+        Banger.ok("vm", "create", "--name", "idler", "--idle-stop", "12s");
+        assertThat(show("idler").path("spec").path("idle_stop_seconds").asLong()).isEqualTo(12);
 
         // An exec twice as long as the idle stop: the VM must outlive it.
         CompletableFuture<Banger.Result> sleeping = CompletableFuture.supplyAsync(() -> {
             try {
-                return Banger.run(Map.of(), Duration.ofMinutes(3), "vm", "exec", "idler", "--", "sleep", "45");
+                return Banger.run(Map.of(), Duration.ofMinutes(3), "vm", "exec", "idler", "--", "sleep", "25");
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
         });
-        staysRunning("idler", Duration.ofSeconds(35), "an exec is open");
+        staysRunning("idler", Duration.ofSeconds(20), "an exec is open");
         Banger.Result slept = sleeping.get();
         assertThat(slept.exit()).as("the exec ran to its end: " + slept.stderr()).isZero();
         Instant execEnded = Instant.now();
@@ -108,10 +108,10 @@ class VmIdleStopE2eTest extends BootingE2eTest {
         // Quiet now: vm show says when, and it happens.
         Instant stopAt = idleStopAt("idler");
         System.out.println("VmIdleStopE2eTest: exec ended " + execEnded + ", idle stop at " + stopAt);
-        assertThat(stopAt).as("about 20 s after the exec ended").isBetween(execEnded.plusSeconds(10), execEnded.plusSeconds(30));
-        assertThat(Banger.ok("vm", "show", "idler")).containsPattern("idle stop: +20s \\(stops at \\d{4}-\\d\\d-\\d\\d [\\d:]+ UTC if idle");
+        assertThat(stopAt).as("about 12 s after the exec ended").isBetween(execEnded.plusSeconds(6), execEnded.plusSeconds(18));
+        assertThat(Banger.ok("vm", "show", "idler")).containsPattern("idle stop: +12s \\(stops at \\d{4}-\\d\\d-\\d\\d [\\d:]+ UTC if idle");
         awaitState("idler", "stopped", Duration.ofMinutes(3));
-        assertThat(Instant.now()).as("not before its time").isAfter(execEnded.plusSeconds(15));
+        assertThat(Instant.now()).as("not before its time").isAfter(execEnded.plusSeconds(9));
         JsonNode stopped = show("idler");
         assertThat(stopped.path("runtime").path("last_error").asText()).startsWith("stopped by idle stop: ");
         assertThat(stopped.path("runtime").has("pid")).as("teardown identity cleared").isFalse();
@@ -123,11 +123,11 @@ class VmIdleStopE2eTest extends BootingE2eTest {
         int sshPort = show("idler").path("runtime").path("ssh_port").asInt();
         assertThat(sshPort).isPositive();
         try (Socket held = sshConnection(sshPort)) {
-            staysRunning("idler", Duration.ofSeconds(35), "a TCP connection is open");
+            staysRunning("idler", Duration.ofSeconds(20), "a TCP connection is open");
         }
         Instant closed = Instant.now();
         awaitState("idler", "stopped", Duration.ofMinutes(3));
-        assertThat(Instant.now()).isAfter(closed.plusSeconds(15));
+        assertThat(Instant.now()).isAfter(closed.plusSeconds(9));
         Banger.ok("vm", "rm", "idler");
     }
 }
