@@ -4,9 +4,6 @@ import dev.banger.core.model.Durations;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.model.VmState;
 import dev.banger.daemon.vmm.VmmProcess;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,9 +123,8 @@ public final class IdleStops {
     /** The VMM's CPU ticks, or -1 when its /proc entry is gone or the PID is no longer this VM's. */
     private static long cpuTicks(VmmProcess process) {
         try {
-            String line = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            return process.alive() ? ProcStat.cpuTicks(line) : -1;
-        } catch (IOException | IllegalArgumentException e) {
+            return ProcStat.cpuTicks(process).orElse(-1);
+        } catch (IllegalArgumentException unparseable) {
             return -1;
         }
     }

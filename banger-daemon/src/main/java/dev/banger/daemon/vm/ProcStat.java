@@ -1,5 +1,11 @@
 package dev.banger.daemon.vm;
 
+import dev.banger.daemon.vmm.VmmProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
 /** A host process's CPU time from its {@code /proc/<pid>/stat} line. */
 final class ProcStat {
     /**
@@ -9,6 +15,19 @@ final class ProcStat {
     static final int TICKS_PER_SECOND = 100;
 
     private ProcStat() { }
+
+    /**
+     * The VMM's CPU ticks, read only while the PID is still this VM's VMM (a recycled PID is not:
+     * the line is read first, then the identity checked); empty when its /proc entry is gone.
+     */
+    static OptionalLong cpuTicks(VmmProcess process) {
+        try {
+            String line = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            return process.alive() ? OptionalLong.of(cpuTicks(line)) : OptionalLong.empty();
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
 
     /**
      * utime + stime, in ticks. The second field (comm) is in parentheses and may hold spaces or ')',

@@ -12,8 +12,6 @@ import dev.banger.daemon.vmm.VmmProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,15 +83,9 @@ public final class VmStats {
                 guest.uptimeSeconds(), guest.rxBytes(), guest.txBytes());
     }
 
-    /** The VMM's CPU ticks, read only while the PID is still this VM's VMM (a recycled PID is not). */
     private static long cpuTicks(VmRecord vm, VmmProcess process) {
-        try {
-            String line = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            if (!process.alive()) throw RpcException.conflict("vm " + vm.name() + " is not running (its VMM exited)");
-            return ProcStat.cpuTicks(line);
-        } catch (IOException e) {
-            throw RpcException.conflict("vm " + vm.name() + " is not running (its VMM exited)");
-        }
+        return ProcStat.cpuTicks(process)
+                .orElseThrow(() -> RpcException.conflict("vm " + vm.name() + " is not running (its VMM exited)"));
     }
 
     private GuestFacts guestFacts(VmRecord vm) throws Exception {
