@@ -50,6 +50,7 @@ final class HostPorts {
         } catch (IOException e) {
             throw RpcException.invalid("host address " + f.hostIp() + ": " + e.getMessage());
         }
+        if (!isThisHosts(address.getAddress())) throw RpcException.invalid("host address " + f.hostIp() + " is not an address of this host");
         try {
             if (f.protocol() == PortForward.Protocol.TCP) {
                 try (ServerSocket s = new ServerSocket()) {
@@ -61,11 +62,23 @@ final class HostPorts {
                 }
             }
         } catch (BindException e) {
-            String why = String.valueOf(e.getMessage());
-            if (why.contains("assign")) throw RpcException.invalid("host address " + f.hostIp() + " is not an address of this host");
             throw RpcException.conflict("host port " + f.hostSide() + " is in use");
         } catch (IOException e) {
             throw RpcException.conflict("host port " + f.hostSide() + " cannot be bound: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The wildcard, loopback (all of 127/8 is this host's on Linux) or an address on one of this
+     * network namespace's interfaces. Asked of the interfaces rather than read from a failed bind's
+     * message, whose wording is the JDK's and the C library's.
+     */
+    static boolean isThisHosts(InetAddress a) {
+        if (a.isAnyLocalAddress() || a.isLoopbackAddress()) return true;
+        try {
+            return java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            return false;
         }
     }
 }

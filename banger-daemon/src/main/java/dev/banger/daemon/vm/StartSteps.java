@@ -181,27 +181,12 @@ final class StartSteps {
         c.vm(withProcess);
     }
 
+    /** The VMM that this start launched (the PID the step kept, else the one it recorded itself) ends, as in a teardown. */
     private void undoLaunch(StartContext c) throws Exception {
-        List<Exception> errors = new ArrayList<>();
         Machine machine = c.machine();
         long pid = c.pid > 0 ? c.pid : p.vmm().recordedPid(machine);
-        if (pid > 0 && !p.host().killVmm(p.vmm().process(pid, machine))) {
-            errors.add(new IOException("vmm pid " + pid + " did not exit"));
-        }
-        for (Path file : p.vmm().runtimeFiles(machine)) {
-            try {
-                p.host().removeRuntimeFile(file);
-            } catch (IOException e) {
-                errors.add(e);
-            }
-        }
-        try {
-            p.handles().clear(c.vm().id(), c.vmDir);
-        } catch (IOException e) {
-            errors.add(e);
-        }
-        Exception joined = Teardown.joined(errors);
-        if (joined != null) throw joined;
+        Exception e = Teardown.joined(p.teardown().endVmm(c.vm().id(), machine, machine, pid > 0 ? List.of(pid) : List.of(), true, c.vmDir));
+        if (e != null) throw e;
     }
 
     private void waitForAgent(StartContext c) throws Exception {

@@ -59,6 +59,26 @@ final class Teardown {
         Set<Long> pids = new LinkedHashSet<>();
         h.filter(x -> x.pid() > 0).ifPresent(x -> pids.add(x.pid()));
         if (pidFromVmm > 0) pids.add(pidFromVmm);
+        errors.addAll(endVmm(vm.id(), identity, recorded, pids, immediateKill, Files.isDirectory(vmDir) ? vmDir : null));
+        errors.addAll(features.cleanup(vm));
+        if (!preserveDisks) {
+            try {
+                host.deleteVmDir(vmDir);
+            } catch (IOException | RuntimeException e) {
+                errors.add(e);
+            }
+        }
+        return joined(errors);
+    }
+
+    /**
+     * The VMM's half of every teardown, and of a failed launch's undo: end each of {@code pids} that is
+     * still this VM's VMM ({@code identity}: its control socket on the command line), remove the driver's
+     * runtime files ({@code layout}'s), clear the handles. Every step runs; the errors are returned.
+     */
+    List<Exception> endVmm(String vmId, Machine identity, Machine layout, java.util.Collection<Long> pids, boolean immediateKill,
+                           Path vmDir) {
+        List<Exception> errors = new ArrayList<>();
         for (long pid : pids) {
             VmmProcess process = vmm.process(pid, identity);
             try {
@@ -71,7 +91,7 @@ final class Teardown {
                 errors.add(e);
             }
         }
-        for (Path file : vmm.runtimeFiles(recorded)) {
+        for (Path file : vmm.runtimeFiles(layout)) {
             try {
                 host.removeRuntimeFile(file);
             } catch (IOException | RuntimeException e) {
@@ -79,19 +99,11 @@ final class Teardown {
             }
         }
         try {
-            handles.clear(vm.id(), Files.isDirectory(vmDir) ? vmDir : null);
+            handles.clear(vmId, vmDir);
         } catch (IOException e) {
             errors.add(e);
         }
-        errors.addAll(features.cleanup(vm));
-        if (!preserveDisks) {
-            try {
-                host.deleteVmDir(vmDir);
-            } catch (IOException | RuntimeException e) {
-                errors.add(e);
-            }
-        }
-        return joined(errors);
+        return errors;
     }
 
     /** Cache, else handles.json, else the row, else the VMM's own record (a crash before handles.json was written). */
