@@ -170,12 +170,13 @@ public final class Bangerd {
                 host, vmFeatures(host, networks, new DnsPublisher(store, host)), networks);
 
         for (String line : vms.reconcile()) log.info("reconcile: {}", line);
-        IdleStops idleStops = new IdleStops(vms, config.idleStop().cpuPercent(), config.idleStop().poll(),
+        VmExec exec = new VmExec(vms, agents);
+        IdleStops idleStops = new IdleStops(vms, exec, config.idleStop().cpuPercent(), config.idleStop().poll(),
                 java.time.Duration.ofSeconds(config.stopTimeoutSeconds()), java.time.Clock.systemUTC());
         idleStops.start();
 
         Map<String, RpcMethod> methods = new HashMap<>();
-        new VmMethods(vms, new VmExec(vms, agents), images, config.stopTimeoutSeconds(), paths.stateDir().resolve("ssh")).register(methods);
+        new VmMethods(vms, exec, images, config.stopTimeoutSeconds(), paths.stateDir().resolve("ssh")).register(methods);
         new ImageMethods(images, vms, config.debianSuite(), new ImagePrune(blobs, leftovers, started)).register(methods);
         new KernelMethods(kernelService).register(methods);
         new DaemonMethods(paths, vms, () -> System.exit(0)).register(methods);

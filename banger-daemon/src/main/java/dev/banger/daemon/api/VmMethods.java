@@ -35,7 +35,7 @@ public final class VmMethods {
         this.vms = vms;
         this.exec = exec;
         this.run = new VmRun(vms, exec, images::show);
-        this.cp = new VmCp(vms, exec.agents());
+        this.cp = new VmCp(vms, exec);
         this.stats = new VmStats(vms);
         this.sshHosts = new SshHosts(vms, exec, sshDir);
         this.defaultStopTimeoutSeconds = defaultStopTimeoutSeconds;

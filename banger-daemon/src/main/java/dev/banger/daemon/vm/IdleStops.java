@@ -17,15 +17,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The idle-stop poller: one virtual thread that, every poll interval, samples each running VM that
- * has an idle stop (its open exec sessions, its user network's open TCP connections, its VMM's CPU
- * since the last poll), asks {@link IdleRule} and stops the idle ones through the normal stop path
+ * has an idle stop (its open exec sessions, its open TCP connections, its VMM's CPU since the last
+ * poll), asks {@link IdleRule} and stops the idle ones through the normal stop path
  * ({@link VmService#stopIfIdle}: the VM's lock, the graceful shutdown, the teardown), recording why in
  * {@code last_error}. It also publishes each VM's stop time for {@code vm show}.
  */
 public final class IdleStops {
     private static final Logger LOG = LoggerFactory.getLogger(IdleStops.class);
 
+    private static final int MAX_TCP_TABLE = 1 << 20;
+    private static final Duration GUEST_READ_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The guest's {@code /proc/net/tcp} and {@code tcp6} text ({@link GuestTcpTable#READ}). Its own
+     * agent exec, which is not counted as exec activity (it is the poller's, not a user's).
+     */
+    interface GuestSockets {
+        String read(VmRecord vm) throws Exception;
+    }
+
     private final VmService vms;
+    private final GuestSockets guestSockets;
     private final double cpuThresholdPercent;
     private final Duration poll;
     private final Duration stopTimeout;
@@ -36,8 +48,14 @@ public final class IdleStops {
     /** Per VM between polls: when it was last active, and the previous CPU sample. */
     private record Tracked(Instant lastActive, long pid, long cpuTicks, long sampledNanos) { }
 
-    public IdleStops(VmService vms, double cpuThresholdPercent, Duration poll, Duration stopTimeout, Clock clock) {
+    public IdleStops(VmService vms, VmExec exec, double cpuThresholdPercent, Duration poll, Duration stopTimeout, Clock clock) {
+        this(vms, vm -> new String(exec.capture(vm, GuestTcpTable.READ, MAX_TCP_TABLE, GUEST_READ_TIMEOUT).stdout(),
+                java.nio.charset.StandardCharsets.US_ASCII), cpuThresholdPercent, poll, stopTimeout, clock);
+    }
+
+    IdleStops(VmService vms, GuestSockets guestSockets, double cpuThresholdPercent, Duration poll, Duration stopTimeout, Clock clock) {
         this.vms = vms;
+        this.guestSockets = guestSockets;
         this.cpuThresholdPercent = cpuThresholdPercent;
         this.poll = poll;
         this.stopTimeout = stopTimeout;
@@ -99,7 +117,7 @@ public final class IdleStops {
         if (before != null && process != null && ticks >= 0 && before.pid() == process.pid() && before.cpuTicks() >= 0) {
             cpu = ProcStat.percent(before.cpuTicks(), ticks, nanos - before.sampledNanos());
         }
-        OptionalInt connections = vms.openConnections(vm);
+        OptionalInt connections = openConnections(vm);
         VmActivity activity = vms.activity();
         IdleRule.Sample sample = new IdleRule.Sample(activity.openExecs(vm.id()), activity.lastExecEnded(vm.id()).orElse(null),
                 connections.orElse(-1), cpu);
@@ -117,6 +135,21 @@ public final class IdleStops {
             tracked.remove(vm.id());
             activity.setStopAt(vm.id(), null);
             LOG.info("vm {}: {}", vm.name(), reason);
+        }
+    }
+
+    /**
+     * Rootless: the connections QEMU's user network has open (every connection from the host comes
+     * through it). Bridged: the host reaches the guest's address directly, past any bangerd code, so
+     * the guest's own socket table is read: connections into a port it listens on, from outside it.
+     * -1 when neither can be told (the poll then goes by exec sessions and CPU).
+     */
+    private OptionalInt openConnections(VmRecord vm) throws Exception {
+        if (vm.runtime() == null || !vm.runtime().bridged()) return vms.openConnections(vm);
+        try {
+            return OptionalInt.of(GuestTcpTable.parse(guestSockets.read(vm)).inboundConnections());
+        } catch (java.util.concurrent.TimeoutException slow) {
+            return OptionalInt.empty();   // a guest too busy to answer is busy: its CPU says so
         }
     }
 

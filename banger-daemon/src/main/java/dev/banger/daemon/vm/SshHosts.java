@@ -49,10 +49,8 @@ public final class SshHosts {
         String readListeners(VmRecord vm) throws Exception;
     }
 
-    /** The guest's TCP sockets, to see sshd listening (no ss or netstat needed in the image). */
-    static final List<String> READ_LISTENERS = List.of("cat", "/proc/net/tcp", "/proc/net/tcp6");
-    private static final String SSH_PORT_HEX = "0016";
-    private static final String TCP_LISTEN = "0A";
+    /** The guest's TCP sockets, to see sshd listening. */
+    static final List<String> READ_LISTENERS = GuestTcpTable.READ;
 
     private final Guests guests;
     private final Path knownHosts;
@@ -186,13 +184,7 @@ public final class SshHosts {
 
     /** Whether {@code /proc/net/tcp}-style text has a socket in state LISTEN on local port 22 (any address). */
     static boolean listeningOnSsh(String procNetTcp) {
-        for (String line : procNetTcp.lines().toList()) {
-            String[] f = line.strip().split("\\s+");
-            if (f.length < 4 || !f[0].endsWith(":")) continue;   // the header, or not a socket line
-            int colon = f[1].lastIndexOf(':');
-            if (colon > 0 && f[1].substring(colon + 1).equalsIgnoreCase(SSH_PORT_HEX) && f[3].equalsIgnoreCase(TCP_LISTEN)) return true;
-        }
-        return false;
+        return GuestTcpTable.parse(procNetTcp).listensOn(22);
     }
 
     /** Where the VM's sshd is reached; null when it has no such address (not running, no forward). */

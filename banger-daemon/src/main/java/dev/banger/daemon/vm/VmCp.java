@@ -32,11 +32,11 @@ public final class VmCp {
     private static final int MAX_STDERR = 4096;
 
     private final VmService vms;
-    private final GuestAgents agents;
+    private final CallerSessions sessions;
 
-    public VmCp(VmService vms, GuestAgents agents) {
+    public VmCp(VmService vms, VmExec exec) {
         this.vms = vms;
-        this.agents = agents;
+        this.sessions = exec.sessions();
     }
 
     public VmCpResult in(VmCpInParams p, CallContext ctx) throws Exception {
@@ -46,12 +46,12 @@ public final class VmCp {
         AtomicLong bytes = new AtomicLong();
         CompletableFuture<ExecSession> session = new CompletableFuture<>();
         Base64.Decoder b64 = Base64.getDecoder();
-        ctx.onInbound(Notifications.EXEC_STDIN, n -> withSession(session, s -> {
+        ctx.onInbound(Notifications.EXEC_STDIN, n -> CallerSessions.withSession(session, s -> {
             byte[] data = b64.decode(n.data());
             bytes.addAndGet(data.length);
             s.writeStdin(data);
         }));
-        ctx.onInbound(Notifications.EXEC_STDIN_CLOSE, n -> withSession(session, ExecSession::closeStdin));
+        ctx.onInbound(Notifications.EXEC_STDIN_CLOSE, n -> CallerSessions.withSession(session, ExecSession::closeStdin));
         run(vm, GuestCopy.unpack(path, name), session, ctx, data -> { });
         return new VmCpResult(vm.name(), path, bytes.get());
     }
@@ -73,16 +73,6 @@ public final class VmCp {
     private void run(VmRecord vm, List<String> argv, CompletableFuture<ExecSession> session, CallContext ctx,
                      java.util.function.Consumer<byte[]> stdout) throws Exception {
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        ctx.onCancel(() -> {
-            ExecSession s = session.getNow(null);
-            if (s != null) {
-                try {
-                    s.signal(SIGKILL);
-                } catch (Exception ignored) {
-                    // the agent is gone too; nothing left to kill
-                }
-            }
-        });
         ExecListener listener = new ExecListener() {
             @Override
             public void onStdout(byte[] data) {
@@ -102,17 +92,9 @@ public final class VmCp {
             @Override
             public void onError(String message) { }
         };
-        ExecSession s;
-        try {
-            s = agents.exec(vm.id(), vms.agentEndpoint(vm), new ExecRequest(argv, Map.of(), "/", false, 24, 80, true), listener);
-        } catch (Exception | Error e) {
-            session.completeExceptionally(e);   // stdin handlers wait for the session: let them give up
-            throw e;
-        }
-        session.complete(s);
         int code;
         try {
-            code = s.awaitExit();
+            code = sessions.run(vm, new ExecRequest(argv, Map.of(), "/", false, 24, 80, true), listener, session, ctx, SIGKILL);
         } catch (AgentException e) {
             if (e.getMessage() != null && e.getMessage().contains(GuestCopy.BUSYBOX)) {
                 throw new RpcException(RpcErrors.FAILED, vm.name() + " has no " + GuestCopy.BUSYBOX + " (booted before vm cp existed: restart it)");
@@ -129,18 +111,5 @@ public final class VmCp {
             case GuestCopy.IS_DIRECTORY -> RpcException.invalid(message);
             default -> new RpcException(RpcErrors.FAILED, "copy in " + vm.name() + ": " + message);
         };
-    }
-
-    @FunctionalInterface
-    private interface SessionAction {
-        void apply(ExecSession s) throws Exception;
-    }
-
-    private static void withSession(CompletableFuture<ExecSession> session, SessionAction action) {
-        try {
-            action.apply(session.join());
-        } catch (Exception ignored) {
-            // stdin for a session that already ended (the guest's tar failed): the bytes have nowhere to go
-        }
     }
 }

@@ -38,15 +38,17 @@ public final class VmExec {
 
     private final VmService vms;
     private final GuestAgents agents;
+    private final CallerSessions sessions;
 
     public VmExec(VmService vms, GuestAgents agents) {
         this.vms = vms;
         this.agents = agents;
+        this.sessions = new CallerSessions(vms, agents);
     }
 
-    /** The agent registry its sessions run on (vm.cp runs its own sessions there). */
-    public GuestAgents agents() {
-        return agents;
+    /** How a call's session is run (vm.cp runs its own sessions the same way). */
+    CallerSessions sessions() {
+        return sessions;
     }
 
     public ExecResult call(VmExecParams p, CallContext ctx) throws Exception {
@@ -71,19 +73,9 @@ public final class VmExec {
         }
         CompletableFuture<ExecSession> session = new CompletableFuture<>();
         Base64.Decoder b64 = Base64.getDecoder();
-        ctx.onInbound(Notifications.EXEC_STDIN, n -> withSession(session, s -> s.writeStdin(b64.decode(n.data()))));
-        ctx.onInbound(Notifications.EXEC_STDIN_CLOSE, n -> withSession(session, ExecSession::closeStdin));
-        ctx.onInbound(Notifications.EXEC_RESIZE, n -> withSession(session, s -> s.resize(n.rows(), n.cols())));
-        ctx.onCancel(() -> {
-            ExecSession s = session.getNow(null);
-            if (s != null) {
-                try {
-                    s.signal(tty ? SIGHUP : SIGKILL);
-                } catch (Exception ignored) {
-                    // the agent is gone too; nothing left to kill
-                }
-            }
-        });
+        ctx.onInbound(Notifications.EXEC_STDIN, n -> CallerSessions.withSession(session, s -> s.writeStdin(b64.decode(n.data()))));
+        ctx.onInbound(Notifications.EXEC_STDIN_CLOSE, n -> CallerSessions.withSession(session, ExecSession::closeStdin));
+        ctx.onInbound(Notifications.EXEC_RESIZE, n -> CallerSessions.withSession(session, s -> s.resize(n.rows(), n.cols())));
         Base64.Encoder enc = Base64.getEncoder();
         ExecListener listener = new ExecListener() {
             @Override
@@ -102,26 +94,10 @@ public final class VmExec {
             @Override
             public void onError(String message) { }
         };
-        ExecSession s;
         try {
-            s = agents.exec(vm.id(), vms.agentEndpoint(vm), request, listener);
-        } catch (IllegalArgumentException e) {
-            session.completeExceptionally(e);
-            throw RpcException.invalid(e.getMessage());   // the request could not be encoded: the caller's env or argv
-        } catch (Exception | Error e) {
-            // stdin handlers wait for the session (on the call's inbound thread): let them give up
-            session.completeExceptionally(e);
-            throw e;
-        }
-        session.complete(s);
-        // An open exec session keeps an idle stop away; its end counts as the VM's last activity.
-        vms.activity().execStarted(vm.id());
-        try {
-            return new ExecResult(s.awaitExit());
+            return new ExecResult(sessions.run(vm, request, listener, session, ctx, tty ? SIGHUP : SIGKILL));
         } catch (AgentException e) {
             throw new RpcException(RpcErrors.FAILED, "exec in " + vm.name() + ": " + e.getMessage());
-        } finally {
-            vms.activity().execEnded(vm.id());
         }
     }
 
@@ -187,19 +163,6 @@ public final class VmExec {
                 }
                 waiter.interrupt();
             }
-        }
-    }
-
-    @FunctionalInterface
-    private interface SessionAction {
-        void apply(ExecSession s) throws Exception;
-    }
-
-    private static void withSession(CompletableFuture<ExecSession> session, SessionAction action) {
-        try {
-            action.apply(session.join());
-        } catch (Exception ignored) {
-            // stdin for a session that already ended: the process is gone, the bytes have nowhere to go
         }
     }
 }

@@ -38,6 +38,9 @@ final class FakeVmm implements Vmm, AutoCloseable {
     private static final byte SHUTDOWN = 0x20;
     private static final byte HELLO = (byte) 0x81;
     private static final byte SHUTDOWN_ACK = (byte) 0xA0;
+    private static final byte EXEC = 0x10;
+    private static final byte STARTED = (byte) 0x90;
+    private static final byte EXIT = (byte) 0x93;
 
     final List<MachineSpec> launches = new CopyOnWriteArrayList<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
@@ -46,6 +49,11 @@ final class FakeVmm implements Vmm, AutoCloseable {
     volatile boolean failNextLaunchAfterStart;
     /** Tests: a frozen guest answers HELLO but ignores SHUTDOWN and ACPI, so only a kill ends it. */
     volatile boolean frozen;
+    /**
+     * Tests: every EXEC is answered with STARTED, then with EXIT 0 once this latch opens (a command
+     * that runs as long as the test wants). It prints nothing.
+     */
+    volatile java.util.concurrent.CountDownLatch execsExit = new java.util.concurrent.CountDownLatch(0);
 
     @Override
     public String name() {
@@ -201,6 +209,17 @@ final class FakeVmm implements Vmm, AutoCloseable {
                 readFully(conn, ByteBuffer.allocate(length - 5));
                 if (type == HELLO_REQ) {
                     send(conn, HELLO, channel, "{\"agent_version\":\"fake\",\"kernel\":\"none\",\"uptime_ms\":1,\"hostname\":\"fake\"}");
+                } else if (type == EXEC) {
+                    java.util.concurrent.CountDownLatch exits = execsExit;
+                    send(conn, STARTED, channel, ByteBuffer.allocate(4).putInt(4242).array());
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            exits.await();
+                            send(conn, EXIT, channel, ByteBuffer.allocate(4).putInt(0).array());
+                        } catch (IOException | InterruptedException gone) {
+                            // the connection or the test ended first
+                        }
+                    });
                 } else if (type == SHUTDOWN && !frozen) {
                     send(conn, SHUTDOWN_ACK, channel, "");
                     vmm.destroy();
@@ -218,9 +237,14 @@ final class FakeVmm implements Vmm, AutoCloseable {
     }
 
     private static void send(SocketChannel conn, byte type, int channel, String payload) throws IOException {
-        byte[] p = payload.getBytes(StandardCharsets.UTF_8);
+        send(conn, type, channel, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(SocketChannel conn, byte type, int channel, byte[] p) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(9 + p.length).putInt(5 + p.length).put(type).putInt(channel).put(p).flip();
-        while (b.hasRemaining()) conn.write(b);
+        synchronized (conn) {   // EXIT comes from an exec's own thread
+            while (b.hasRemaining()) conn.write(b);
+        }
     }
 
     private static void closeQuietly(ServerSocketChannel c) {

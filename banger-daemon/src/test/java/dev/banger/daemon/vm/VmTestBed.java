@@ -38,7 +38,7 @@ final class VmTestBed implements AutoCloseable {
     final VmService vms;
     final ImageRecord image;
     final Path runtimeDir;
-    private final java.util.function.Supplier<VmService> daemon;
+    private final java.util.function.Function<CrashPoints, VmService> daemon;
 
     /** The features of a bed, made once its host operations, store and config exist. */
     interface FeatureFactory {
@@ -85,9 +85,9 @@ final class VmTestBed implements AutoCloseable {
         WorkSeeds seeds = new WorkSeeds(Files.createDirectories(home.resolve("cache")));
         SshKeys keys = new SshKeys(home.resolve("ssh"), Files.createDirectories(home.resolve("user-ssh")));
         AccelSelector accel = new AccelSelector("tcg", home, "qemu-system-x86_64", 2_000_000, initrds);
-        this.daemon = () -> new VmService(vmsDir, runtimeDir, config, store, images, vmm, accel, initrds, new GuestAgents(),
-                seeds, keys, faultAfterStep, CrashPoints.NONE, host, features, new GuestNetworks(config, host));
-        this.vms = daemon.get();
+        this.daemon = crashPoints -> new VmService(vmsDir, runtimeDir, config, store, images, vmm, accel, initrds,
+                new GuestAgents(), seeds, keys, faultAfterStep, crashPoints, host, features, new GuestNetworks(config, host));
+        this.vms = daemon.apply(CrashPoints.NONE);
     }
 
     /**
@@ -97,7 +97,17 @@ final class VmTestBed implements AutoCloseable {
      */
     VmService restartedDaemon() {
         vms.stopWatching();
-        return daemon.get();
+        return daemon.apply(CrashPoints.NONE);
+    }
+
+    /**
+     * A VmService over the same home whose starts stop dead right after {@code crashAfter}
+     * ({@link CrashPoints#simulated}: no rollback runs, as under SIGKILL). Its bangerd is abandoned
+     * after the crash; {@link #restartedDaemon} is the next one, with no crash point.
+     */
+    VmService daemonCrashingAfter(String crashAfter) {
+        vms.stopWatching();
+        return daemon.apply(CrashPoints.simulated(crashAfter));
     }
 
     /** A small real ext4 root with a /root to seed the work disk from. */
