@@ -6,6 +6,7 @@ import dev.banger.core.api.ExecStdin;
 import dev.banger.core.api.ExecStdinClose;
 import dev.banger.core.api.Methods;
 import dev.banger.core.api.Notifications;
+import dev.banger.core.api.ProgressNote;
 import dev.banger.core.api.VmCpInParams;
 import dev.banger.core.api.VmCpOutParams;
 import dev.banger.core.api.VmCpResult;
@@ -37,12 +38,13 @@ final class CopyRunner {
 
     private final RpcClient client;
     private final PrintStream err;
-    private final ByteProgress progress;
+    private final CopyMeter progress;
 
-    CopyRunner(RpcClient client, PrintStream err, boolean showProgress) {
+    /** {@code progress}: where each source's stage is shown (a terminal's live line, plain lines, or nothing). */
+    CopyRunner(RpcClient client, PrintStream err, Progress progress) {
         this.client = client;
         this.err = err;
-        this.progress = new ByteProgress(err, showProgress);
+        this.progress = new CopyMeter(progress);
     }
 
     /** A {@code VM:PATH} operand, PATH made absolute (guest paths are relative to /). */
@@ -56,11 +58,19 @@ final class CopyRunner {
             String path = operand.substring(colon + 1);
             return new GuestPath(vm, path.startsWith("/") ? path : "/" + path);
         }
+
+        /** As the user writes it (progress lines show it). */
+        @Override
+        public String toString() {
+            return vm + ":" + path;
+        }
     }
 
     /** Host → guest. {@code sources} are host paths or a lone "-" (a tar on stdin). */
     void copyIn(List<String> sources, GuestPath dst, boolean recursive, InputStream stdin) throws IOException {
         if (sources.equals(List.of("-"))) {
+            progress.begin("copy_in", null);
+            progress.source("stdin → " + dst);
             send(dst, null, out -> stdin.transferTo(out));
             return;
         }
@@ -74,11 +84,15 @@ final class CopyRunner {
         // one source may land under the destination's name.
         boolean intoDir = sources.size() > 1 || dst.path().endsWith("/");
         HostTarWriter writer = new HostTarWriter(err);
+        long total = 0;
+        for (String s : sources) total += contentBytes(Path.of(s));
+        progress.begin("copy_in", total);
         for (String s : sources) {
             Path p = Path.of(s).toAbsolutePath().normalize();
             Path fileName = p.getFileName();
             if (fileName == null) throw RpcException.invalid("cannot copy / itself; name a path under it");
             String name = fileName.toString();
+            progress.source(s + " → " + dst);
             send(dst, intoDir ? null : name, out -> writer.write(p, name, out));
         }
     }
@@ -86,7 +100,11 @@ final class CopyRunner {
     /** Guest → host. {@code dst} a host path or "-" (the guest's tar on stdout). */
     void copyOut(List<GuestPath> sources, String dst, boolean recursive, OutputStream stdout) throws IOException {
         if (dst.equals("-")) {
-            for (GuestPath src : sources) receive(src, recursive, in -> in.transferTo(stdout));
+            progress.begin("copy_out", null);   // the guest's size is not asked for: that would be a second exec
+            for (GuestPath src : sources) {
+                progress.source(src + " → stdout");
+                receive(src, recursive, in -> in.transferTo(stdout));
+            }
             stdout.flush();
             return;
         }
@@ -96,7 +114,9 @@ final class CopyRunner {
         Path root = isDir ? d : d.getParent();
         if (root == null || !Files.isDirectory(root)) throw RpcException.notFound("no such directory: " + (root == null ? dst : root));
         String rename = isDir ? null : d.getFileName().toString();
+        progress.begin("copy_out", null);
         for (GuestPath src : sources) {
+            progress.source(src + " → " + dst);
             receive(src, recursive, in -> new HostTarUnpacker(root, rename, err).unpack(in));
         }
     }
@@ -215,40 +235,74 @@ final class CopyRunner {
         }
     }
 
-    /** Bytes so far on stderr, rewritten in place, only on a terminal. */
-    static final class ByteProgress {
-        private final PrintStream err;
-        private final boolean enabled;
-        private final long start = System.nanoTime();
-        private long bytes;
-        private long lastPrint;
+    /**
+     * The bytes a source's tar carries, near enough for a bar: its regular files' sizes (headers and
+     * padding make the tar a little larger, so the bar may stop just short of full before the stage ends).
+     */
+    static long contentBytes(Path source) throws IOException {
+        if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+            return Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS) ? Files.size(source) : 0;
+        }
+        long[] total = {0};
+        Files.walkFileTree(source, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) total[0] += attrs.size();
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
 
-        ByteProgress(PrintStream err, boolean enabled) {
-            this.err = err;
-            this.enabled = enabled;
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE;   // the writer reports what it cannot read
+            }
+        });
+        return total[0];
+    }
+
+    /**
+     * A copy as one progress stage ({@code copy_in} / {@code copy_out}) with its bytes over every source,
+     * the source being copied as its detail, drawn by the same view as a daemon's long calls: the live
+     * line's bar (against the sources' size, when known), rate and ETA on a terminal. A byte figure goes
+     * out at most once a second, as the daemon's downloads do (a plain line each).
+     */
+    static final class CopyMeter {
+        private static final long NOTE_NANOS = 1_000_000_000L;
+        private final Progress progress;
+        private final long start = System.nanoTime();
+        private String stage;
+        private String detail;
+        private Long total;
+        private long bytes;
+        private long lastNote;
+
+        CopyMeter(Progress progress) {
+            this.progress = progress;
+        }
+
+        synchronized void begin(String stage, Long total) {
+            this.stage = stage;
+            this.total = total;
+        }
+
+        synchronized void source(String detail) {
+            this.detail = detail;
+            note();
         }
 
         synchronized void add(long n) {
             bytes += n;
-            long now = System.nanoTime();
-            if (enabled && now - lastPrint > 200_000_000L) {
-                lastPrint = now;
-                print();
-            }
+            if (System.nanoTime() - lastNote >= NOTE_NANOS) note();
         }
 
+        /** A source is copied: the figure so far (the stage itself ends when the view closes). */
         synchronized void done() {
-            if (enabled && bytes > 0) {
-                print();
-                err.println();
-            }
-            bytes = 0;
+            if (stage != null) note();
         }
 
-        private void print() {
-            double secs = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-            err.printf("\r%8.1f MiB  %7.1f MiB/s", bytes / 1048576.0, bytes / 1048576.0 / secs);
-            err.flush();
+        private void note() {
+            lastNote = System.nanoTime();
+            progress.report(new ProgressNote(null, stage, detail, (lastNote - start) / 1_000_000, null, null, bytes,
+                    total == null ? -1L : Math.max(total, bytes)));
         }
     }
 }

@@ -105,6 +105,12 @@ final class Progress implements RpcClient.NotificationListener, AutoCloseable {
         } catch (java.io.IOException e) {
             return;   // progress is only shown: a note this CLI cannot read is skipped, the call goes on
         }
+        report(note);
+    }
+
+    /** A note made by the CLI itself (vm cp's stages, which no daemon measures), shown like the daemon's. */
+    synchronized void report(ProgressNote note) {
+        if (closed) return;
         if (!chosen) {
             chosen = true;
             view = views.get();

@@ -310,6 +310,8 @@ final class VmCommand {
             + "(no sshd or guest network needed): modes, mtimes and symlinks kept; - is a tar on stdin or stdout.",
             mixinStandardHelpOptions = true)
     static final class Cp implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        QuietOption quiet = new QuietOption();
         @Parameters(arity = "2..*", paramLabel = "SRC… DST", description = "Host paths and one VM:PATH destination, "
                 + "or VM:PATH sources and a host destination (PATH is relative to the guest's /).")
         List<String> operands;
@@ -330,12 +332,11 @@ final class VmCommand {
             if (guestDst == null && guestSources.stream().map(CopyRunner.GuestPath::vm).distinct().count() > 1) {
                 throw RpcException.invalid("vm cp copies from one VM at a time");
             }
-            java.io.Console console = System.console();
-            boolean tty = console != null && console.isTerminal();
-            try (RpcClient client = DaemonClient.connect(Main.PATHS, true)) {
-                CopyRunner runner = new CopyRunner(client, System.err, tty);
+            try (RpcClient client = DaemonClient.connect(Main.PATHS, true); Progress progress = Progress.forTerminal()) {
+                CopyRunner runner = new CopyRunner(client, System.err, progress);
                 if (guestDst != null) runner.copyIn(sources, guestDst, recursive, System.in);
                 else runner.copyOut(guestSources, dst, recursive, System.out);
+                progress.succeeded();
             }
             return 0;
         }

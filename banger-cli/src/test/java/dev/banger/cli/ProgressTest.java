@@ -148,12 +148,57 @@ class ProgressTest {
         assertThat(Progress.isQuiet()).isFalse();
         for (String[] args : List.of(new String[] {"vm", "run", "-q"}, new String[] {"vm", "start", "-q", "a"},
                 new String[] {"image", "build", "--quiet", "debian"}, new String[] {"image", "pull", "-q", "alpine"},
-                new String[] {"kernel", "pull", "-q", "k"}, new String[] {"kernel", "import", "-q", "k", "--from", "/"})) {
+                new String[] {"kernel", "pull", "-q", "k"}, new String[] {"kernel", "import", "-q", "k", "--from", "/"},
+                new String[] {"vm", "cp", "-q", "a", "vm:/b"})) {
             Progress.resetQuiet();
             Main.commandLine(args).parseArgs(args);
             assertThat(Progress.isQuiet()).as(String.join(" ", args)).isTrue();
         }
         Progress.resetQuiet();
         assertThat(Progress.forTerminal()).isNotNull();
+    }
+
+    /** vm cp's own stages go through the same views: each source a stage, its bytes a bar against its size. */
+    @Test
+    void aCopyIsAStageWithABarAgainstTheSourcesSize() throws Exception {
+        try (Progress p = new Progress(() -> {
+            try {
+                return live(100);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        })) {
+            CopyRunner.CopyMeter meter = new CopyRunner.CopyMeter(p);
+            meter.begin("copy_in", (6L << 20) + 10);
+            meter.source("big.bin → vm:/root/");
+            meter.add(2L << 20);
+            clock.addAndGet(1_000 * MS);
+            meter.done();
+            assertThat(screenLines()).singleElement().asString().startsWith("» copy_in").contains("big.bin → vm:/root/")
+                    .contains("2.0/6.0 MiB");
+            meter.source("small.txt → vm:/root/");
+            meter.add((4L << 20) + 512);   // the tar's headers: past the files' own size, the bar stays full
+            meter.done();
+            assertThat(screenLines()).singleElement().asString().contains("small.txt → vm:/root/");
+            p.succeeded();
+        }
+        assertThat(screenLines()).singleElement().asString().startsWith("✓ copy_in")
+                .contains("[" + "=".repeat(StageLine.BAR_WIDTH) + "] 6.0/6.0 MiB");
+    }
+
+    @Test
+    void aCopysSizeIsItsRegularFilesNotWhatItsLinksPointAt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.write(dir.resolve("a"), new byte[1000]);
+        java.nio.file.Files.createDirectories(dir.resolve("sub"));
+        java.nio.file.Files.write(dir.resolve("sub/b"), new byte[24]);
+        java.nio.file.Path big = java.nio.file.Files.write(dir.getParent().resolve(dir.getFileName() + "-outside"), new byte[1 << 20]);
+        try {
+            java.nio.file.Files.createSymbolicLink(dir.resolve("link"), big);
+            assertThat(CopyRunner.contentBytes(dir)).isEqualTo(1024);
+            assertThat(CopyRunner.contentBytes(dir.resolve("a"))).isEqualTo(1000);
+            assertThat(CopyRunner.contentBytes(dir.resolve("link"))).isZero();
+        } finally {
+            java.nio.file.Files.delete(big);
+        }
     }
 }

@@ -35,6 +35,35 @@ final class Banger {
     private static volatile Path home = SEED_HOME;
 
     /** The banger home the current test class works in. */
+    /**
+     * banger ARGS on a 30x100 pseudo-terminal (util-linux {@code script}), with {@code redirect} (a shell
+     * redirection of its stdout or stderr, {@code > FILE}, {@code 2> FILE}, or ""); what the terminal
+     * received, stdout and stderr both. It must exit 0.
+     */
+    static String onATerminal(String redirect, String... args) throws Exception {
+        Path transcript = Files.createTempFile("banger-tty", ".log");
+        StringBuilder inner = new StringBuilder("stty rows 30 cols 100 && exec ").append(ROOT.resolve("bin/banger"));
+        for (String a : args) inner.append(' ').append(a);
+        inner.append(' ').append(redirect);
+        ProcessBuilder pb = new ProcessBuilder(List.of("script", "-q", "-e", "-c", inner.toString(), transcript.toString()));
+        pb.environment().put("BANGER_HOME", home().toString());
+        pb.environment().put("TERM", "xterm");
+        pb.environment().put("LANG", "C.UTF-8");
+        pb.environment().remove("BANGER_PROGRESS");
+        Process p = pb.redirectErrorStream(true).start();
+        try {
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(300, TimeUnit.SECONDS)) throw new AssertionError("banger " + String.join(" ", args) + " on a terminal did not end");
+            if (p.exitValue() != 0) throw new AssertionError("banger " + String.join(" ", args) + " exited " + p.exitValue() + ":\n" + out);
+            return out;
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            Files.deleteIfExists(transcript);
+        }
+    }
+
     static Path home() {
         return home;
     }

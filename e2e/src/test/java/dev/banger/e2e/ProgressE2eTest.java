@@ -2,13 +2,11 @@ package dev.banger.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,41 +27,11 @@ class ProgressE2eTest extends BootingE2eTest {
         return root;
     }
 
-    /** banger ARGS on a 30x100 pseudo-terminal; what the terminal received (stdout and stderr both). */
-    private static String onATerminal(String... args) throws Exception {
-        return onATerminalRedirected("", args);
-    }
-
-    /** The same, with a shell redirection of banger's stdout or stderr ({@code > FILE}, {@code 2> FILE}). */
-    private static String onATerminalRedirected(String redirect, String... args) throws Exception {
-        Path transcript = Files.createTempFile("banger-progress", ".log");
-        StringBuilder inner = new StringBuilder("stty rows 30 cols 100 && exec ").append(Banger.ROOT.resolve("bin/banger"));
-        for (String a : args) inner.append(' ').append(a);
-        inner.append(' ').append(redirect);
-        ProcessBuilder pb = new ProcessBuilder(List.of("script", "-q", "-e", "-c", inner.toString(), transcript.toString()));
-        pb.environment().put("BANGER_HOME", Banger.home().toString());
-        pb.environment().put("TERM", "xterm");
-        pb.environment().put("LANG", "C.UTF-8");
-        pb.environment().remove("BANGER_PROGRESS");
-        Process p = pb.redirectErrorStream(true).start();
-        try {
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(out).isZero();
-            return out;
-        } finally {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            Files.deleteIfExists(transcript);
-        }
-    }
-
     @Test
     void aTerminalGetsOneRedrawnLinePerStageAndQuietGetsNone() throws Exception {
         Path root = rootTree();
         try {
-            String shown = onATerminal("image", "import", "progress-tty", root.toString());
+            String shown = Banger.onATerminal("", "image", "import", "progress-tty", root.toString());
             assertThat(shown).contains("progress-tty");
             // The running line is redrawn with cursor moves; each stage is finished once, with its time.
             assertThat(shown).contains("\u001b[");
@@ -71,18 +39,18 @@ class ProgressE2eTest extends BootingE2eTest {
             assertThat(shown).containsPattern("✓ build_ext4 .* \\d+\\.\\ds");
             assertThat(shown).doesNotContain("  done ").doesNotContain("WARNING");
 
-            String quiet = onATerminal("image", "import", "--quiet", "progress-quiet", root.toString());
+            String quiet = Banger.onATerminal("", "image", "import", "--quiet", "progress-quiet", root.toString());
             assertThat(quiet.strip()).isEqualTo("progress-quiet");
-            String global = onATerminal("--quiet", "image", "import", "progress-global", root.toString());
+            String global = Banger.onATerminal("", "--quiet", "image", "import", "progress-global", root.toString());
             assertThat(global.strip()).isEqualTo("progress-global");
 
             // Progress follows stderr: shown when only stdout is redirected, not drawn into a file that stderr goes to.
             Path stdout = tmp.resolve("stdout");
-            String toFile = onATerminalRedirected("> " + stdout, "image", "import", "progress-stdout", root.toString());
+            String toFile = Banger.onATerminal("> " + stdout, "image", "import", "progress-stdout", root.toString());
             assertThat(toFile).contains("✓ build_ext4");
             assertThat(Files.readString(stdout).strip()).isEqualTo("progress-stdout");
             Path stderr = tmp.resolve("stderr");
-            String errToFile = onATerminalRedirected("2> " + stderr, "image", "import", "progress-stderr", root.toString());
+            String errToFile = Banger.onATerminal("2> " + stderr, "image", "import", "progress-stderr", root.toString());
             assertThat(errToFile.strip()).isEqualTo("progress-stderr");
             assertThat(Files.readString(stderr)).isEmpty();
         } finally {

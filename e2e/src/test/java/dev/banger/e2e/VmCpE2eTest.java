@@ -62,6 +62,20 @@ class VmCpE2eTest extends BootingE2eTest {
         assertThat(Files.getLastModifiedTime(back).toInstant()).isEqualTo(MTIME);
     }
 
+    /** On a terminal each copy is a progress stage with its bytes; with --quiet, nothing but the result. */
+    @Test
+    void aTerminalShowsEachCopyAsAStageWithItsBytes() throws Exception {
+        Path src = work.resolve("shown.bin");
+        byte[] data = new byte[6 << 20];
+        new Random(13).nextBytes(data);
+        Files.write(src, data);
+        String in = Banger.onATerminal("", "vm", "cp", src.toString(), "cp:/root/shown.bin");
+        assertThat(in).containsPattern("✓ copy_in +\\[=+\\] 6\\.0/6\\.0 MiB");
+        String out = Banger.onATerminal("", "vm", "cp", "cp:/root/shown.bin", work.resolve("shown-back.bin").toString());
+        assertThat(out).containsPattern("✓ copy_out +6\\.\\d MiB");
+        assertThat(Banger.onATerminal("", "vm", "cp", "--quiet", src.toString(), "cp:/root/quiet.bin").strip()).isEmpty();
+    }
+
     @Test
     void aTreeWithSymlinksNeedsRAndKeepsTheLinksAsLinks() throws Exception {
         Path tree = Files.createDirectories(work.resolve("tree/sub/deeper"));
