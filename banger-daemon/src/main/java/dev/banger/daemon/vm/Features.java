@@ -12,6 +12,11 @@ final class Features {
         this.registered = List.copyOf(registered);
     }
 
+    /** The registered port-forward feature, whose relays carry a bridged VM's forwards; empty when none is registered. */
+    java.util.Optional<PortForwards> portForwards() {
+        return registered.stream().filter(f -> f instanceof PortForwards).map(f -> (PortForwards) f).findFirst();
+    }
+
     /** Every feature's prepare, then every feature's contribute. */
     void prepareAndContribute(VmRecord vm, MachineDraft machine) throws Exception {
         for (VmFeature f : registered) f.prepare(vm);

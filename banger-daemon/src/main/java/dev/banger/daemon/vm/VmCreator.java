@@ -108,20 +108,12 @@ final class VmCreator {
         return new Validated(request.name(), spec.withDiskSizes(root, spec.workDiskBytes()), false);
     }
 
-    /**
-     * The network options against the mode new VMs get: NAT is a bridge's (a rootless guest is already
-     * behind QEMU's NAT), and port forwards are rootless-only so far (a bridged guest is reachable at
-     * its own address).
-     */
+    /** The network options against the mode new VMs get: NAT is a bridge's (a rootless guest is already behind QEMU's NAT). */
     Validated withNetworkOptions(Validated v, boolean nat) {
         boolean bridged = networks.modeForNewVms().equals(dev.banger.core.model.VmRuntime.BRIDGE_NETWORK);
         if (nat && !bridged) {
             throw RpcException.invalid("--nat needs bridged networking (network = \"bridged\" in config.toml); "
                     + "a rootless VM already reaches the outside through QEMU's user network");
-        }
-        if (bridged && !v.spec().portForwards().isEmpty()) {
-            throw RpcException.invalid("port forwards (-p) work with rootless networking only for now; "
-                    + "a bridged VM is reachable at its own address and <name>.vm");
         }
         VmSpec s = v.spec();
         return new Validated(v.name(), s.withNat(nat), v.rootSizeGiven());

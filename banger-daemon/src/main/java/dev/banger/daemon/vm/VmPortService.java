@@ -14,21 +14,25 @@ import java.util.List;
 /**
  * {@code vm port add|rm|ls} and the checks of {@code vm create -p}. A host port belongs to one VM
  * (whatever its state): claims are checked and written under the reservation lock, so two VMs never
- * persist the same one. On a running VM the driver binds or unbinds the forward live; the row is
- * written after the VMM agreed, so a refused forward leaves no record.
+ * persist the same one. On a running VM the forward is bound or unbound live, by the driver (rootless:
+ * the VMM's user network) or, for a bridged VM, by bangerd's own relay ({@link PortForwards}); the row
+ * is written after the bind succeeded, so a refused forward leaves no record.
  */
 public final class VmPortService {
     private final VmRows rows;
     private final VmLocks locks;
     private final Teardown teardown;
     private final Vmm vmm;
+    private final java.util.Optional<PortForwards> bridgedForwards;
     private final HostPorts hostPorts;
 
-    VmPortService(VmRows rows, VmLocks locks, Teardown teardown, Vmm vmm, HostPorts hostPorts) {
+    VmPortService(VmRows rows, VmLocks locks, Teardown teardown, Vmm vmm, java.util.Optional<PortForwards> bridgedForwards,
+                  HostPorts hostPorts) {
         this.rows = rows;
         this.locks = locks;
         this.teardown = teardown;
         this.vmm = vmm;
+        this.bridgedForwards = bridgedForwards;
         this.hostPorts = hostPorts;
     }
 
@@ -40,10 +44,6 @@ public final class VmPortService {
     public VmPorts add(String ref, PortForward forward) throws Exception {
         checkRequested(List.of(forward));
         VmRecord found = rows.find(ref);
-        if (found.runtime().bridged()) {
-            throw RpcException.invalid("port forwards work with rootless networking only for now; " + found.name()
-                    + " is bridged: reach it at " + found.runtime().guestIp() + " or " + found.name() + ".vm");
-        }
         try (VmLocks.Held ignored = locks.lockVm(found.id())) {
             locks.reservation.lockInterruptibly();
             try {
@@ -53,11 +53,7 @@ public final class VmPortService {
                 boolean live = isRunning(vm);
                 if (live) {
                     hostPorts.checkFree(forward);   // names the reason (busy, not this host's address) before the VMM tries
-                    try {
-                        vmm.addPortForward(VmMachines.of(vm), vm.runtime().guestIp(), forward);
-                    } catch (PortBusyException e) {
-                        throw RpcException.conflict(e.getMessage());
-                    }
+                    bindLive(vm, forward);
                 }
                 List<PortForward> forwards = new ArrayList<>(vm.spec().portForwards());
                 forwards.add(forward);
@@ -75,9 +71,34 @@ public final class VmPortService {
         }
     }
 
+    private void bindLive(VmRecord vm, PortForward forward) throws IOException {
+        if (vm.runtime().bridged()) {
+            relaysFor(vm).open(vm, forward);
+            return;
+        }
+        try {
+            vmm.addPortForward(VmMachines.of(vm), vm.runtime().guestIp(), forward);
+        } catch (PortBusyException e) {
+            throw RpcException.conflict(e.getMessage());
+        }
+    }
+
+    private void unbindLive(VmRecord vm, PortForward forward) throws IOException {
+        if (vm.runtime().bridged()) {
+            relaysFor(vm).relays().close(vm.id(), forward);
+        } else {
+            vmm.removePortForward(VmMachines.of(vm), forward);
+        }
+    }
+
+    private PortForwards relaysFor(VmRecord vm) {
+        return bridgedForwards.orElseThrow(() -> RpcException.invalid("vm " + vm.name()
+                + " is bridged and this bangerd has no port-forward feature registered"));
+    }
+
     private void undoAdd(VmRecord vm, PortForward forward, RuntimeException cause) {
         try {
-            vmm.removePortForward(VmMachines.of(vm), forward);
+            unbindLive(vm, forward);
         } catch (IOException e) {
             cause.addSuppressed(e);
         }
@@ -91,7 +112,7 @@ public final class VmPortService {
             refuseWhileStarting(vm);
             PortForward existing = vm.spec().portForwards().stream().filter(f -> f.hostSide().equals(forward.hostSide())).findFirst()
                     .orElseThrow(() -> RpcException.notFound("vm " + vm.name() + " has no forward from " + forward.hostSide()));
-            if (isRunning(vm)) vmm.removePortForward(VmMachines.of(vm), existing);
+            if (isRunning(vm)) unbindLive(vm, existing);
             List<PortForward> forwards = new ArrayList<>(vm.spec().portForwards());
             forwards.remove(existing);
             VmRecord updated = vm.withSpec(vm.spec().withPortForwards(forwards));

@@ -64,7 +64,7 @@ public final class VmService {
         Features registered = new Features(features);
         this.features = registered;
         this.teardown = new Teardown(vmm, host, agents, handles, registered);
-        this.ports = new VmPortService(rows, locks, teardown, vmm, HostPorts.ofThisProcess());
+        this.ports = new VmPortService(rows, locks, teardown, vmm, registered.portForwards(), HostPorts.ofThisProcess());
         this.creator = new VmCreator(vmsDir, runtimeDir, config, store, images, vmm, locks, ports, networks);
         this.startSteps = new StartSteps(new StartSteps.Parts(runtimeDir, config, rows, vmm, host, accelSelector,
                 initrdBuilder, agents, workSeeds, sshKeys, handles, teardown, registered, crashPoints, networks));

@@ -10,7 +10,12 @@ import dev.banger.core.model.PortForward;
 import dev.banger.core.model.VmRecord;
 import dev.banger.core.model.VmState;
 import dev.banger.core.rpc.RpcException;
+import dev.banger.daemon.forward.HostRelays;
 import dev.banger.daemon.vmm.MachineSpec;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,19 +146,92 @@ class BridgedNetworkTest {
     }
 
     @Test
-    void natAndPortForwardsAreRefusedWhereTheyDoNotApply() throws Exception {
+    void natIsRefusedWithRootlessNetworking() throws Exception {
         try (VmTestBed rootless = new VmTestBed(Files.createDirectories(home.resolve("r")), null, List.of(new SshForward()))) {
             assertThatThrownBy(() -> create(rootless, "n", true)).isInstanceOf(RpcException.class)
                     .hasMessageContaining("--nat needs bridged networking");
         }
-        try (VmTestBed bed = VmTestBed.bridged(Files.createDirectories(home.resolve("b")), null)) {
-            assertThatThrownBy(() -> bed.vms.create(new VmCreateParams("p", null, null, 128, "16M", false, false,
-                    List.of(PortForward.parse("8080:80")), null, false), ProgressSink.NONE))
-                    .isInstanceOf(RpcException.class).hasMessageContaining("rootless networking only");
-            VmRecord vm = create(bed, "q", false);
-            assertThatThrownBy(() -> bed.vms.ports().add("q", PortForward.parse("8081:80")))
-                    .isInstanceOf(RpcException.class).hasMessageContaining("is bridged");
-            assertThat(vm.spec().portForwards()).isEmpty();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Whether something holds the TCP or UDP port on 127.0.0.1: the one true answer is trying to bind it. */
+    private static boolean held(PortForward f) {
+        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), f.hostPort());
+        try (java.io.Closeable ignored = f.protocol() == PortForward.Protocol.TCP ? bound(new ServerSocket(), at) : boundUdp(at)) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static ServerSocket bound(ServerSocket s, InetSocketAddress at) throws IOException {
+        try {
+            s.bind(at);
+            return s;
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private static DatagramSocket boundUdp(InetSocketAddress at) throws IOException {
+        DatagramSocket s = new DatagramSocket(null);
+        try {
+            s.bind(at);
+            return s;
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A bridged guest's forwards are bangerd's own relays (no VMM forward reaches its address): bound
+     * once the start is done, changed live, closed by the stop, and opened again by the reconcile of
+     * a restarted bangerd, whose predecessor's relays died with it.
+     */
+    @Test
+    void aBridgedVmsForwardsAreBoundWhileItRunsChangedLiveAndOpenedAgainAfterABangerdRestart() throws Exception {
+        PortForwards forwards = new PortForwards(HostPorts.ofThisProcess(), new HostRelays());
+        try (VmTestBed bed = new VmTestBed(home, null, java.util.Map.of("BANGER_NETWORK", "bridged"), (host, store, config) ->
+                List.of(new SshForward(), forwards, new BridgedNetwork(host, new GuestNetworks(config, host), new DnsPublisher(store, host))))) {
+            PortForward web = PortForward.parse(freePort() + ":80");
+            PortForward dns = PortForward.parse(freePort() + ":53/udp");
+            VmRecord vm = bed.vms.create(new VmCreateParams("p", null, null, 128, "16M", false, false, List.of(web, dns), null, false),
+                    ProgressSink.NONE);
+            assertThat(bed.vmm.launches.getLast().network().forwards()).as("not the VMM's to bind").isEmpty();
+            assertThat(forwards.relays().forwardsOf(vm.id())).containsExactly(web, dns);
+            assertThat(held(web)).isTrue();
+            assertThat(held(dns)).isTrue();
+
+            PortForward live = PortForward.parse(freePort() + ":81");
+            bed.vms.ports().add("p", live);
+            assertThat(held(live)).isTrue();
+            try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                PortForward busy = PortForward.parse(taken.getLocalPort() + ":82");
+                assertThatThrownBy(() -> bed.vms.ports().add("p", busy)).isInstanceOf(RpcException.class).hasMessageContaining("is in use");
+            }
+            assertThat(bed.row(vm.id()).spec().portForwards()).containsExactly(web, dns, live);
+            bed.vms.ports().remove("p", live);
+            assertThat(held(live)).isFalse();
+
+            forwards.relays().closeAll(vm.id());   // what bangerd's death does to them
+            assertThat(held(web)).isFalse();
+            VmService restarted = bed.restartedDaemon();
+            assertThat(restarted.reconcile()).contains("feature port_forwards: p: forward " + web + " opened",
+                    "feature port_forwards: p: forward " + dns + " opened");
+            assertThat(held(web)).isTrue();
+
+            restarted.stop("p", Duration.ofSeconds(10));
+            assertThat(held(web)).isFalse();
+            assertThat(held(dns)).isFalse();
+            assertThat(forwards.relays().vmIds()).isEmpty();
+            assertThat(bed.row(vm.id()).spec().portForwards()).as("kept for the next start").containsExactly(web, dns);
         }
     }
 

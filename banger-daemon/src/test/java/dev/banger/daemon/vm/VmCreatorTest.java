@@ -34,7 +34,7 @@ class VmCreatorTest {
         store = new Store(home.resolve("banger.db"));
         creator = new VmCreator(Files.createDirectories(home.resolve("vms")), home.resolve("run"),
                 DaemonConfig.load(home.resolve("none.toml"), Map.of()), store, null, vmm, locks,
-                new VmPortService(new VmRows(store), locks, null, vmm, new HostPorts(1024)),
+                new VmPortService(new VmRows(store), locks, null, vmm, java.util.Optional.empty(), new HostPorts(1024)),
                 new GuestNetworks(DaemonConfig.load(home.resolve("none.toml"), Map.of()), null));
     }
 
@@ -72,7 +72,7 @@ class VmCreatorTest {
         Files.writeString(home.resolve("config.toml"), "default_root_size = \"12G\"\n");
         VmCreator configured = new VmCreator(home.resolve("vms"), home.resolve("run"),
                 DaemonConfig.load(home.resolve("config.toml"), Map.of()), store, null, vmm, locks,
-                new VmPortService(new VmRows(store), locks, null, vmm, new HostPorts(1024)),
+                new VmPortService(new VmRows(store), locks, null, vmm, java.util.Optional.empty(), new HostPorts(1024)),
                 new GuestNetworks(DaemonConfig.load(home.resolve("config.toml"), Map.of()), null));
         assertThat(configured.validate(null, null, null, null, null).spec().rootDiskBytes()).isEqualTo(12L << 30);
         Files.writeString(home.resolve("config.toml"), "default_root_size = \"lots\"\n");

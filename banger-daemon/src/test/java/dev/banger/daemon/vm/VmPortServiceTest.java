@@ -147,7 +147,7 @@ class VmPortServiceTest {
 
     @Test
     void privilegedAndRepeatedHostPortsAreInvalidInput() {
-        VmPortService rules = new VmPortService(null, null, null, null, new HostPorts(1024));
+        VmPortService rules = new VmPortService(null, null, null, null, java.util.Optional.empty(), new HostPorts(1024));
         assertThatThrownBy(() -> rules.checkRequested(List.of(PortForward.parse("80:80"))))
                 .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcErrors.INVALID_PARAMS))
                 .hasMessageContaining("privileged");
@@ -155,7 +155,7 @@ class VmPortServiceTest {
                 .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(RpcErrors.INVALID_PARAMS))
                 .hasMessageContaining("twice");
         rules.checkRequested(List.of(PortForward.parse("1024:80"), PortForward.parse("8080:80"), PortForward.parse("8080:80/udp")));
-        new VmPortService(null, null, null, null, new HostPorts(0)).checkRequested(List.of(PortForward.parse("80:80")));
+        new VmPortService(null, null, null, null, java.util.Optional.empty(), new HostPorts(0)).checkRequested(List.of(PortForward.parse("80:80")));
     }
 
     @Test
