@@ -34,6 +34,10 @@ class BridgedNetworkE2eTest {
         if (host != null) host.close();
     }
 
+    private static final int WEB_PORT = 18080;
+    private static final int UDP_PORT = 19000;
+    private static final int LIVE_PORT = 18081;
+
     private static String ip(JsonNode vm) {
         return vm.path("runtime").path("guest_ip").asText();
     }
@@ -65,6 +69,47 @@ class BridgedNetworkE2eTest {
         }
     }
 
+    private static void startGuestServers(String vm) throws Exception {
+        host.ok(PortForwardE2eTest.startInGuest(vm, PortForwardE2eTest.TCP_SERVER));
+        host.ok(PortForwardE2eTest.startInGuest(vm, PortForwardE2eTest.UDP_SERVER));
+    }
+
+    /**
+     * What a TCP client on the bridged host reads from 127.0.0.1:{@code port} (its first 7 bytes for an SSH
+     * server, which waits for the client's banner): retried while the guest's server starts. A refused
+     * connection fails at once: nothing listens on the host port, so there is no forward.
+     */
+    private static String tcpOnHost(int port) throws Exception {
+        String read = "exec 3<>/dev/tcp/127.0.0.1/" + port + " && timeout 5 head -c 16 <&3";
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                String out = host.inNetns("bash", "-c", read);
+                if (!out.isEmpty()) return out;
+            } catch (AssertionError e) {
+                if (e.getMessage().contains("Connection refused")) throw new AssertionError("no forward on host port " + port, e);
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("no answer through host port " + port);
+            Thread.sleep(500);
+        }
+    }
+
+    private static boolean refusedOnHost(int port) {
+        try {
+            host.inNetns("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port);
+            return false;
+        } catch (AssertionError e) {
+            return true;
+        }
+    }
+
+    /** The reply of the guest's UDP server through the host port, from a perl client on the bridged host, asked again while it starts. */
+    private static String udpOnHost(int port) {
+        return host.inNetns("perl", "-MIO::Socket::INET", "-e", "my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:" + port
+                + "', Proto => 'udp') or die $!; for (1 .. 60) { $s->send('ping'); my $r = ''; eval { local $SIG{ALRM} = sub { die };"
+                + " alarm 1; $s->recv($r, 1500); alarm 0 }; if ($r ne '') { print $r; exit 0 } } exit 1");
+    }
+
     /** The namespace's whole ruleset, counters' values left out (iptables-nft rules count packets). */
     private static String rules() {
         return host.inNetns("nft", "list", "ruleset").replaceAll("counter packets \\d+ bytes \\d+", "counter");
@@ -74,7 +119,9 @@ class BridgedNetworkE2eTest {
     @Order(1)
     void twoBridgedVmsGetTheirOwnAddressesAndTapsOwnedByTheUser() throws Exception {
         a = Json.MAPPER.readTree(host.ok("vm", "create", "--name", "a", "--json"));
-        b = Json.MAPPER.readTree(host.ok("vm", "create", "--name", "b", "--json"));
+        b = Json.MAPPER.readTree(host.ok("vm", "create", "--name", "b", "-p", "127.0.0.1:" + WEB_PORT + ":8000",
+                "-p", UDP_PORT + ":9000/udp", "--json"));
+        assertThat(b.path("spec").path("port_forwards")).hasSize(2);
         for (JsonNode vm : List.of(a, b)) {
             assertThat(vm.path("state").asText()).isEqualTo("running");
             assertThat(vm.path("runtime").path("network").asText()).isEqualTo("bridge");
@@ -118,6 +165,21 @@ class BridgedNetworkE2eTest {
 
     @Test
     @Order(4)
+    void forwardsToABridgedGuestAreCarriedByBangerdAddedLiveAndGoneOnceRemoved() throws Exception {
+        startGuestServers("b");
+        assertThat(tcpOnHost(WEB_PORT)).isEqualTo("hello-from-guest");
+        assertThat(udpOnHost(UDP_PORT)).isEqualTo("udp:ping");
+        assertThat(host.ok("vm", "port", "add", "a", LIVE_PORT + ":22").strip()).isEqualTo("127.0.0.1:" + LIVE_PORT + ":22/tcp");
+        assertThat(tcpOnHost(LIVE_PORT)).startsWith("SSH-2.0");
+        JsonNode ls = Json.MAPPER.readTree(host.ok("vm", "port", "ls", "a", "--json"));
+        assertThat(ls.path("forwards")).hasSize(1);
+        host.ok("vm", "port", "rm", "a", Integer.toString(LIVE_PORT));
+        assertThat(refusedOnHost(LIVE_PORT)).as("nothing listens on %d once removed", LIVE_PORT).isTrue();
+        assertThat(tcpOnHost(WEB_PORT)).as("b's forwards stay").isEqualTo("hello-from-guest");
+    }
+
+    @Test
+    @Order(5)
     void withNatAVmReachesTheUplinkAsTheHostEvenUnderADropForwardPolicyAndWithoutNatItCannot() throws Exception {
         // What Docker leaves behind: iptables-nft's filter table with a FORWARD policy of DROP.
         host.inNetns("nft", "add", "table", "ip", "filter");
@@ -139,7 +201,7 @@ class BridgedNetworkE2eTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void runningVmsKeepTheirNetworkAcrossABangerdCrashAndAHelperCrash() throws Exception {
         String rulesBefore = rules();
         long bangerd = Json.MAPPER.readTree(host.ok("daemon", "status", "--json")).path("pid").asLong();
@@ -151,6 +213,7 @@ class BridgedNetworkE2eTest {
         assertThat(listed).extracting(v -> v.path("state").asText()).containsOnly("running");
         assertThat(host.taps()).hasSize(2);
         assertThat(host.ok(tcpFromGuest("a", "b.vm", 22, ""))).startsWith("SSH-2.0");
+        assertThat(tcpOnHost(WEB_PORT)).as("the restarted bangerd opened b's forward again").isEqualTo("hello-from-guest");
 
         host.killHelper();
         host.startHelper();
@@ -161,11 +224,13 @@ class BridgedNetworkE2eTest {
         // a start after the helper's restart adds no second copy of anything
         host.ok("vm", "restart", "b");
         assertThat(rules()).isEqualTo(rulesBefore);
+        startGuestServers("b");
+        assertThat(tcpOnHost(WEB_PORT)).as("bound again by the start").isEqualTo("hello-from-guest");
         assertThat(host.taps()).hasSize(2);
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aBangerdCrashRightAfterTheTapWasMadeLeavesNothingOnceReconciled() throws Exception {
         host.ok("daemon", "stop");
         // host_features made the tap and recorded it; then bangerd halts as a SIGKILL would (no rollback runs).
@@ -184,10 +249,11 @@ class BridgedNetworkE2eTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void removingEveryVmLeavesNoTapNoRecordAndNoHostsLine() throws Exception {
         host.ok("vm", "rm", "--force", "a");
         host.ok("vm", "rm", "--force", "b");
+        assertThat(refusedOnHost(WEB_PORT)).as("b's forward went with it").isTrue();
         assertThat(host.taps()).isEmpty();
         assertThat(host.inNetns("dig", "+time=2", "+tries=1", "@" + BridgedHost.BRIDGE_ADDRESS, "a.vm")).contains("NXDOMAIN");
         assertThat(java.nio.file.Files.readString(host.etc.resolve("hosts"))).doesNotContain("a.vm").doesNotContain("b.vm");

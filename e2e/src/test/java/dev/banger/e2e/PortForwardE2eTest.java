@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
  * The guest servers are perl (perl-base is in every Debian image; the image has no python3 or nc).
  */
 class PortForwardE2eTest extends BootingE2eTest {
-    private static final String TCP_SERVER = "use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5,"
+    static final String TCP_SERVER = "use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5,"
             + " ReuseAddr => 1) or die $!; while (my $c = $s->accept) { print $c \"hello-from-guest\\n\"; close $c }";
-    private static final String UDP_SERVER = "use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 9000, Proto => 'udp')"
+    static final String UDP_SERVER = "use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 9000, Proto => 'udp')"
             + " or die $!; while (1) { my $m; $s->recv($m, 1500); $s->send(\"udp:\" . $m) }";
 
     private static int freePort() throws IOException {
@@ -38,10 +38,12 @@ class PortForwardE2eTest extends BootingE2eTest {
     }
 
     private static void startGuestServers(String vm) throws Exception {
-        for (String server : new String[] {TCP_SERVER, UDP_SERVER}) {
-            // Detached, with no tie to the exec's output streams, so the exec returns at once.
-            Banger.ok("vm", "exec", vm, "--", "sh", "-c", "setsid -f perl -e \"$0\" </dev/null >/dev/null 2>&1", server);
-        }
+        for (String server : new String[] {TCP_SERVER, UDP_SERVER}) Banger.ok(startInGuest(vm, server));
+    }
+
+    /** The banger arguments that start perl {@code script} in the guest, detached from the exec's output streams so the exec returns at once. */
+    static String[] startInGuest(String vm, String script) {
+        return new String[] {"vm", "exec", vm, "--", "sh", "-c", "setsid -f perl -e \"$0\" </dev/null >/dev/null 2>&1", script};
     }
 
     /** The line the guest's TCP server sends, read through the host port; retried while the server starts. */

@@ -62,11 +62,6 @@ final class TcpRelay implements Relay {
         return clients.size();
     }
 
-    /** The host port actually bound (the forward's, or the one the kernel chose for port 0 in tests). */
-    int localPort() {
-        return server.getLocalPort();
-    }
-
     private void acceptLoop() {
         while (!closed) {
             Socket client;

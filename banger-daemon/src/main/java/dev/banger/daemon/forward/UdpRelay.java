@@ -65,10 +65,6 @@ final class UdpRelay implements Relay {
         return sessions.size();
     }
 
-    int localPort() {
-        return hostSocket.getLocalPort();
-    }
-
     private void receiveLoop() {
         byte[] buffer = new byte[MAX_DATAGRAM];
         while (!closed) {

@@ -162,31 +162,19 @@ class BridgedNetworkTest {
     /** Whether something holds the TCP or UDP port on 127.0.0.1: the one true answer is trying to bind it. */
     private static boolean held(PortForward f) {
         InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), f.hostPort());
-        try (java.io.Closeable ignored = f.protocol() == PortForward.Protocol.TCP ? bound(new ServerSocket(), at) : boundUdp(at)) {
+        try {
+            if (f.protocol() == PortForward.Protocol.TCP) {
+                try (ServerSocket s = new ServerSocket()) {
+                    s.bind(at);
+                }
+            } else {
+                try (DatagramSocket s = new DatagramSocket(null)) {
+                    s.bind(at);
+                }
+            }
             return false;
         } catch (IOException e) {
             return true;
-        }
-    }
-
-    private static ServerSocket bound(ServerSocket s, InetSocketAddress at) throws IOException {
-        try {
-            s.bind(at);
-            return s;
-        } catch (IOException e) {
-            s.close();
-            throw e;
-        }
-    }
-
-    private static DatagramSocket boundUdp(InetSocketAddress at) throws IOException {
-        DatagramSocket s = new DatagramSocket(null);
-        try {
-            s.bind(at);
-            return s;
-        } catch (IOException e) {
-            s.close();
-            throw e;
         }
     }
 
