@@ -104,7 +104,17 @@ class VmFeatureRegistrationTest {
 
             VmRecord row = bed.store.vmByName("faulty").orElseThrow();
             assertThat(row.state()).isEqualTo(VmState.ERROR);
+            assertThat(row.runtime().pid()).isNull();
             assertThat(bed.vmm.running()).as("no fake VMM left running").isZero();
+            // Nothing the start made is left (StartRollbackE2eTest checks the same with a real QEMU from vmm_launch on).
+            Path dir = bed.vmDir(row);
+            assertThat(Path.of(row.runtime().overlayPath())).doesNotExist();
+            assertThat(Path.of(row.runtime().workDiskPath())).doesNotExist();
+            assertThat(Path.of(row.runtime().initrdPath())).doesNotExist();
+            assertThat(dir.resolve(HandleStore.FILE)).doesNotExist();
+            assertThat(bed.vmm.runtimeFiles(bed.vmm.machine(row.id(), dir, bed.runtimeDir))).allSatisfy(f -> assertThat(f).doesNotExist());
+            bed.vms.remove("faulty", false);
+            assertThat(dir).doesNotExist();
         }
     }
 }
