@@ -38,6 +38,16 @@ class SystemUnitsE2eTest {
     /** What a uninstall must give back: everything banger can leave on the host, as seen inside the namespaces. */
     record HostState(String links, String ruleset, String hosts, String stage, String sockets, String livePaths) { }
 
+    /** A process started from a unit and the environment systemd would have given it. */
+    record Started(Process process, Map<String, String> env) { }
+
+    /**
+     * What the launchers (bin/bangerd, bin/banger-roothelper: bash sourcing env.sh) add to the
+     * environment they were given before they exec the JVM; anything else in the JVM's environment
+     * came from the start, so the test JVM's own environment must not show up.
+     */
+    private static final java.util.Set<String> LAUNCHER_ENV = java.util.Set.of("JAVA_HOME", "MAVEN_OPTS", "PWD", "SHLVL", "_", "OLDPWD");
+
     /** A file's identity and content: a no-op install keeps all three. */
     record Stamp(long inode, long mtimeNanos, String text) { }
 
@@ -64,7 +74,8 @@ class SystemUnitsE2eTest {
             UnitFile bangerdUnit = UnitFile.parse(Files.readString(bangerdUnitFile));
             assertThat(helperUnit.execStart().getFirst()).isEqualTo(host.prefix().resolve("bin/banger-roothelper").toString());
             assertThat(bangerdUnit.execStart()).containsExactly(host.prefix().resolve("bin/bangerd").toString());
-            Process helper = startAsTheUnitSays(host, helperUnit, stage, "unit-helper.log");
+            Started helperStart = startAsTheUnitSays(host, helperUnit, stage, "unit-helper.log");
+            Process helper = helperStart.process();
             Path helperSocket = stage.resolve("run/banger/helper.sock");
             await(host, () -> !helper.isAlive() || answers(helperSocket), "the unit's helper socket", "unit-helper.log");
             assertThat(helper.isAlive()).as("helper from its unit: %s", host.log("unit-helper.log")).isTrue();
@@ -74,11 +85,22 @@ class SystemUnitsE2eTest {
             // user-runtime-dir@UID.service (the unit's Wants=) makes the owner's runtime dir: 0700, theirs.
             host.inMountNamespace("install", "-d", "-m", "0700", "-o", Integer.toString(host.uid), "-g", Integer.toString(host.gid),
                     "/run/user/" + host.uid);
-            Process bangerd = startAsTheUnitSays(host, bangerdUnit, stage, "unit-bangerd.log");
+            Started bangerdStart = startAsTheUnitSays(host, bangerdUnit, stage, "unit-bangerd.log");
+            Process bangerd = bangerdStart.process();
             String daemonSocket = "/run/user/" + host.uid + "/banger/bangerd.sock";
             await(host, () -> !bangerd.isAlive() || host.inMountNamespace("sh", "-c", "test -S " + daemonSocket) != null,
                     "the unit's bangerd socket", "unit-bangerd.log");
             assertThat(bangerd.isAlive()).as("bangerd from its unit: %s", host.log("unit-bangerd.log")).isTrue();
+            for (Started s : List.of(helperStart, bangerdStart)) assertEnvironment(s);
+            assertThat(bangerdStart.env()).containsEntry("BANGER_NETWORK", "bridged").containsEntry("HOME", host.userHome.toString())
+                    .containsEntry("XDG_RUNTIME_DIR", "/run/user/" + host.uid).doesNotContainKey("BANGER_HOME");
+            String bangerdStatus = Files.readString(Path.of("/proc/" + bangerd.pid() + "/status"));
+            assertThat(bangerdStatus).containsPattern("(?m)^Uid:\\s+" + host.uid + "\\s+" + host.uid + "\\s")
+                    .containsPattern("(?m)^Gid:\\s+" + host.gid + "\\s+" + host.gid + "\\s");
+            // The helper: root, with exactly CapabilityBoundingSet='s four (CHOWN 0, NET_BIND_SERVICE 10, NET_ADMIN 12, NET_RAW 13).
+            String helperStatus = Files.readString(Path.of("/proc/" + helper.pid() + "/status"));
+            assertThat(helperStatus).containsPattern("(?m)^Uid:\\s+0\\s").containsPattern("(?m)^CapBnd:\\s+0000000000003401$")
+                    .containsPattern("(?m)^CapEff:\\s+0000000000003401$").containsPattern("(?m)^NoNewPrivs:\\s+1$");
 
             // 3. the owner, through the CLI with a login session's environment, talks to that bangerd.
             JsonNode status = Json.MAPPER.readTree(host.ok("daemon", "status", "--json"));
@@ -92,6 +114,14 @@ class SystemUnitsE2eTest {
             assertThat(host.ok("vm", "exec", "u", "--", "echo", "served", "by", "the", "units")).isEqualTo("served by the units\n");
             assertThat(host.inMountNamespace("getent", "hosts", "u.vm")).as("the helper's hosts block").startsWith(ip);
             assertThat(host.taps()).hasSize(1);
+            // Not a vacuous comparison below: while the VM runs, each part of the host state is banger's.
+            HostState during = hostState(host, stage);
+            assertThat(during.links()).contains("bgr0").isNotEqualTo(before.links());
+            assertThat(during.ruleset()).contains("table inet banger");
+            assertThat(during.hosts()).contains("u.vm");
+            assertThat(during.stage()).contains("etc/systemd/system/bangerd.service", "etc/banger/install.json", "run/banger/helper.sock");
+            assertThat(during.sockets()).contains("/run/banger/helper.sock", daemonSocket);
+            assertThat(during.livePaths()).contains("/run/banger");
             host.ok("vm", "rm", "--force", "u");
             assertThat(host.taps()).isEmpty();
             assertThat(bangerd.isAlive()).isTrue();
@@ -140,13 +170,13 @@ class SystemUnitsE2eTest {
     /**
      * Starts what {@code unit} runs as systemd would start it: {@code ExecStart=}'s words as the argv, as
      * {@code User=} (uid, gid, the user's supplementary groups) or root, in / (no WorkingDirectory=),
-     * with {@code UMask=}, after creating {@code RuntimeDirectory=}, {@code StateDirectory=} and
+     * with {@code UMask=}, {@code CapabilityBoundingSet=} and {@code NoNewPrivileges=}, after creating {@code RuntimeDirectory=}, {@code StateDirectory=} and
      * {@code LogsDirectory=} with their modes; the environment is the unit's {@code Environment=} over
      * what systemd itself sets: PATH; HOME, USER, LOGNAME and SHELL for a unit with User=; and
      * RUNTIME_DIRECTORY, STATE_DIRECTORY, LOGS_DIRECTORY. Left out: INVOCATION_ID and JOURNAL_STREAM
      * (there is no journal here; banger reads neither) and the manager's locale (this host has none set).
      */
-    private static Process startAsTheUnitSays(BridgedHost host, UnitFile unit, Path stage, String log) throws Exception {
+    private static Started startAsTheUnitSays(BridgedHost host, UnitFile unit, Path stage, String log) throws Exception {
         assertThat(unit.one("WorkingDirectory")).as("WorkingDirectory= is not modelled here").isNull();
         assertThat(unit.one("Type")).isEqualTo("simple");
         Map<String, String> env = new LinkedHashMap<>();
@@ -186,12 +216,37 @@ class SystemUnitsE2eTest {
             host.inMountNamespace("chown", owner, live.toString());
             env.put(d[2], live.toString());
         }
+        // The two sandbox lines setpriv can apply exactly: the helper then runs with only the capabilities
+        // its unit grants (a root process keeps every capability in its bounding set) and no new privileges.
+        String caps = unit.one("CapabilityBoundingSet");
+        boolean noNewPrivileges = "yes".equals(unit.one("NoNewPrivileges"));
+        if (caps != null || noNewPrivileges) {
+            argv.add("/usr/bin/setpriv");
+            if (caps != null) {
+                StringBuilder set = new StringBuilder("-all");
+                for (String cap : UnitFile.words(caps)) set.append(",+").append(cap.toLowerCase(java.util.Locale.ROOT).replaceFirst("^cap_", ""));
+                argv.addAll(List.of("--bounding-set", set.toString()));
+            }
+            if (noNewPrivileges) argv.add("--no-new-privs");
+            argv.add("--");
+        }
         String umask = unit.one("UMask");
         // setpriv has no umask option; this shell only sets it and execs the argv as given, it parses nothing.
         if (umask != null) argv.addAll(List.of("/bin/sh", "-c", "umask \"$0\" && exec \"$@\"", umask));
         argv.addAll(unit.execStart());
         env.putAll(unit.environment());
-        return host.startInNamespaces(argv, env, log);
+        return new Started(host.startInNamespaces(argv, env, log), env);
+    }
+
+    /** The JVM's environment is what the unit's start gave it, plus only what its launcher adds. */
+    private static void assertEnvironment(Started s) {
+        Map<String, String> actual = new LinkedHashMap<>();
+        for (String kv : Banger.environ(s.process().pid())) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) actual.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        LAUNCHER_ENV.forEach(actual::remove);
+        assertThat(actual).as("environment of pid %d", s.process().pid()).isEqualTo(s.env());
     }
 
     /** SIGTERM to the main process and a wait, as systemctl stop (KillSignal= and TimeoutStopSec= left at their defaults). */
