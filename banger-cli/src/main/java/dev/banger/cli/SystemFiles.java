@@ -107,6 +107,9 @@ final class SystemFiles {
                 // Already gone (a sibling's pruning): keep going up.
             } catch (java.nio.file.DirectoryNotEmptyException e) {
                 return;
+            } catch (java.nio.file.FileSystemException e) {
+                if (!isMountPoint(d)) throw e;
+                return;
             }
         }
     }
@@ -120,7 +123,43 @@ final class SystemFiles {
             Files.delete(dir);
         } catch (NoSuchFileException | java.nio.file.DirectoryNotEmptyException e) {
             // Someone else's files are there (or nothing was): leave it.
+        } catch (java.nio.file.FileSystemException e) {
+            // Something is mounted on it (EBUSY): not banger's to remove either, and no reason to stop half-way.
+            if (!isMountPoint(dir)) throw e;
         }
+    }
+
+    /**
+     * Is {@code dir} where something is mounted, in this process's mount namespace? By its mount table,
+     * not by comparing st_dev with the parent's, which a bind mount from the same file system shares.
+     */
+    static boolean isMountPoint(Path dir) throws IOException {
+        String real;
+        try {
+            real = dir.toRealPath().toString();
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length > 4 && unescapeMountPath(f[4]).equals(real)) return true;
+        }
+        return false;
+    }
+
+    /** mountinfo writes space, tab, newline and backslash in a path as \ooo octal escapes. */
+    private static String unescapeMountPath(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /** Deletes a directory tree without following symlinks (a link inside is removed, never its target). */

@@ -215,6 +215,33 @@ class SystemInstallTest {
         assertThat(after.out()).contains("installed:").contains("no");
     }
 
+    /**
+     * A staging root whose run/banger is a mount point (a test that mounts the live runtime dir there,
+     * as an earlier attempt at the units' e2e did): rmdir is EBUSY. The uninstall used to stop there, exit 1,
+     * with the units gone and their emptied directories left; the mount point is not banger's to remove.
+     */
+    @Test
+    void uninstallWhereTheSocketDirectoryIsAMountPointLeavesItAndRemovesTheRest() throws Exception {
+        Path root = Files.createTempDirectory(temp, "mounted-run-");
+        CliRun install = CliRun.banger("system", "install", "--owner", ThrowawayUser.NAME, "--root", root.toString(), "--prefix", TREE.toString());
+        assertThat(install.exit()).as(install.err()).isZero();
+        Files.createDirectories(root.resolve("run/banger"));
+        // The mount is made in a mount namespace of the uninstall's own, so nothing is mounted on this host, even after a crash.
+        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs banger-t-run \"$1/run/banger\" && exec \"$2\" -cp \"$3\" dev.banger.cli.Main system uninstall --root \"$1\"",
+                "sh", root.toString(), Path.of(System.getProperty("java.home"), "bin", "java").toString(), System.getProperty("java.class.path"))
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("uninstalled");
+        List<String> left = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.filter(f -> !f.equals(root)).forEach(f -> left.add(root.relativize(f).toString()));
+        }
+        assertThat(left).as("only the mount point and its parent").containsExactlyInAnyOrder("run", "run/banger");
+    }
+
     @Test
     void badInputsAreExitTwoWithOneLine() throws IOException {
         Path root = Files.createTempDirectory(temp, "bad-");

@@ -24,6 +24,12 @@ import java.util.stream.Stream;
  * Debian host (this machine's is root-only). The helper runs as root; bangerd and the CLI run as a throwaway ordinary
  * user (its own home, a world-readable copy of the built programs, the seed's kernel and image).
  * Everything is removed by {@link #close}, also after a failure, and checked gone.
+ *
+ * <p>{@link #startBare} builds the same host but starts no helper and registers no image, for a test
+ * that starts the helper and bangerd itself ({@link #startInNamespaces}), as a system install's units
+ * say: then the live paths those units name ({@code /run}, {@code /var}) are private overlays in the
+ * mount namespace too, the CLI runs with a login session's environment (the owner's real home and
+ * {@code XDG_RUNTIME_DIR}, no {@code BANGER_*}), and the user's state is in the XDG dirs of that home.
  */
 final class BridgedHost implements AutoCloseable {
     static final String SUBNET = "10.77.0.0/24";
@@ -42,12 +48,17 @@ final class BridgedHost implements AutoCloseable {
     final Path helperSocket;
     final Path etc;
     private final Path bundle;
+    /** A bare host: no helper of its own, the user's XDG dirs, private /run and /var ({@link #startBare}). */
+    final boolean bare;
+    /** The user's home as the passwd database says (where a system unit's bangerd keeps its state). */
+    final Path userHome;
     private final List<String> cleanupErrors = new ArrayList<>();
+    private final List<Process> started = new ArrayList<>();
     private Process mountHolder;
     private Process helper;
     private Process http;
 
-    private BridgedHost(String suffix) throws IOException {
+    private BridgedHost(String suffix, boolean bare) throws IOException {
         netns = "banger-e2e-" + suffix;
         uplinkNetns = "banger-up-" + suffix;
         user = "banger-br" + suffix;
@@ -59,9 +70,11 @@ final class BridgedHost implements AutoCloseable {
         bundle = dir.resolve("banger");
         uid = -1;
         gid = -1;
+        this.bare = bare;
+        userHome = Path.of("/home", user);
     }
 
-    private BridgedHost(BridgedHost base, int uid, int gid) {
+    private BridgedHost(BridgedHost base, int uid, int gid, Path userHome) {
         this.netns = base.netns;
         this.uplinkNetns = base.uplinkNetns;
         this.user = base.user;
@@ -72,18 +85,33 @@ final class BridgedHost implements AutoCloseable {
         this.bundle = base.bundle;
         this.uid = uid;
         this.gid = gid;
+        this.bare = base.bare;
+        this.userHome = userHome;
     }
 
     /** Builds the whole host; on any failure what was made so far is removed before the error goes up. */
     static BridgedHost start() throws Exception {
+        return start(false);
+    }
+
+    /**
+     * The namespaces, the user (with its XDG state dir holding the seed's kernel), the copy of the
+     * programs and of /etc, private {@code /run} and {@code /var}, and the uplink; no helper, no bangerd,
+     * no image: the caller starts them ({@link #startInNamespaces}) and then calls {@link #registerImage}.
+     */
+    static BridgedHost startBare() throws Exception {
+        return start(true);
+    }
+
+    private static BridgedHost start(boolean bare) throws Exception {
         byte[] random = new byte[3];
         ThreadLocalRandom.current().nextBytes(random);
-        BridgedHost names = new BridgedHost(HexFormat.of().formatHex(random));
+        BridgedHost names = new BridgedHost(HexFormat.of().formatHex(random), bare);
         root("useradd", "-m", "-s", "/bin/bash", names.user);
         BridgedHost host = null;
         try {
-            host = new BridgedHost(names, Integer.parseInt(root("id", "-u", names.user).strip()),
-                    Integer.parseInt(root("id", "-g", names.user).strip()));
+            String[] passwd = root("getent", "passwd", names.user).strip().split(":", -1);
+            host = new BridgedHost(names, Integer.parseInt(passwd[2]), Integer.parseInt(passwd[3]), Path.of(passwd[5]));
             host.build();
             return host;
         } catch (Exception | AssertionError e) {
@@ -98,20 +126,39 @@ final class BridgedHost implements AutoCloseable {
 
     private void build() throws Exception {
         copyPrograms();
-        Files.createDirectories(home);
-        Path kernels = Files.createDirectories(home.resolve("state")).resolve("kernels");
-        Path rootfs = dir.resolve("rootfs.ext4");
+        // A bare host's bangerd runs as a system unit says: no BANGER_HOME, so its state is in the home's XDG dirs.
+        Path owned = bare ? userHome.resolve(".local") : home;
+        Path state = bare ? userHome.resolve(".local/state/banger") : home.resolve("state");
+        Files.createDirectories(state);
+        if (bare) Files.createDirectories(userHome.resolve(".config/banger"));
         Path seedRootfs = SharedImage.seedRootfs();
-        root("cp", "-a", Banger.SEED_HOME.resolve("state/kernels").toString(), kernels.toString());
-        root("cp", "--sparse=always", seedRootfs.toString(), rootfs.toString());
-        root("chown", "-R", uid + ":" + gid, home.toString(), rootfs.toString());
+        root("cp", "-a", Banger.SEED_HOME.resolve("state/kernels").toString(), state.resolve("kernels").toString());
+        root("cp", "--sparse=always", seedRootfs.toString(), rootfs().toString());
+        root("chown", "-R", uid + ":" + gid, owned.toString(), rootfs().toString());
+        if (bare) root("chown", "-R", uid + ":" + gid, userHome.resolve(".config").toString());
         network();
         mountNamespace();
+        if (bare) privateLivePaths();
         startHttp();
+        if (bare) return;
         startHelper();
-        Banger.Result registered = banger("image", "register", "debian", "--rootfs", rootfs.toString());
+        registerImage();
+    }
+
+    private Path rootfs() {
+        return dir.resolve("rootfs.ext4");
+    }
+
+    /** The seed's image as the user's "debian", through the CLI (so a bangerd must answer, or the CLI starts one). */
+    void registerImage() throws IOException, InterruptedException {
+        Banger.Result registered = banger("image", "register", "debian", "--rootfs", rootfs().toString());
         assertThat(registered.exit()).as("image register: %s", registered.stderr()).isZero();
-        Files.delete(rootfs);
+        Files.delete(rootfs());
+    }
+
+    /** The banger tree the user can read and run (bin/ and the built jars), usable as a system install's --prefix. */
+    Path prefix() {
+        return bundle;
     }
 
     /** The CLI, bangerd and the agent as built, readable by the user (the checkout may live in a root-only directory). */
@@ -119,6 +166,7 @@ final class BridgedHost implements AutoCloseable {
         Path root = Banger.ROOT;
         for (String part : List.of("bin/banger", "bin/bangerd", "bin/env.sh", "banger-cli/target/banger-cli.jar",
                 "banger-cli/target/lib", "banger-daemon/target/banger-daemon.jar", "banger-daemon/target/lib",
+                "bin/banger-roothelper", "banger-roothelper/target/banger-roothelper.jar", "banger-roothelper/target/lib",
                 "guest-agent/build/banger-agent")) {
             Path target = bundle.resolve(part);
             Files.createDirectories(target.getParent());
@@ -167,6 +215,50 @@ final class BridgedHost implements AutoCloseable {
         // which only root could open. A node of its own in this namespace, the machine's left as it is.
         root("nsenter", "-t", holder, "-m", "--", "mount", "-t", "tmpfs", "-o", "mode=0755,size=64k", "banger-e2e-tun", "/dev/net");
         root("nsenter", "-t", holder, "-m", "--", "mknod", "-m", "0666", "/dev/net/tun", "c", "10", "200");
+    }
+
+    /**
+     * The live /run and /var a system install's units name ({@code /run/banger}, {@code /run/user/UID},
+     * {@code /var/lib/banger-roothelper}, {@code /var/log/banger}), private to the mount namespace: an
+     * overlay on each whose upper layer is a tmpfs of this namespace, so whatever is made there never
+     * reaches the machine's own directories (which need not have, and do not get, those names). The
+     * network namespaces' files are mounts under /run/netns, which an overlay does not show; they are
+     * moved back on top so {@code ip netns exec} keeps working inside.
+     */
+    private void privateLivePaths() throws IOException {
+        Path layers = Files.createDirectories(dir.resolve("live-layers"));
+        String script = """
+                set -e
+                layers=$1
+                mount -t tmpfs -o mode=0755,size=64m banger-e2e-live "$layers"
+                mkdir "$layers/netns" "$layers/run.upper" "$layers/run.work" "$layers/var.upper" "$layers/var.work"
+                mount --rbind /run/netns "$layers/netns"
+                mount -t overlay -o lowerdir=/run,upperdir="$layers/run.upper",workdir="$layers/run.work" banger-e2e-run /run
+                mount --move "$layers/netns" /run/netns
+                mount -t overlay -o lowerdir=/var,upperdir="$layers/var.upper",workdir="$layers/var.work" banger-e2e-var /var
+                """;
+        root("nsenter", "-t", Long.toString(mountHolder.pid()), "-m", "--", "sh", "-c", script, "sh", layers.toString());
+    }
+
+    /**
+     * Starts {@code argv} as root in the test's mount and network namespaces, in /, with exactly
+     * {@code env} (nothing inherited from the test's JVM); output appended to {@code logName} in the
+     * host's dir. The process is ended by {@link #close} if it is still running, by its PID.
+     */
+    Process startInNamespaces(List<String> argv, java.util.Map<String, String> env, String logName) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(mountHolder.pid()), "-m", "--",
+                "ip", "netns", "exec", netns, "env", "-i"));
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.addAll(argv);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(new java.io.File("/")).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(logName).toFile()));
+        // nsenter, ip and env exec one another, so the PID started is the program's own.
+        Process p = pb.start();
+        synchronized (started) {
+            started.add(p);
+        }
+        return p;
     }
 
     private void startHttp() throws IOException, InterruptedException {
@@ -249,8 +341,13 @@ final class BridgedHost implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(mountHolder.pid()), "-m", "--",
                 "ip", "netns", "exec", netns, "setpriv", "--reuid", Integer.toString(uid),
                 "--regid", Integer.toString(gid), "--init-groups", "--", "env", "-i", "HOME=/home/" + user, "USER=" + user,
-                "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "BANGER_HOME=" + home, "BANGER_NETWORK=bridged",
-                "BANGER_HELPER_SOCKET=" + helperSocket));
+                "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"));
+        if (bare) {
+            // A login session's: the CLI finds the unit's bangerd by XDG_RUNTIME_DIR alone, as on a real host.
+            cmd.addAll(List.of("LOGNAME=" + user, "XDG_RUNTIME_DIR=/run/user/" + uid));
+        } else {
+            cmd.addAll(List.of("BANGER_HOME=" + home, "BANGER_NETWORK=bridged", "BANGER_HELPER_SOCKET=" + helperSocket));
+        }
         extraEnv.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.add(bundle.resolve("bin/banger").toString());
         cmd.addAll(List.of(args));
@@ -292,6 +389,17 @@ final class BridgedHost implements AutoCloseable {
         return root(cmd);
     }
 
+    /**
+     * A command as root in the test's mount namespace itself, for mounts: {@code ip netns exec} (which
+     * {@link #inMountNamespace} goes through) runs its command in a mount namespace of its own, so a
+     * mount made there is gone with the command; one made here is seen by every process started after it.
+     */
+    String mountInNamespace(String... argv) {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(mountHolder.pid()), "-m", "--"));
+        cmd.addAll(List.of(argv));
+        return root(cmd);
+    }
+
     /** The banger taps in the namespace. */
     List<String> taps() {
         return inNetns("ip", "-o", "link", "show").lines().map(l -> l.split(":\\s+")[1].split("@")[0])
@@ -301,6 +409,12 @@ final class BridgedHost implements AutoCloseable {
     /** Processes of the user's banger home (bangerd, QEMU), found by the home in their environment or command line. */
     List<ProcessHandle> processesOfHome() {
         String env = "BANGER_HOME=" + home;
+        if (bare) {
+            // No BANGER_HOME to tell them by: everything the throwaway user runs is this host's.
+            try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+                return all.filter(ph -> ph.info().user().filter(user::equals).isPresent()).toList();
+            }
+        }
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             return all.filter(ph -> ph.pid() != ProcessHandle.current().pid())
                     .filter(ph -> Banger.environ(ph.pid()).contains(env) || Banger.cmdline(ph.pid()).contains(home + "/")).toList();
@@ -312,6 +426,9 @@ final class BridgedHost implements AutoCloseable {
         if (uid >= 0) {
             step(() -> banger(Duration.ofMinutes(2), "daemon", "stop"));
             for (ProcessHandle p : processesOfHome()) step(() -> kill(p));
+        }
+        synchronized (started) {
+            for (Process p : started) step(() -> kill(p.toHandle()));
         }
         for (Process p : new Process[] {helper, http, mountHolder}) {
             if (p != null) step(() -> kill(p.toHandle()));
