@@ -44,6 +44,8 @@ final class Summaries {
         f.add(new Field("dns name", rt.bridged() ? rt.dnsName() : null));
         VmCommand.SshTarget ssh = VmCommand.SshTarget.of(vm);
         f.add(new Field("ssh", ssh == null ? null : ssh.toString()));
+        f.add(new Field("ports", vm.spec().portForwards().isEmpty() ? null
+                : String.join(", ", vm.spec().portForwards().stream().map(Object::toString).toList())));
         f.add(new Field("vmm", rt.vmm() == null ? null : rt.vmm() + (rt.accel() == null ? "" : " (" + rt.accel() + ")")
                 + (rt.pid() == null ? "" : ", pid " + rt.pid())));
         f.add(new Field("idle stop", idleStop(vm)));

@@ -72,6 +72,14 @@ class ShowAndCompletionTest {
     }
 
     @Test
+    void aVmsPortForwardsAreOneLineAsVmPortLsWritesThem() throws Exception {
+        VmRecord vm = Methods.VM_SHOW.decodeResult(Json.MAPPER.readTree(RUNNING_VM.replace("\"root_disk_bytes\": 17179869184}",
+                "\"root_disk_bytes\": 17179869184, \"port_forwards\": [{\"host_ip\": \"127.0.0.1\", \"host_port\": 8080, \"guest_port\": 80,"
+                + " \"protocol\": \"tcp\"}, {\"host_ip\": \"0.0.0.0\", \"host_port\": 5353, \"guest_port\": 53, \"protocol\": \"udp\"}]}")));
+        assertThat(printed(Summaries.vm(vm, null))).contains("ssh:         127.0.0.1:40123\nports:       127.0.0.1:8080:80/tcp, 0.0.0.0:5353:53/udp\n");
+    }
+
+    @Test
     void stoppedVmSummaryLeavesOutWhatDoesNotApplyAndShowsTheLastError() throws Exception {
         VmRecord vm = Methods.VM_SHOW.decodeResult(Json.MAPPER.readTree("""
                 {"id": "00000000000000aa", "name": "broken", "image_id": "gone1", "state": "error",
@@ -82,7 +90,7 @@ class ShowAndCompletionTest {
         assertThat(out).contains("image:      gone1\n", "memory:     512.0 MiB\n",
                 "root disk:  the image's size\n",
                 "last error: start broken: wait_agent: guest agent did not say hello\n");
-        assertThat(out).doesNotContain("kernel:", "ssh:", "vmm:", "started:", "console log:", "idle stop:", "null");
+        assertThat(out).doesNotContain("kernel:", "ssh:", "ports:", "vmm:", "started:", "console log:", "idle stop:", "null");
     }
 
     @Test
