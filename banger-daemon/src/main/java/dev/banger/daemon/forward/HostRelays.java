@@ -21,14 +21,16 @@ import java.util.Set;
  */
 public final class HostRelays {
     private final Duration udpIdle;
+    private final int maxTcpConnections;
     private final Map<String, Map<String, Relay>> byVm = new HashMap<>();
 
     public HostRelays() {
-        this(UdpRelay.DEFAULT_IDLE);
+        this(UdpRelay.DEFAULT_IDLE, TcpRelay.MAX_CONNECTIONS);
     }
 
-    HostRelays(Duration udpIdle) {
+    HostRelays(Duration udpIdle, int maxTcpConnections) {
         this.udpIdle = udpIdle;
+        this.maxTcpConnections = maxTcpConnections;
     }
 
     /**
@@ -42,7 +44,7 @@ public final class HostRelays {
         InetSocketAddress guest = new InetSocketAddress(InetAddress.getByName(guestIp), forward.guestPort());
         try {
             Relay relay = forward.protocol() == PortForward.Protocol.TCP
-                    ? TcpRelay.open(forward, host, guest)
+                    ? TcpRelay.open(forward, host, guest, maxTcpConnections)
                     : UdpRelay.open(forward, host, guest, udpIdle);
             relays.put(forward.hostSide(), relay);
         } catch (BindException e) {

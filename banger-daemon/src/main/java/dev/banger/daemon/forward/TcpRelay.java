@@ -20,23 +20,31 @@ final class TcpRelay implements Relay {
     private static final Logger LOG = LoggerFactory.getLogger(TcpRelay.class);
     /** How long a client waits for the guest to accept before its connection is dropped. */
     static final int CONNECT_TIMEOUT_MS = 5_000;
+    /**
+     * Connections one forward carries at once. A forward on 0.0.0.0 can be reached by anyone on the
+     * network, and each connection costs bangerd two descriptors: past the cap a new one is closed at
+     * once, so a flood costs the VM its forward for a while but never bangerd its descriptors.
+     */
+    static final int MAX_CONNECTIONS = 512;
 
     private final PortForward forward;
     private final ServerSocket server;
     private final InetSocketAddress guest;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final int maxConnections;
     private volatile boolean closed;
     private volatile Thread listener;
 
-    private TcpRelay(PortForward forward, ServerSocket server, InetSocketAddress guest) {
+    private TcpRelay(PortForward forward, ServerSocket server, InetSocketAddress guest, int maxConnections) {
         this.forward = forward;
+        this.maxConnections = maxConnections;
         this.server = server;
         this.guest = guest;
     }
 
     /** Binds the host side now (a busy port is the caller's {@link java.net.BindException}) and starts accepting. */
-    static TcpRelay open(PortForward forward, InetSocketAddress host, InetSocketAddress guest) throws IOException {
+    static TcpRelay open(PortForward forward, InetSocketAddress host, InetSocketAddress guest, int maxConnections) throws IOException {
         ServerSocket server = new ServerSocket();
         try {
             // Lets a restarted bangerd bind again while connections it carried linger in TIME_WAIT;
@@ -47,7 +55,7 @@ final class TcpRelay implements Relay {
             server.close();
             throw e;
         }
-        TcpRelay relay = new TcpRelay(forward, server, guest);
+        TcpRelay relay = new TcpRelay(forward, server, guest, maxConnections);
         relay.listener = Thread.ofVirtual().name("relay " + forward).start(relay::acceptLoop);
         return relay;
     }
@@ -71,12 +79,17 @@ final class TcpRelay implements Relay {
                 if (!closed) LOG.warn("forward {}: accept failed, no longer listening: {}", forward, e.getMessage());
                 return;
             }
+            if (clients.size() >= maxConnections) {
+                LOG.debug("forward {}: {} connections open, {} closed at once", forward, maxConnections, client.getRemoteSocketAddress());
+                closeQuietly(client);
+                continue;
+            }
+            clients.add(client);
             Thread.ofVirtual().name("relay " + forward + " " + client.getRemoteSocketAddress()).start(() -> carry(client));
         }
     }
 
     private void carry(Socket client) {
-        clients.add(client);
         open.add(client);
         Socket upstream = new Socket();
         open.add(upstream);

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HostRelaysTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    private final HostRelays relays = new HostRelays(Duration.ofMillis(500));
+    private final HostRelays relays = new HostRelays(Duration.ofMillis(500), 3);
     private ServerSocket guestTcp;
     private DatagramSocket guestUdp;
 
@@ -156,6 +156,59 @@ class HostRelaysTest {
             return in.read();
         } catch (java.net.SocketException e) {
             return -1;
+        }
+    }
+
+    /** A forward on 0.0.0.0 is open to the network: a flood of connections must not cost bangerd its descriptors. */
+    @Test
+    void connectionsPastTheCapAreClosedAtOnceAndTheForwardServesAgainOnceOneEnds() throws Exception {
+        guestTcp = new ServerSocket(0, 50, LOOPBACK);
+        guestTcp.setSoTimeout(10_000);   // an accept that never comes fails the test instead of hanging it
+        int host = freeTcpPort();
+        relays.open("vm1", "127.0.0.1", tcp(host, guestTcp.getLocalPort()));
+        java.util.List<Socket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket s = new Socket(LOOPBACK, host);
+                held.add(s);
+                s.getOutputStream().write(1);
+                guestTcp.accept().close();   // the relay's upstream connection arrived; the guest ends it at once
+            }
+        } finally {
+            for (Socket s : held) s.close();
+            held.clear();
+        }
+        // Both ends of each relayed connection are closed: it ends and frees its place.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (relays.openConnections("vm1") > 0 && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(relays.openConnections("vm1")).isZero();
+
+        java.util.List<Socket> atGuest = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                held.add(new Socket(LOOPBACK, host));
+                atGuest.add(guestTcp.accept());
+            }
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (relays.openConnections("vm1") < 3 && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(relays.openConnections("vm1")).isEqualTo(3);
+            try (Socket fourth = new Socket(LOOPBACK, host)) {
+                fourth.setSoTimeout(5000);
+                assertThat(readOrEnd(fourth.getInputStream())).as("past the cap of 3: closed at once").isEqualTo(-1);
+            }
+            assertThat(relays.openConnections("vm1")).isEqualTo(3);
+            atGuest.removeFirst().close();
+            held.removeFirst().close();
+            while (relays.openConnections("vm1") > 2 && System.nanoTime() < deadline) Thread.sleep(50);
+            try (Socket again = new Socket(LOOPBACK, host)) {
+                again.getOutputStream().write(7);
+                try (Socket seen = guestTcp.accept()) {
+                    assertThat(seen.getInputStream().read()).as("served again below the cap").isEqualTo(7);
+                }
+            }
+        } finally {
+            for (Socket s : held) s.close();
+            for (Socket s : atGuest) s.close();
         }
     }
 
