@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * on as a half close, so protocols that send a request and then shut down their side work; an error
  * in either direction ends both.
  */
-final class TcpRelay implements Relay {
+final class TcpRelay extends Relay {
     private static final Logger LOG = LoggerFactory.getLogger(TcpRelay.class);
     /** How long a client waits for the guest to accept before its connection is dropped. */
     static final int CONNECT_TIMEOUT_MS = 5_000;
@@ -27,17 +27,14 @@ final class TcpRelay implements Relay {
      */
     static final int MAX_CONNECTIONS = 512;
 
-    private final PortForward forward;
     private final ServerSocket server;
     private final InetSocketAddress guest;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final int maxConnections;
-    private volatile boolean closed;
-    private volatile Thread listener;
 
     private TcpRelay(PortForward forward, ServerSocket server, InetSocketAddress guest, int maxConnections) {
-        this.forward = forward;
+        super(forward);
         this.maxConnections = maxConnections;
         this.server = server;
         this.guest = guest;
@@ -56,17 +53,12 @@ final class TcpRelay implements Relay {
             throw e;
         }
         TcpRelay relay = new TcpRelay(forward, server, guest, maxConnections);
-        relay.listener = Thread.ofVirtual().name("relay " + forward).start(relay::acceptLoop);
+        relay.listen(relay::acceptLoop);
         return relay;
     }
 
     @Override
-    public PortForward forward() {
-        return forward;
-    }
-
-    @Override
-    public int openConnections() {
+    int openConnections() {
         return clients.size();
     }
 
@@ -132,14 +124,12 @@ final class TcpRelay implements Relay {
     }
 
     @Override
-    public void close() {
-        closed = true;
+    void closeSockets() {
         try {
             server.close();
         } catch (IOException ignored) {
             // the port is released either way
         }
         for (Socket s : open) closeQuietly(s);
-        Listeners.awaitEnd(listener);
     }
 }

@@ -20,22 +20,19 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_SESSIONS} are open, and a datagram from a new client beyond that is dropped (as a
  * full NAT table would), not allowed to push out a live session.
  */
-final class UdpRelay implements Relay {
+final class UdpRelay extends Relay {
     private static final Logger LOG = LoggerFactory.getLogger(UdpRelay.class);
     static final int MAX_SESSIONS = 256;
     static final Duration DEFAULT_IDLE = Duration.ofSeconds(60);
     private static final int MAX_DATAGRAM = 65_535;
 
-    private final PortForward forward;
     private final DatagramSocket hostSocket;
     private final InetSocketAddress guest;
     private final Duration idle;
     private final Map<SocketAddress, Session> sessions = new ConcurrentHashMap<>();
-    private volatile boolean closed;
-    private volatile Thread listener;
 
     private UdpRelay(PortForward forward, DatagramSocket hostSocket, InetSocketAddress guest, Duration idle) {
-        this.forward = forward;
+        super(forward);
         this.hostSocket = hostSocket;
         this.guest = guest;
         this.idle = idle;
@@ -51,17 +48,12 @@ final class UdpRelay implements Relay {
             throw e;
         }
         UdpRelay relay = new UdpRelay(forward, socket, guest, idle);
-        relay.listener = Thread.ofVirtual().name("relay " + forward).start(relay::receiveLoop);
+        relay.listen(relay::receiveLoop);
         return relay;
     }
 
     @Override
-    public PortForward forward() {
-        return forward;
-    }
-
-    @Override
-    public int openConnections() {
+    int openConnections() {
         return sessions.size();
     }
 
@@ -150,10 +142,8 @@ final class UdpRelay implements Relay {
     }
 
     @Override
-    public void close() {
-        closed = true;
+    void closeSockets() {
         hostSocket.close();
         for (Session s : sessions.values()) s.close();
-        Listeners.awaitEnd(listener);
     }
 }
