@@ -38,7 +38,8 @@ public final class Bench {
 
     /**
      * Usage: [ROUNDS] [SUITE…] with suites vm (create and ls), pull (kernel pull), oci (OCI pull to ext4),
-     * helper (root helper tap latency), bridged (create in bridged against rootless mode), cp (vm cp against scp); default: vm pull oci.
+     * helper (root helper tap latency), bridged (create in bridged against rootless mode), cp (vm cp against scp),
+     * layers (a million-file OCI layer in bangerd's heap against tar + mkfs.ext4 -d); default: vm pull oci.
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -65,6 +66,7 @@ public final class Bench {
             if (suites.contains("helper")) report.append(HelperBench.run(ROOT, rounds));
             if (suites.contains("bridged")) report.append(BridgedBench.run(ROOT, HOME, rounds));
             if (suites.contains("cp")) report.append(CpBench.run(HOME, ROOT.resolve("bench/results/cp-work"), rounds));
+            if (suites.contains("layers")) report.append(LayersBench.run(ROOT.resolve("bench/results/layers-work"), rounds));
         } finally {
             // Also after a failed suite: the bench home's bangerd is not left running.
             if (daemon) banger(Duration.ofMinutes(1), "daemon", "stop");
