@@ -1,22 +1,14 @@
 package dev.banger.bench;
 
-import dev.banger.core.ProgressSink;
 import dev.banger.daemon.fs.FileTrees;
-import dev.banger.daemon.image.build.Ext4Result;
-import dev.banger.daemon.image.build.LayersToExt4;
-import java.io.BufferedOutputStream;
+import dev.banger.daemon.image.build.EmptyFilesLayer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * The memory target of a huge OCI layer (issue 8): a layer of a million empty files (1000 directories
@@ -38,7 +30,7 @@ final class LayersBench {
         Files.createDirectories(work);
         try {
             Path blob = work.resolve("million.tar.gz");
-            writeLayer(blob);
+            EmptyFilesLayer.write(blob, DIRS, FILES_PER_DIR);
             StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
                     "%nlayers: a layer of %d empty files in %d directories (uid 1000), %d round(s)%n", DIRS * FILES_PER_DIR, DIRS, rounds));
             for (int r = 0; r < rounds; r++) {
@@ -57,29 +49,6 @@ final class LayersBench {
         }
     }
 
-    /** The gzip'd tar of the layer, written by commons-compress (the blob a registry would serve). */
-    private static void writeLayer(Path blob) throws IOException {
-        try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(blob), 1 << 16);
-             GZIPOutputStream gz = new GZIPOutputStream(raw, 1 << 16) {{ def.setLevel(Deflater.BEST_SPEED); }};
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(gz, "UTF-8")) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            for (int d = 0; d < DIRS; d++) {
-                TarArchiveEntry dir = new TarArchiveEntry(String.format("d%03d/", d));
-                dir.setIds(1000, 1000);
-                tar.putArchiveEntry(dir);
-                tar.closeArchiveEntry();
-                for (int f = 0; f < FILES_PER_DIR; f++) {
-                    TarArchiveEntry e = new TarArchiveEntry(String.format("d%03d/f%06d", d, f));
-                    e.setSize(0);
-                    e.setMode(0100644);
-                    e.setIds(1000, 1000);
-                    tar.putArchiveEntry(e);
-                    tar.closeArchiveEntry();
-                }
-            }
-        }
-    }
-
     /** LayersToExt4 in a child JVM with bangerd's heap; its one result line, or an exception when it failed (an OutOfMemoryError exits it with 3). */
     private static String banger(Path blob, Path work) throws Exception {
         Path scratch = Files.createDirectories(work.resolve("scratch"));
@@ -87,7 +56,7 @@ final class LayersBench {
         Path log = work.resolve("child.log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-                Child.class.getName(), blob.toString(), scratch.toString(), out.toString()));
+                EmptyFilesLayer.Flatten.class.getName(), blob.toString(), scratch.toString(), out.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             if (!p.waitFor(60, TimeUnit.MINUTES)) throw new IOException("LayersToExt4 did not finish within 60 minutes");
@@ -109,21 +78,6 @@ final class LayersBench {
         } finally {
             FileTrees.deleteRecursively(tree);
             Files.deleteIfExists(out);
-        }
-    }
-
-    /** The child JVM: one conversion, then its entry count, ownership fixes and the heap pools' peaks. */
-    static final class Child {
-        public static void main(String[] args) throws Exception {
-            LayersToExt4.Layer l = new LayersToExt4.Layer(Path.of(args[0]), "application/vnd.oci.image.layer.v1.tar+gzip", "sha256:bench");
-            Ext4Result r = new LayersToExt4(Path.of(args[1])).convert(List.of(l), Path.of(args[2]), ProgressSink.NONE);
-            StringBuilder peaks = new StringBuilder();
-            for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == java.lang.management.MemoryType.HEAP) {
-                    peaks.append(' ').append(pool.getName().replace(' ', '_')).append("PeakMiB=").append(pool.getPeakUsage().getUsed() >> 20);
-                }
-            }
-            System.out.println("entries=" + r.entries() + " fixed=" + r.ownershipFixes() + peaks);
         }
     }
 }

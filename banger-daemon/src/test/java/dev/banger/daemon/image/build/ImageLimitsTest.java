@@ -2,18 +2,12 @@ package dev.banger.daemon.image.build;
 
 import dev.banger.core.ProgressSink;
 import dev.banger.daemon.image.oci.OciLayoutFixture;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,28 +80,10 @@ class ImageLimitsTest {
     @Test
     void aLayerOfAHundredThousandEmptyFilesFlattensInTheDaemonsHeap() throws Exception {
         Path blob = tmp.resolve("layer.tar.gz");
-        try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(blob), 1 << 16);
-             GZIPOutputStream gz = new GZIPOutputStream(raw, 1 << 16) {{ def.setLevel(Deflater.BEST_SPEED); }};
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(gz, "UTF-8")) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            for (int d = 0; d < DIRS; d++) {
-                TarArchiveEntry dir = new TarArchiveEntry(String.format("d%03d/", d));
-                dir.setIds(1000, 1000);
-                tar.putArchiveEntry(dir);
-                tar.closeArchiveEntry();
-                for (int f = 0; f < 1000; f++) {
-                    TarArchiveEntry e = new TarArchiveEntry(String.format("d%03d/f%06d", d, f));
-                    e.setSize(0);
-                    e.setMode(0100644);
-                    e.setIds(1000, 1000);
-                    tar.putArchiveEntry(e);
-                    tar.closeArchiveEntry();
-                }
-            }
-        }
+        EmptyFilesLayer.write(blob, DIRS, 1000);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-                HugeLayerMain.class.getName(), blob.toString(), scratchParent.toString(), out.toString()));
+                EmptyFilesLayer.Flatten.class.getName(), blob.toString(), scratchParent.toString(), out.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
         try {
             assertThat(p.waitFor(15, TimeUnit.MINUTES)).as("child finished").isTrue();
@@ -121,19 +97,4 @@ class ImageLimitsTest {
     }
 
     private static final int DIRS = 100;
-
-    /** The child JVM of {@link #aLayerOfAHundredThousandEmptyFilesFlattensInTheDaemonsHeap}. */
-    static final class HugeLayerMain {
-        public static void main(String[] args) throws Exception {
-            LayersToExt4.Layer l = new LayersToExt4.Layer(Path.of(args[0]), "application/vnd.oci.image.layer.v1.tar+gzip", "sha256:test");
-            Ext4Result r = new LayersToExt4(Path.of(args[1])).convert(List.of(l), Path.of(args[2]), ProgressSink.NONE);
-            StringBuilder peaks = new StringBuilder();
-            for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == java.lang.management.MemoryType.HEAP) {
-                    peaks.append(' ').append(pool.getName().replace(' ', '_')).append("PeakMiB=").append(pool.getPeakUsage().getUsed() >> 20);
-                }
-            }
-            System.out.println("entries=" + r.entries() + " fixed=" + r.ownershipFixes() + peaks);
-        }
-    }
 }
